@@ -1,0 +1,62 @@
+"""kneeclick: the entry point.  `streamlit run app.py`."""
+
+import streamlit as st
+
+from core.protocol import DISCLAIMER
+from core.store import StoreError
+from pages._ui import app_frame
+
+st.set_page_config(page_title="kneeclick", page_icon=":material/accessibility_new:", layout="centered")
+
+PAGES = [
+    st.Page(
+        "pages/session.py",
+        title="Session",
+        icon=":material/timer:",
+        url_path="session",
+        help="Run the guided test: safety questions, baseline, each stretch with a timer, and retests.",
+    ),
+    st.Page(
+        "pages/results.py",
+        title="Results",
+        icon=":material/insights:",
+        url_path="results",
+        help="Which muscle groups likely contribute to the clicking, and how sure that is.",
+    ),
+    st.Page(
+        "pages/history.py",
+        title="History",
+        icon=":material/history:",
+        url_path="history",
+        help="Every session: open, resume, annotate, export or import.",
+    ),
+    st.Page(
+        "pages/about.py",
+        title="About",
+        icon=":material/info:",
+        url_path="about",
+        help="What kneeclick does, how it decides, and its limits.",
+    ),
+]
+
+
+
+def _home() -> None:
+    """``/`` opens the Session page at ``/session`` (a default page's own URL is always ``/``)."""
+    st.switch_page(PAGES[0], query_params=st.query_params.to_dict())
+
+
+HOME = st.Page(_home, title="kneeclick", url_path="home", default=True, visibility="hidden")
+
+# The menu is drawn here with page links: `client.showSidebarNavigation = false` (needed so a deep link on a
+# fresh server never shows Streamlit's legacy pages/ list) also hides st.navigation's own menu.
+page = st.navigation([HOME, *PAGES], position="hidden")
+with st.container(horizontal=True, gap="small", key="nav"):
+    for p in PAGES:
+        st.page_link(p)
+st.caption(DISCLAIMER)  # said once, at the top of every page
+try:
+    with app_frame():
+        page.run()
+except StoreError as e:  # the store is locked, unreadable, too new...: say so, never a traceback
+    st.error(str(e), icon=":material/error:")

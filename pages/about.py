@@ -1,0 +1,10 @@
+"""About page: what kneeclick does, how, and its limits."""
+
+import streamlit as st
+
+from core.about import ABOUT_MARKDOWN
+from pages._ui import through_app
+
+through_app()
+st.title("About kneeclick")
+st.markdown(ABOUT_MARKDOWN)

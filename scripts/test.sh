@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Install kneeclick with its test tools (into .venv), Debian's Chromium for the browser tests
+# if it is missing, and run the whole test suite. Extra arguments go to pytest.
+set -euo pipefail
+KNEECLICK_EXTRAS=test
+source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+cd "$ROOT"
+if [ -z "${KNEECLICK_CHROMIUM:-}" ] && [ ! -x /usr/bin/chromium ]; then
+    echo "==> installing Debian's chromium for the browser tests"
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+exec "$VENV/bin/python" -m pytest "$@"

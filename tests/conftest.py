@@ -1,0 +1,115 @@
+"""Shared fixtures: a temporary store, AppTest for pages, and a real browser.
+
+Browser tests start `streamlit run` on a free localhost port with their own
+temporary database, wait for /_stcore/health, and drive Debian's Chromium
+(/usr/bin/chromium, or $KNEECLICK_CHROMIUM) headless through Playwright.  Every
+page a browser test opened is saved as a screenshot under
+test-artifacts/screenshots/ when the test ends.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import CHROMIUM_ARGS, DESKTOP, ROOT, SCREENSHOTS, Server, chromium_path, slug, start_server
+
+
+# ---------------------------------------------------------------- the store
+@pytest.fixture
+def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A fresh SQLite store for this test, also exported as KNEECLICK_DB_URL."""
+    url = f"sqlite:///{tmp_path / 'kneeclick.sqlite3'}"
+    monkeypatch.setenv("KNEECLICK_DB_URL", url)
+    return url
+
+
+@pytest.fixture
+def store(db_url: str):
+    from core.store import Store
+
+    s = Store.open(db_url)
+    yield s
+    s.engine.dispose()
+
+
+# ------------------------------------------------------------------ AppTest
+@pytest.fixture
+def app_test(db_url: str):
+    """A factory: ``app_test(page="results", query={"example": "true"})`` runs app.py on this test's store."""
+    from streamlit.testing.v1 import AppTest
+
+    def make(page: str | None = None, query: dict | None = None) -> AppTest:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+        for k, v in (query or {}).items():
+            at.query_params[k] = v
+        at.run()
+        if page:
+            at.switch_page(f"pages/{page}.py")
+            at.run()
+        return at
+
+    return make
+
+
+# ------------------------------------------------------------------ browser
+@pytest.fixture
+def server_factory(tmp_path: Path) -> Iterator:
+    """``server_factory(db_url=None, env=None)`` starts a fresh server; all are stopped after the test."""
+    started: list[Server] = []
+
+    def start(db_url: str | None = None, env: dict | None = None) -> Server:
+        url = db_url or f"sqlite:///{tmp_path / 'browser.sqlite3'}"
+        server = start_server(url, tmp_path / f"server-{len(started)}.log", env=env)
+        started.append(server)
+        return server
+
+    yield start
+    for s in started:
+        s.stop()
+
+
+@pytest.fixture
+def server(server_factory) -> Server:
+    """One freshly started server with an empty store."""
+    return server_factory()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    exe = chromium_path()
+    if exe is None or not Path(exe).exists():
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is not installed: .ci/run must install Debian's chromium")
+        pytest.skip("Chromium not found (apt-get install chromium, or set KNEECLICK_CHROMIUM)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=exe, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def new_page(browser, request) -> Iterator:
+    """``new_page(viewport=PHONE, **context_kwargs)``: a page in a fresh browser context."""
+    contexts = []
+
+    def make(viewport: dict = DESKTOP, **context_kwargs):
+        ctx = browser.new_context(viewport=viewport, **context_kwargs)
+        ctx.set_default_timeout(30_000)
+        contexts.append(ctx)
+        return ctx.new_page()
+
+    yield make
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for i, ctx in enumerate(contexts):
+        for j, page in enumerate(ctx.pages):
+            try:
+                page.screenshot(path=SCREENSHOTS / f"{slug(request.node.name)}-end-{i}-{j}.png", full_page=True)
+            except Exception:  # noqa: BLE001 - a failed screenshot must not hide the test's own result
+                pass
+        ctx.close()
