@@ -715,11 +715,49 @@ def sentence(result: GroupResult, compared_with: str) -> str:
         effect = f"cut clicking by {cut:.0f}%"
     else:
         effect = f"raised clicking by {-cut:.0f}%"
-    interval = f"95% CI {_pct(lo_cut)} to {_pct(hi_cut)} cut"
+    if lo_cut >= 0:
+        interval = f"95% CI {_pct(lo_cut)} to {_pct(hi_cut)}"
+    elif cut >= 0:
+        interval = f"95% CI from {_pct(-lo_cut)} more to {_pct(hi_cut)} less"
+    else:
+        interval = f"95% CI from {_pct(hi_cut)} less to {_pct(-lo_cut)} more" if hi_cut > 0 else (
+            f"95% CI {_pct(-hi_cut)} to {_pct(-lo_cut)} more")
     return f"Stretching your {name} {effect} ({interval}) more than {against}: {verdict_words}."
 
 
 def _pct(x: float) -> str:
-    if not math.isfinite(x):
-        return "-inf%" if x < 0 else "100%"
-    return f"{x:.0f}%"
+    return f"{x:.0f}%" if math.isfinite(x) else "any%"
+
+
+def next_steps(leg: LegResult) -> list[str]:
+    """What to do next, in plain words (our own text and group names only: safe as Markdown)."""
+    from core.protocol import STRETCHES  # here, not at the top: protocol is words, analysis is numbers
+
+    steps: list[str] = []
+    if any(f.kind == "pain" for f in leg.flags):
+        steps.append("Pain was reported in a session. Clicking with pain is a reason to see a clinician before "
+                     "more testing.")
+    likely = [r for r in leg.ranking if r.verdict == LIKELY]
+    for r in likely:
+        s = STRETCHES[MuscleGroup(r.muscle_group)]
+        steps.append(f"Stretch your {r.label.lower()} every day ({s.name.lower()}) and strengthen them: "
+                     f"{s.strengthen[0].lower()}{s.strengthen[1:]}")
+    if not likely:
+        candidates = [r for r in leg.ranking if r.verdict == POSSIBLE][:2]
+        if candidates:
+            names = " and ".join(r.label.lower() for r in candidates)
+            steps.append(f"No group is a clear culprit yet; the best candidate(s): {names}. Keep testing before "
+                         "changing your routine.")
+            for r in candidates:
+                s = STRETCHES[MuscleGroup(r.muscle_group)]
+                steps.append(f"If it is confirmed, for your {r.label.lower()}: {s.name.lower()}, and to strengthen: "
+                             f"{s.strengthen[0].lower()}{s.strengthen[1:]}")
+    if leg.compared_with != CONTROL:
+        steps.append("Include the rest control in your next sessions: without it the drift can only be guessed.")
+    if leg.sessions_needed:
+        more = f"{leg.sessions_needed}+" if leg.sessions_needed >= MAX_SUGGESTED else str(leg.sessions_needed)
+        steps.append(f"Run about {more} more session(s) on this leg, on different days, in random order with the rest "
+                     "control, to make the ranking surer.")
+    steps.append("Keep the test the same every time: the same movement, number of reps and tempo, and retest right "
+                 "after each stretch.")
+    return steps
