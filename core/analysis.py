@@ -540,17 +540,18 @@ def analyze_leg(rows: pd.DataFrame, *, side: str, stopped_sessions: Iterable[str
 
     fit = fit_model(tests)
     if fit is None or not stretch_groups:
-        ranking = [
-            GroupResult(g, MuscleGroup(g).label, INSUFFICIENT, None, None, None, None, tried.get(g, 0),
-                        max(1, MIN_SESSIONS - n_used), "no clicks were counted, so nothing can be compared")
-            for g in stretch_groups
-        ]
-        return LegResult(side, n_sessions, n_used, compared_with, ranking, None, None, None, None, None,
-                         max(1, MIN_SESSIONS - n_used), flags,
-                         "No clicks were counted on this leg yet, so no stretch can be compared."
-                         if n_sessions else "No sessions on this leg.")
+        return _no_estimate(side, n_sessions, n_used, compared_with, stretch_groups, tried, flags)
 
     col = {g: j + 1 for j, g in enumerate(fit.groups)}
+    # Groups retested only in sessions without a single click carry no information.
+    missing = [g for g in stretch_groups if g not in col]
+    stretch_groups = [g for g in stretch_groups if g in col]
+    has_control = CONTROL in col
+    compared_with = CONTROL if has_control else "drift"
+    if not stretch_groups:
+        fit = None
+    if fit is None:
+        return _no_estimate(side, n_sessions, n_used, compared_with, missing, tried, flags)
     m = len(stretch_groups)
     # contrasts: each stretch group minus the control (or minus nothing)
     L = np.zeros((m, len(fit.beta)))
@@ -585,6 +586,7 @@ def analyze_leg(rows: pd.DataFrame, *, side: str, stopped_sessions: Iterable[str
         results.append(
             GroupResult(g, MuscleGroup(g).label, verdict, rr, lo, hi, float(p_top[i]), tried[g], needed, reason, float(se[i]))
         )
+    results += _unestimated(missing, tried, n_used)
     # Ranked by the chance of being the biggest contributor; the verdict says how sure.
     results.sort(key=lambda r: (r.sessions == 0, -(r.p_top or 0.0), r.rate_ratio if r.rate_ratio is not None else 9e9))
 
@@ -607,6 +609,26 @@ def analyze_leg(rows: pd.DataFrame, *, side: str, stopped_sessions: Iterable[str
         side, n_sessions, n_used, compared_with, results, control, float(p_none), drift, fit.carry, fit.dispersion,
         leg_needed, flags, _summary(results, compared_with, leg_needed), fit.df,
     )
+
+
+def _unestimated(groups: Iterable[str], tried: dict[str, int], n_used: int) -> list[GroupResult]:
+    return [
+        GroupResult(g, MuscleGroup(g).label, INSUFFICIENT, None, None, None, None, tried.get(g, 0),
+                    max(1, MIN_SESSIONS - tried.get(g, 0)),
+                    "no clicks were counted around this stretch, so nothing can be compared")
+        for g in groups
+    ]
+
+
+def _no_estimate(side, n_sessions, n_used, compared_with, groups, tried, flags) -> LegResult:
+    needed = max(1, MIN_SESSIONS - n_used)
+    summary = (
+        "No clicks were counted on this leg yet, so no stretch can be compared."
+        if n_sessions and not n_used
+        else "No stretch was retested in a session with clicks yet." if n_sessions else "No sessions on this leg."
+    )
+    return LegResult(side, n_sessions, n_used, compared_with, _unestimated(groups, tried, n_used), None, None, None,
+                     None, None, needed, flags, summary + f" About {needed} more session(s) with clicks would help.")
 
 
 def _verdict(*, n_group, n_used, est, se, t95, t_adj, lo, hi, hi_adj, rr, has_control):
