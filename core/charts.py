@@ -57,11 +57,10 @@ def ranking_chart(leg: LegResult) -> alt.Chart:
     data = ranking_frame(leg).dropna(subset=["rate_ratio"])
     against = "resting" if leg.compared_with == CONTROL else "the expected drift"
     order = data["group"].tolist()
-    x = alt.X(
-        "rate_ratio:Q",
-        title=f"Clicks after the stretch ÷ clicks after {against} (log scale)",
-        scale=alt.Scale(type="log", domain=[0.05, 5], clamp=True),
-    )
+    lo = min([0.5, *data["ci_low"].tolist()]) / 1.2
+    hi = max([2.0, *data["ci_high"].tolist()]) * 1.2
+    scale = alt.Scale(type="log", domain=[max(lo, 0.01), min(hi, 20.0)], clamp=True)
+    x = alt.X("rate_ratio:Q", title=f"Clicks after the stretch ÷ clicks after {against} (log scale)", scale=scale)
     y = alt.Y("group:N", sort=order, title=None)
     tooltip = [
         alt.Tooltip("group:N", title="Group"),
@@ -73,7 +72,7 @@ def ranking_chart(leg: LegResult) -> alt.Chart:
     ]
     base = alt.Chart(data)
     bars = base.mark_rule(strokeWidth=2).encode(
-        x=alt.X("ci_low:Q", scale=alt.Scale(type="log", domain=[0.05, 5], clamp=True)), x2="ci_high:Q", y=y,
+        x=alt.X("ci_low:Q", scale=scale), x2="ci_high:Q", y=y,
         color=alt.Color("verdict:N", scale=_VERDICT_COLORS, title="Verdict"), tooltip=tooltip,
     )
     points = base.mark_point(filled=True, size=90).encode(
@@ -81,7 +80,7 @@ def ranking_chart(leg: LegResult) -> alt.Chart:
     )
     line = alt.Chart(pd.DataFrame({"rate_ratio": [1.0], "what": [f"same as {against}"]})).mark_rule(
         strokeDash=[4, 4], color="gray"
-    ).encode(x="rate_ratio:Q", tooltip=alt.Tooltip("what:N", title=""))
+    ).encode(x=alt.X("rate_ratio:Q", scale=scale), tooltip=alt.Tooltip("what:N", title=""))
     return (line + bars + points).properties(
         title=f"Which stretch cut the clicking more than {against}", height=alt.Step(36)
     )
@@ -131,7 +130,7 @@ def before_after_chart(rows: pd.DataFrame) -> alt.Chart:
     data = before_after_frame(rows)
     groups = [_label(g) for g in _present_groups(rows)]
     base = alt.Chart(data).encode(
-        x=alt.X("when:N", sort=["before", "after"], title=None),
+        x=alt.X("when:N", sort=["before", "after"], title=None, axis=alt.Axis(labelAngle=0)),
         y=alt.Y("rate:Q", title="Clicks per rep"),
         detail="session:N",
         tooltip=[
@@ -174,11 +173,13 @@ def rate_over_time_chart(rows: pd.DataFrame) -> alt.Chart:
         alt.Tooltip("rate:Q", title="Clicks per rep", format=".2f"),
     ]
     base = alt.Chart(data).encode(x=alt.X("date:T", title="Session date"), y=alt.Y("rate:Q", title="Clicks per rep"))
-    baseline = base.transform_filter(alt.datum.group == "Baseline").mark_line(color="gray", point=True).encode(
+    baseline = base.transform_filter(alt.datum.group == "Baseline").mark_line(
+        color="gray", point=alt.OverlayMarkDef(color="gray")
+    ).encode(
         tooltip=tooltip
     )
     points = base.transform_filter(alt.datum.group != "Baseline").mark_circle(size=60, opacity=0.8).encode(
-        color=alt.Color("group:N", title="After"), xOffset=alt.XOffset("group:N"), tooltip=tooltip
+        color=alt.Color("group:N", title="After"), tooltip=tooltip
     )
     return (baseline + points).properties(title="Click rate across sessions (gray: baseline)")
 
