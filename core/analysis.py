@@ -31,6 +31,10 @@ clicks in ``reps`` repetitions.  We model
   regression with session dummies (Hausman, Hall & Griliches 1984) and whose
   cost does not grow with the number of sessions.  Using every test, rather
   than dividing by the noisy test just before, avoids regression to the mean.
+  The fit is a short Newton iteration written here (numpy) rather than
+  statsmodels' GLM, because it needs the penalty below and must stay fast with
+  hundreds of sessions; tests/test_analysis.py checks that, without the
+  penalty, it gives statsmodels' Poisson GLM estimates and covariance.
 * ``d``: drift along the test order (warm-up: repeating the movement changes the
   clicking by itself), a constant change per test on the log scale.
 * ``b_g``: the immediate effect of stretching group ``g`` (and of the rest
