@@ -93,3 +93,17 @@ def test_a_non_number_and_a_missing_file_are_clear_errors(tmp_path):
 
 def test_help_lists_analyze():
     assert "analyze" in kneeclick("--help").stdout
+
+
+def test_no_control_and_no_clicks_are_reported_not_crashed(tmp_path):
+    frame = pd.read_csv(SAMPLE_CSV, keep_default_na=False)
+    no_control = tmp_path / "no_control.csv"
+    frame[frame["muscle_group"] != "rest_control"].to_csv(no_control, index=False)
+    silent = tmp_path / "silent.csv"
+    frame.assign(clicks_before=0, clicks_after=0).to_csv(silent, index=False)
+    result = kneeclick("analyze", str(no_control), str(silent), "--json")
+    assert result.returncode == 0, result.stderr
+    first, second = (json.loads(line) for line in result.stdout.splitlines())
+    assert first["compared_with"] == "drift" and first["ranking"][0]["rate_ratio"] is not None
+    assert {r["verdict"] for r in second["ranking"]} == {"insufficient_data"}
+    assert second["sessions_needed"] >= 1
