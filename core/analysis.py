@@ -47,8 +47,8 @@ clicks in ``reps`` repetitions.  We model
   beyond the control's (``b_ref = b_rest``; with no control, the average
   stretch's) still present in later tests of the same session.  Carrying the
   stretch's whole effect instead would let "every stretch cuts a little, and it
-  lasts" explain a warm-up drift exactly, and credit every group for it.  The fit is repeated for
-  ``c`` on a grid and averaged, each weighted by its (Laplace-approximated)
+  lasts" explain a warm-up drift exactly, and credit every group for it.  The
+  fit is repeated for ``c`` on a grid and averaged, each weighted by its (Laplace-approximated)
   marginal likelihood, so the intervals include the uncertainty about ``c``
   (taking the best ``c`` alone made them about 7% too narrow on the simulator).
 * Over-dispersion: counts vary more than Poisson (miscounts, attention).  We
@@ -87,8 +87,10 @@ Verdicts (per group; the rules are the constants below)
   more (its lower end is above ``1 - UNLIKELY_CUT``).
 * ``possible``: anything else: a cut is plausible but not yet clear.
 
-These were set on the simulator (``core.simulate``, ``benchmarks/bench_ranking.py``)
-so that people with no culprit rarely get any ``likely``.
+The thresholds are judgement calls (a fifth, a third, two sessions), checked
+rather than fitted on the simulator (``core.simulate``,
+``benchmarks/bench_ranking.py``): interval coverage, the share of people with no
+culprit given any ``likely``, and real culprits called ``unlikely``.
 """
 
 from __future__ import annotations
