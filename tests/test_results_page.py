@@ -68,3 +68,28 @@ def test_one_session_says_more_sessions_are_needed(app_test, store):
     text = _markdown(at)
     assert "not enough data yet" in text
     assert "more session" in text
+
+
+def test_no_control_and_only_control_sessions_render(app_test, store):
+    frame = read_csv(SAMPLE_CSV)
+    import_frame(store, frame[frame["muscle_group"] != "rest_control"])
+    at = app_test(page="results")
+    assert not at.exception
+    assert any("No rest control was run" in c.value for c in at.caption)
+    assert "than the test order alone would predict" in _markdown(at)
+
+
+def test_a_leg_with_only_rest_controls_renders(app_test, store):
+    frame = read_csv(SAMPLE_CSV)
+    import_frame(store, frame[frame["muscle_group"] == "rest_control"])
+    at = app_test(page="results")
+    assert not at.exception
+    assert "Stretching your" not in _markdown(at)
+
+
+def test_the_about_page_explains_the_model_in_plain_words(app_test):
+    at = app_test(page="about")
+    text = _markdown(at).lower()
+    for words in ("own click level", "drift", "carry over", "95% interval", "likely", "insufficient data",
+                  "biggest contributor"):
+        assert words in text, words
