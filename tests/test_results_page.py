@@ -1,5 +1,7 @@
 """The Results page through AppTest: ranking first, every chart, one sentence per group, per leg."""
 
+import json
+
 import numpy as np
 import pandas as pd
 
@@ -22,6 +24,11 @@ def test_results_on_the_example_data_show_ranking_charts_and_sentences(app_test)
     assert not at.exception
     charts = at.get("vega_lite_chart")
     assert len(charts) == len(CHART_KEYS)
+    titles = [json.loads(c.proto.spec).get("title", "") for c in charts]
+    assert "Which stretch cut the clicking" in str(titles[0]), "the ranking picture comes first"
+    assert [str(t) for t in titles[1:]] == [
+        "How sure is the ranking", "Before and after, every session", "Click rate across sessions (gray: baseline)"
+    ]
     text = _markdown(at)
     (leg,) = analyze(read_csv(SAMPLE_CSV))
     # the ranking comes first: the summary, then the forest plot, then one sentence per group in ranking order
