@@ -29,6 +29,31 @@ kneeclick runs that test as a small, honest experiment on one person:
   stretch on range of motion mostly fades within 10 to 30 minutes, which is why kneeclick watches for
   carry-over between stretches in one session.
 
+**How the ranking is worked out.** Every test (the baseline and each retest) is a count of clicks in a number of
+reps. kneeclick fits one model to all the tests of a leg at once:
+
+- each session has its **own click level**, so a noisy day does not count as an effect;
+- the clicking may **drift** along the session (warm-up): the model estimates a steady change per test;
+- a stretch can **carry over**: part of its effect may still be there in the next tests of the same session,
+  so a later group does not get credit for an earlier one;
+- counts are **noisier than pure chance** (miscounts, attention), and the intervals are widened to match.
+
+Each group's result is how many clicks follow its stretch compared with how many follow the rest (for
+example 0.45: 55% fewer than after resting), with a 95% interval: the range of effects that fit your data.
+The chance that a group is the biggest contributor comes from the same model. The verdicts:
+
+- **likely**: the stretch clearly beat resting, even allowing for having compared several groups at once, and
+  cut the clicking by at least a fifth;
+- **unlikely**: the data rule out that the stretch cuts the clicking by 30% or more beyond resting;
+- **possible**: anything in between: keep testing;
+- **insufficient data**: the group was tried in fewer than two sessions with clicks, or the counts are still too
+  few to tell a big cut from a big rise.
+
+Without a rest control the stretches can only be compared with the drift the model infers from the test order,
+which is weaker evidence. The left and right knee are analysed separately. On simulated people whose answer is
+known, this approach almost never names a culprit that is not there, where the do-it-by-hand rule names one in
+nearly everyone (see the benchmark in the README).
+
 **Limits.** kneeclick can only say which stretches were followed by less clicking for you, on the days you
 tested. It cannot tell you why your knee clicks or whether anything is damaged.
 """
