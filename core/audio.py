@@ -87,6 +87,7 @@ class Settings:
     """The detector's knobs. The defaults are what the tests and the benchmark use."""
 
     highpass_hz: float = 1000.0
+    lowpass_hz: float | None = 8000.0
     window_ms: float = 1.0
     hop_ms: float = 0.5
     background_s: float = 0.31
@@ -122,7 +123,7 @@ class Quality:
 
     ``verdict``: ``"ok"`` (no reason to doubt it), ``"check"`` (listen back or count again: see ``issues``),
     ``"unusable"`` (nothing to count: a silent recording). Issue codes: ``silent``, ``too_quiet``,
-    ``clipped``, ``speech``, ``noisy``, ``metronome``, ``too_short``.
+    ``clipped``, ``speech``, ``noisy``, ``faint``, ``metronome``, ``too_short``, ``truncated``.
     """
 
     verdict: str
@@ -244,20 +245,29 @@ def read_wav(source: Source) -> tuple[np.ndarray, int]:
     """Decode a WAV file to float32 samples in [-1, 1] of shape ``(n, channels)``, and the sample rate.
 
     Reads 8-bit unsigned, 16/24/32/64-bit signed integer and 32/64-bit float PCM (plain or
-    WAVE_FORMAT_EXTENSIBLE headers). Raises :class:`NotWavError`, :class:`EmptyRecordingError` or
-    :class:`UnsupportedAudioError` with a message for the person.
+    WAVE_FORMAT_EXTENSIBLE headers); a file cut short is read up to where it ends. Raises
+    :class:`NotWavError`, :class:`EmptyRecordingError` or :class:`UnsupportedAudioError` with a message for
+    the person.
     """
+    samples, sample_rate, _ = _read_wav(source)
+    return samples, sample_rate
+
+
+def _read_wav(source: Source) -> tuple[np.ndarray, int, bool]:
+    """read_wav, and whether the file was cut short."""
     data = _read_source(source)
     if not data:
         raise NotWavError("the file is empty (0 bytes), not a WAV recording")
     if len(data) < 12 or data[:4] not in (b"RIFF", b"RIFX", b"RF64") or data[8:12] != b"WAVE":
         raise NotWavError("not a WAV file (it does not start with a RIFF/WAVE header)")
+    truncated = False
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # unknown chunks (LIST, fact, ...) are fine
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")  # unknown chunks (LIST, fact, ...) are fine; a short file is noted
             sample_rate, x = wavfile.read(io.BytesIO(data))
+        truncated = any("EOF" in str(w.message) or "truncat" in str(w.message).lower() for w in caught)
     except Exception as scipy_error:  # noqa: BLE001 - any decoder failure becomes one clear message
-        sample_rate, x = _read_with_wave_module(data, scipy_error)
+        sample_rate, x, truncated = _read_with_wave_module(data, scipy_error)
     x = np.asarray(x)
     if x.ndim == 1:
         x = x[:, None]
@@ -276,14 +286,15 @@ def read_wav(source: Source) -> tuple[np.ndarray, int]:
             f"the recording is {samples.shape[0] / sample_rate / 60:.0f} minutes long; "
             f"record one test (at most {MAX_DURATION_S // 60} minutes)"
         )
-    return samples, int(sample_rate)
+    return samples, int(sample_rate), truncated
 
 
-def _read_with_wave_module(data: bytes, scipy_error: Exception) -> tuple[int, np.ndarray]:
+def _read_with_wave_module(data: bytes, scipy_error: Exception) -> tuple[int, np.ndarray, bool]:
     try:
         with wave.open(io.BytesIO(data), "rb") as w:
             channels, width, rate = w.getnchannels(), w.getsampwidth(), w.getframerate()
-            raw = w.readframes(w.getnframes())
+            declared = w.getnframes()
+            raw = w.readframes(declared)
     except (wave.Error, EOFError, ValueError, OSError) as e:
         raise NotWavError(f"a damaged or unsupported WAV file ({scipy_error or e})") from None
     usable = len(raw) // (width * channels) * width * channels
@@ -297,7 +308,7 @@ def _read_with_wave_module(data: bytes, scipy_error: Exception) -> tuple[int, np
         x = ((b[:, 0] << 8) | (b[:, 1] << 16) | (b[:, 2] << 24)).astype(np.int32)
     else:
         raise NotWavError(f"unsupported WAV sample width: {width * 8} bits")
-    return rate, x.reshape(-1, channels)
+    return rate, x.reshape(-1, channels), len(raw) < declared * width * channels
 
 
 def _to_float(x: np.ndarray) -> np.ndarray:
@@ -319,8 +330,14 @@ def detect_clicks(source: Source, settings: Settings | None = None) -> Detection
     Raises :class:`AudioError` (one of its subclasses) when the data cannot be analysed; a silent recording
     is not an error: it gives ``count == 0`` and ``quality.verdict == "unusable"``.
     """
-    samples, sample_rate = read_wav(source)
-    return detect_clicks_in_samples(samples, sample_rate, settings)
+    samples, sample_rate, truncated = _read_wav(source)
+    detection = detect_clicks_in_samples(samples, sample_rate, settings)
+    if truncated:
+        q = detection.quality
+        issues = (*q.issues, Issue("truncated", MESSAGES["truncated"]))
+        verdict = q.verdict if q.verdict == "unusable" else "check"
+        detection = dataclasses.replace(detection, quality=dataclasses.replace(q, verdict=verdict, issues=issues))
+    return detection
 
 
 def detect_clicks_in_samples(samples: np.ndarray, sample_rate: int, settings: Settings | None = None) -> Detection:
@@ -342,7 +359,7 @@ def detect_clicks_in_samples(samples: np.ndarray, sample_rate: int, settings: Se
     frame_s = hop / sr
 
     # 1-2. High band and its 1 ms RMS envelope (power averaged over channels).
-    sos = signal.butter(4, min(s.highpass_hz, 0.45 * sr) / (sr / 2), "highpass", output="sos")
+    sos = _band_sos(sr, s)
     y = signal.sosfilt(sos.astype(np.float32), x, axis=0)
     power = np.einsum("ij,ij->i", y, y) / channels if channels > 1 else y[:, 0] * y[:, 0]
     n_hops = n // hop
@@ -391,7 +408,7 @@ def detect_clicks_in_samples(samples: np.ndarray, sample_rate: int, settings: Se
         in_train = pre_max > peak - s.isolation_db and pre_max > bg_db[k] + s.threshold_db
         if (
             peak - pre_db < s.onset_db
-            or peak - post_db < s.tail_db
+            or peak - post_db < min(s.tail_db, peak - bg_db[k] - 2.0)
             or in_train
             or not _fast_rise(env_db, k, bg_db[k], rise_max, back)
         ):
@@ -419,6 +436,16 @@ def detect_clicks_in_samples(samples: np.ndarray, sample_rate: int, settings: Se
         envelope=_downsample(env_db, bg_db, frame_s),
         rejected=rejected,
     )
+
+
+def _band_sos(sr: float, s: Settings) -> np.ndarray:
+    """High-pass at ``highpass_hz``; also low-pass at ``lowpass_hz`` when the rate allows, so a 48 kHz
+    recording is analysed in the same band as a 16 kHz one (and its extra hiss stays out)."""
+    nyq = sr / 2
+    low = min(s.highpass_hz, 0.45 * sr) / nyq
+    if s.lowpass_hz and s.lowpass_hz < 0.9 * nyq:
+        return signal.butter(4, [low, s.lowpass_hz / nyq], "bandpass", output="sos")
+    return signal.butter(4, low, "highpass", output="sos")
 
 
 def _run_peaks(above: np.ndarray, level: np.ndarray) -> list[int]:
@@ -515,8 +542,12 @@ MESSAGES = {
     "noisy": "The room is noisy: many short sounds that are not clear clicks (rustling, tapping, a fan). "
     "The count may be off; a quieter room helps.",
     "loud_background": "The background noise is loud, so faint clicks may be missed. A quieter room helps.",
+    "faint": "The clicks are only just louder than the background, so some may have been missed. Put the "
+    "phone closer to the knee or find a quieter room, and check the count.",
     "metronome": "The clicks come at an exactly even pace, like a metronome or a ticking clock. If one was "
     "running, the count is probably of its ticks, not of your knee.",
+    "truncated": "The file ends early (it was cut short while saving or sending), so the end of the test "
+    "may be missing.",
     "too_short": "The recording is very short; record the whole test (all the reps).",
 }
 
@@ -539,9 +570,9 @@ def _quality(
     clipped_fraction = float(clip_mask.mean()) if clip_mask is not None else 0.0
     issues: list[Issue] = []
 
-    def add(code: str, severity: str = "warning") -> None:
-        message = MESSAGES[code if code != "loud_background" else "loud_background"]
-        issues.append(Issue("noisy" if code == "loud_background" else code, message, severity))
+    def add(key: str, severity: str = "warning") -> None:
+        code = "noisy" if key == "loud_background" else key
+        issues.append(Issue(code, MESSAGES[key], severity))
 
     if peak_dbfs < -80:
         add("silent", "error")
@@ -559,6 +590,8 @@ def _quality(
         add("noisy")
     elif noise_dbfs > -40:
         add("loud_background")
+    if clicks and float(np.median([c.snr_db for c in clicks])) < 15.0:
+        add("faint")
     if len(clicks) >= 6:
         gaps = np.diff([c.time_s for c in clicks])
         if gaps.mean() > 0.2 and gaps.std() < 0.02 * gaps.mean():
@@ -586,8 +619,13 @@ def _voiced_seconds(hop_energy: np.ndarray, hop_s: float, samples_per_hop: int, 
     lags = np.arange(frame)
     ac = ac / np.maximum(ac0, 1e-30) * frame / np.maximum(frame - lags, 1)
     lo, hi = max(2, int(round(0.0025 / hop_s))), int(round(0.0125 / hop_s))
-    best = ac[:, lo : hi + 1].max(axis=1)
-    return float(((best > 0.5) & loud).sum() * frame * hop_s)
+    lags = np.arange(lo, hi + 1)
+    # A pitch period is a peak: the energy repeats after one period but not after half of one (a slow swell,
+    # like a rustle fading in and out, correlates at every lag).
+    periodic = ac[:, lags] - ac[:, lags // 2]
+    best = np.take_along_axis(ac[:, lags], periodic.argmax(axis=1)[:, None], axis=1)[:, 0]
+    voiced = (periodic.max(axis=1) > 0.3) & (best > 0.5)
+    return float((voiced & loud).sum() * frame * hop_s)
 
 
 def _downsample(env_db: np.ndarray, bg_db: np.ndarray, frame_s: float, points: int = 3000) -> Envelope:

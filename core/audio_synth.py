@@ -28,6 +28,7 @@ __all__ = [
     "Recording",
     "click",
     "thump",
+    "rustle",
     "pink_noise",
     "hum",
     "speech_like",
@@ -101,6 +102,15 @@ def _fade_out(n: int, m: int) -> np.ndarray:
     if m > 1:
         out[n - m :] = 0.5 + 0.5 * np.cos(np.linspace(0, np.pi, m))
     return out
+
+
+def rustle(sample_rate: int, rng: np.random.Generator, rms_dbfs: float = -30.0) -> np.ndarray:
+    """A burst of hiss (cloth rustling): 30-250 ms of noise above ~700 Hz, swelling and fading over 5-40 ms."""
+    n = int(rng.uniform(0.03, 0.25) * sample_rate)
+    nyq = sample_rate / 2
+    sos = signal.butter(2, min(rng.uniform(500.0, 1500.0), 0.5 * nyq) / nyq, "highpass", output="sos")
+    out = signal.sosfilt(sos, rng.standard_normal(n)) * _fade(n, sample_rate, rng.uniform(0.005, 0.04))
+    return out * (_db_to_amp(rms_dbfs) / np.sqrt(np.mean(out**2)))
 
 
 def pink_noise(n: int, rng: np.random.Generator, rms_dbfs: float = -55.0) -> np.ndarray:
@@ -224,6 +234,9 @@ def synth_recording(
     clip_gain_db: float | None = None,
     channels: int = 1,
     min_click_gap_s: float = 0.3,
+    click_times_s: tuple[float, ...] | None = None,
+    n_rustles: int = 0,
+    rustle_dbfs: float = -30.0,
 ) -> Recording:
     """A recording of ``duration_s`` seconds with ``n_clicks`` clicks at known times.
 
@@ -231,11 +244,16 @@ def synth_recording(
     ``hum_dbfs`` set the room background (``None``: none). ``speech_dbfs`` adds talking over
     ``speech_fraction`` of the recording. ``clip_gain_db`` amplifies the mix by that gain and hard-clips it at
     full scale. ``channels=2`` gives a stereo pair (the second channel a little quieter, its own noise).
+    ``click_times_s`` puts the clicks at given times instead of random ones. ``n_rustles`` adds bursts of
+    hiss (clothes rustling, a hand brushing the phone) lasting 30-250 ms at an RMS of ``rustle_dbfs``.
     """
     rng = np.random.default_rng(seed)
     n = int(round(duration_s * sample_rate))
     margin = min(0.2, duration_s / 10)
-    clicks = _place(rng, n_clicks, margin, duration_s - margin - 0.015, min_click_gap_s)
+    if click_times_s is not None:
+        clicks = sorted(float(t) for t in click_times_s)
+    else:
+        clicks = _place(rng, n_clicks, margin, duration_s - margin - 0.015, min_click_gap_s)
     thumps = _place(rng, n_thumps, margin, duration_s - margin - 0.16, 0.4)
 
     def one_channel(ch_rng: np.random.Generator, gain: float) -> np.ndarray:
@@ -249,6 +267,10 @@ def synth_recording(
             th = thump(sample_rate, rng, thump_dbfs)
             i = int(round(tt * sample_rate))
             x[i : i + th.size] += th[: n - i]
+        for _ in range(n_rustles):
+            r = rustle(sample_rate, rng, rustle_dbfs)
+            i = int(rng.uniform(0, max(1, n - r.size)))
+            x[i : i + r.size] += r[: n - i]
         x *= gain
         if noise_dbfs is not None:
             x += pink_noise(n, ch_rng, noise_dbfs)
