@@ -249,12 +249,12 @@ def read_wav(source: Source) -> tuple[np.ndarray, int]:
     :class:`NotWavError`, :class:`EmptyRecordingError` or :class:`UnsupportedAudioError` with a message for
     the person.
     """
-    samples, sample_rate, _ = _read_wav(source)
+    samples, sample_rate, _, _ = _read_wav(source)
     return samples, sample_rate
 
 
-def _read_wav(source: Source) -> tuple[np.ndarray, int, bool]:
-    """read_wav, and whether the file was cut short."""
+def _read_wav(source: Source) -> tuple[np.ndarray, int, bool, int | None]:
+    """read_wav, whether the file was cut short, and the integer bit depth (None for float)."""
     data = _read_source(source)
     if not data:
         raise NotWavError("the file is empty (0 bytes), not a WAV recording")
@@ -274,6 +274,7 @@ def _read_wav(source: Source) -> tuple[np.ndarray, int, bool]:
     if x.ndim != 2 or x.shape[1] == 0:
         raise NotWavError("a WAV file without audio channels")
     samples = _to_float(x)
+    bits = None if np.issubdtype(x.dtype, np.floating) else 8 * x.dtype.itemsize
     if not MIN_SAMPLE_RATE <= sample_rate <= MAX_SAMPLE_RATE:
         raise UnsupportedAudioError(
             f"sample rate {sample_rate} Hz is not supported (use {MIN_SAMPLE_RATE}-{MAX_SAMPLE_RATE} Hz; "
@@ -286,7 +287,7 @@ def _read_wav(source: Source) -> tuple[np.ndarray, int, bool]:
             f"the recording is {samples.shape[0] / sample_rate / 60:.0f} minutes long; "
             f"record one test (at most {MAX_DURATION_S // 60} minutes)"
         )
-    return samples, int(sample_rate), truncated
+    return samples, int(sample_rate), truncated, bits
 
 
 def _read_with_wave_module(data: bytes, scipy_error: Exception) -> tuple[int, np.ndarray, bool]:
@@ -330,8 +331,8 @@ def detect_clicks(source: Source, settings: Settings | None = None) -> Detection
     Raises :class:`AudioError` (one of its subclasses) when the data cannot be analysed; a silent recording
     is not an error: it gives ``count == 0`` and ``quality.verdict == "unusable"``.
     """
-    samples, sample_rate, truncated = _read_wav(source)
-    detection = detect_clicks_in_samples(samples, sample_rate, settings)
+    samples, sample_rate, truncated, bits = _read_wav(source)
+    detection = detect_clicks_in_samples(samples, sample_rate, settings, bits=bits)
     if truncated:
         q = detection.quality
         issues = (*q.issues, Issue("truncated", MESSAGES["truncated"]))
@@ -340,8 +341,15 @@ def detect_clicks(source: Source, settings: Settings | None = None) -> Detection
     return detection
 
 
-def detect_clicks_in_samples(samples: np.ndarray, sample_rate: int, settings: Settings | None = None) -> Detection:
-    """As :func:`detect_clicks`, on samples in [-1, 1] of shape ``(n,)`` or ``(n, channels)``."""
+def detect_clicks_in_samples(
+    samples: np.ndarray, sample_rate: int, settings: Settings | None = None, *, bits: int | None = None
+) -> Detection:
+    """As :func:`detect_clicks`, on samples in [-1, 1] of shape ``(n,)`` or ``(n, channels)``.
+
+    ``bits``: the integer PCM depth the samples came from, if any. Coarse formats (8-bit) turn quiet
+    passages into isolated one-step jumps that look like tiny clicks; the background floor is raised to
+    their level.
+    """
     s = settings or Settings()
     x = np.asarray(samples, dtype=np.float32)
     if x.ndim == 1:
@@ -379,7 +387,8 @@ def detect_clicks_in_samples(samples: np.ndarray, sample_rate: int, settings: Se
     bg_blocks = ndimage.median_filter(block_med, size=min(span, (len(block_med) | 1)), mode="nearest")
     bg_db = np.repeat(bg_blocks, block)
     bg_db = np.concatenate((bg_db, np.full(len(env_db) - len(bg_db), bg_blocks[-1])))[: len(env_db)]
-    bg_db = np.maximum(bg_db, s.floor_dbfs)
+    floor = s.floor_dbfs if bits is None else max(s.floor_dbfs, 20 * math.log10(2.0 ** (1 - bits)) - 6.0)
+    bg_db = np.maximum(bg_db, floor)
 
     # 4. Candidates: the peak of each run above background + threshold.
     above = env_db > bg_db + s.threshold_db

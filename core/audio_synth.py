@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 from scipy import signal
+from scipy.fft import irfft, next_fast_len
 
 __all__ = [
     "Recording",
@@ -117,12 +118,13 @@ def pink_noise(n: int, rng: np.random.Generator, rms_dbfs: float = -55.0) -> np.
     """Pink (1/f power) noise of ``n`` samples at an RMS level of ``rms_dbfs``."""
     if n == 0:
         return np.zeros(0)
-    spectrum = rng.standard_normal(n // 2 + 1) + 1j * rng.standard_normal(n // 2 + 1)
-    k = np.arange(n // 2 + 1, dtype=float)
+    m = next_fast_len(n, real=True)
+    spectrum = rng.standard_normal(m // 2 + 1) + 1j * rng.standard_normal(m // 2 + 1)
+    k = np.arange(m // 2 + 1, dtype=float)
     k[0] = 1.0
     spectrum /= np.sqrt(k)
     spectrum[0] = 0.0
-    out = np.fft.irfft(spectrum, n)
+    out = irfft(spectrum, m)[:n]
     return out * (_db_to_amp(rms_dbfs) / (np.sqrt(np.mean(out**2)) or 1.0))
 
 
