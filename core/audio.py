@@ -5,24 +5,31 @@ returns), a file-like object or a path; it returns a :class:`Detection` with the
 :class:`Quality` verdict in plain words, and a light envelope for a picture of the recording
 (``core.audio_chart``).
 
-How clicks are told apart (all levels are 1 ms RMS in the band above ``highpass_hz``):
+How clicks are told apart (levels are 1 ms RMS in the analysis band, in dBFS):
 
-1. **High-pass** at 1 kHz (4th-order Butterworth): foot thumps (< 300 Hz), mains hum and most of the room
-   rumble drop out; knee clicks keep most of their energy (0.8-6 kHz).
-2. **Envelope**: 1 ms RMS every 0.5 ms (stereo: the channels' power averaged, so opposite-phase channels
-   cannot cancel a click).
-3. **Background**: a running median of the envelope over ~0.3 s, never below ``floor_dbfs``.
+1. **Band**: 1-8 kHz (4th-order Butterworth; high-pass only when the rate is too low for the upper edge).
+   Foot thumps (< 300 Hz), mains hum and most room rumble drop out; knee clicks keep most of their energy;
+   a 48 kHz recording is analysed in the same band as the 16 kHz one Streamlit records by default.
+2. **Envelope**: 1 ms RMS every 0.5 ms (stereo: the channels' power averaged, so channels in opposite
+   phase cannot cancel a click).
+3. **Background**: a running median of the envelope over ~0.3 s, never below ``floor_dbfs`` (raised for
+   8-bit audio, whose quantisation steps would otherwise look like tiny clicks).
 4. **Candidates**: envelope peaks more than ``threshold_db`` above the background.
-5. **Shape**, the part that rejects talking and noise: a click rises abruptly (``onset_db`` above the mean of
-   the 3-30 ms before it) *and* dies away quickly (``tail_db`` below its peak on average 15-45 ms after).
-   Vowels, fricatives, rustling and fans last longer than that; a click lasts 3-12 ms.
-6. **Thump guard**: a candidate whose 30-300 Hz energy dwarfs its high band (a foot thump's onset, or a
-   clipped thump whose flattened top makes high-frequency corners) is dropped.
+5. **Shape**, the part that rejects talking and rustling. A click
+   - rises abruptly: ``onset_db`` above the mean of the 3-30 ms before it, and from near the background to
+     within 6 dB of its peak in at most ``rise_ms`` (vowels and hiss swell over 5-30 ms);
+   - dies away: ``tail_db`` below its peak on average 15-45 ms after (or down to the background);
+   - stands alone: nothing within ``isolation_db`` of its level in the 3-30 ms before (the last pulse of a
+     voiced sound is abrupt and short, but it ends a train of equally loud pulses).
+6. **Thump guard**: a candidate whose low band (< 300 Hz) is far louder than its peak *and* starts right
+   there (a thump's onset), or overwhelms it, or sits on clipped samples (a clipped thump's flat top makes
+   high-frequency corners), is dropped. A click during a thump's ring-out is kept.
 7. **Refractory**: of candidates closer than ``refractory_s``, the loudest is kept.
 
 The :class:`Quality` verdict flags what makes a count doubtful: a silent or very quiet recording, clipping,
-talking (voicing found as pitch-periodic bursts in the high band), a loud or impulsive background, clicks at
-a clock-like even pace (a metronome), and very short recordings.
+talking (64 ms frames whose high-band energy repeats at a pitch period of 2.5-12.5 ms), many rejected
+click-like sounds (rustling, tapping), clicks barely above the background, clicks at a clock-like even pace
+(a metronome), very short recordings and files cut short.
 
 Only numpy and scipy; no Streamlit.
 """

@@ -276,3 +276,23 @@ def test_to_dict_is_json_with_count_times_and_quality():
     assert {"code", "message", "severity"} <= set(out["quality"]["issues"][0])
     silent = json.loads(json.dumps(detect_clicks(wav_bytes(np.zeros(8000), 16000)).to_dict()))
     assert silent["count"] == 0 and silent["quality"]["peak_dbfs"] is None
+
+
+@pytest.mark.parametrize("sample_rate", RATES)
+def test_a_click_during_a_thumps_ring_out_is_still_counted(sample_rate):
+    from core.audio_synth import click, pink_noise, thump
+
+    rng = np.random.default_rng(5)
+    x = pink_noise(sample_rate * 3, rng, -55.0)
+    found = []
+    for delay_s in (0.02, 0.04, 0.06):
+        y = x.copy()
+        th = thump(sample_rate, rng, -8.0)
+        i = sample_rate  # the thump at 1.0 s, the click inside it
+        y[i : i + th.size] += th
+        c = click(sample_rate, rng, -25.0)
+        j = i + int(delay_s * sample_rate)
+        y[j : j + c.size] += c
+        found.append(detect_clicks_in_samples(y, sample_rate).times_s)
+    for delay_s, times in zip((0.02, 0.04, 0.06), found, strict=True):
+        assert len(times) == 1 and times[0] == pytest.approx(1.0 + delay_s, abs=0.003), (delay_s, times)
