@@ -1,6 +1,8 @@
 """A picture of a recording for the Session page: the high-band level over time with the detected clicks.
 
-Plain Altair (no Streamlit): ``st.altair_chart(recording_chart(detection), use_container_width=True)``.
+Plain Altair (no Streamlit). On a page: ``st.altair_chart(recording_chart(detection), height=300)``; pass
+the height there, Streamlit 1.67 sizes the element by its own ``height`` argument, not the chart's (checked
+in Chromium: without it the plot is about 60 px tall).
 """
 
 from __future__ import annotations
@@ -60,7 +62,7 @@ def recording_chart(detection: Detection, height: int = 180) -> alt.LayerChart:
     if len(clicks):
         rules = (
             alt.Chart(clicks)
-            .mark_rule(color="#d62728", strokeWidth=1.5)
+            .mark_rule(color="#d62728", strokeWidth=1.5, opacity=0.5)
             .encode(
                 x=x,
                 tooltip=[
@@ -72,9 +74,9 @@ def recording_chart(detection: Detection, height: int = 180) -> alt.LayerChart:
         )
         labels = (
             alt.Chart(clicks)
-            .mark_text(color="#d62728", dy=-6, fontSize=10)
-            .encode(x=x, y=alt.datum(top), text="click:Q")
+            .mark_text(color="#d62728", baseline="top", dy=2, fontSize=10)
+            .encode(x=x, y=alt.value(0), text="click:Q")
         )
-        layers += [rules, labels]
+        layers = [level, threshold, rules, labels]
     title = f"{detection.count} click{'s' if detection.count != 1 else ''} found in {detection.duration_s:.1f} s"
     return alt.layer(*layers).properties(height=height, title=title)
