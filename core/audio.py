@@ -169,9 +169,20 @@ class Quality:
     def messages(self) -> tuple[str, ...]:
         return tuple(i.message for i in self.issues)
 
+    @property
+    def summary(self) -> str:
+        """One line for the person: what the verdict means for the proposed count."""
+        if self.verdict == "unusable":
+            return "No count: there is nothing to count in this recording."
+        if self.verdict == "check":
+            n = len(self.issues)
+            return f"Check the count before you accept it ({n} reason{'s' if n != 1 else ''} below)."
+        return "Nothing in the recording casts doubt on the count."
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "verdict": self.verdict,
+            "summary": self.summary,
             "issues": [i.to_dict() for i in self.issues],
             "peak_dbfs": _round(self.peak_dbfs),
             "noise_dbfs": _round(self.noise_dbfs),
@@ -320,8 +331,9 @@ def _read_with_wave_module(data: bytes, scipy_error: Exception) -> tuple[int, np
             channels, width, rate = w.getnchannels(), w.getsampwidth(), w.getframerate()
             declared = w.getnframes()
             raw = w.readframes(declared)
-    except (wave.Error, EOFError, ValueError, OSError) as e:
-        raise NotWavError(f"a damaged or unsupported WAV file ({scipy_error or e})") from None
+    except Exception:  # noqa: BLE001 - the wave module raises many kinds on damaged headers
+        detail = str(scipy_error) if "format" in str(scipy_error).lower() else "its header or data is damaged"
+        raise NotWavError(f"a damaged or unsupported WAV file ({detail})") from None
     usable = len(raw) // (width * channels) * width * channels
     raw = raw[:usable]
     if width == 1:
@@ -386,6 +398,8 @@ def detect_clicks_in_samples(
     sr = float(sample_rate)
     duration = n / sr
     rows = np.ascontiguousarray(x.T)  # (channels, n): every per-channel pass runs over contiguous memory
+    if n < int(0.1 * sr):  # analyse a very short recording padded with silence to 0.1 s
+        rows = np.concatenate((rows, np.zeros((channels, int(0.1 * sr) - n), dtype=rows.dtype)), axis=1)
 
     hop = max(1, int(round(sr * s.hop_ms / 1000)))
     per_window = max(1, int(round(s.window_ms / s.hop_ms)))
@@ -399,7 +413,7 @@ def detect_clicks_in_samples(
         power += y[c] * y[c]
     if channels > 1:
         power /= channels
-    n_hops = n // hop
+    n_hops = rows.shape[1] // hop
     hop_energy = power[: n_hops * hop].reshape(n_hops, hop).sum(axis=1, dtype=np.float64)
     if n_hops >= per_window:
         cum = np.concatenate(([0.0], np.cumsum(hop_energy)))
@@ -579,8 +593,8 @@ MESSAGES = {
     "knee (about a hand's width away) and keep it in the same place for every test.",
     "clipped": "Parts of the recording were too loud for the microphone (clipped). Loud thumps or taps can "
     "hide clicks or look like them. Move the phone a little further from the knee and away from the floor.",
-    "speech": "Talking was picked up during the test. Voices can hide clicks or be mistaken for them: "
-    "stay quiet during the reps, or check the count.",
+    "speech": "Talking (or another humming, buzzing sound) was picked up during the test. Voices can hide "
+    "clicks or be mistaken for them: stay quiet during the reps, or check the count.",
     "noisy": "The room is noisy: many short sounds that are not clear clicks (rustling, tapping, a fan). "
     "The count may be off; a quieter room helps.",
     "loud_background": "The background noise is loud, so faint clicks may be missed. A quieter room helps.",

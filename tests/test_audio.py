@@ -296,3 +296,37 @@ def test_a_click_during_a_thumps_ring_out_is_still_counted(sample_rate):
         found.append(detect_clicks_in_samples(y, sample_rate).times_s)
     for delay_s, times in zip((0.02, 0.04, 0.06), found, strict=True):
         assert len(times) == 1 and times[0] == pytest.approx(1.0 + delay_s, abs=0.003), (delay_s, times)
+
+
+def test_damaged_files_never_raise_anything_but_an_audio_error():
+    """Random damage to a good file (header bytes, data bytes, cut short) and random bytes after RIFF/WAVE."""
+    import struct
+
+    rng = np.random.default_rng(12)
+    good = rec(103, 16000, duration_s=1.0, n_clicks=1).wav_bytes()
+    samples = []
+    for _ in range(150):
+        b = bytearray(good)
+        for _ in range(int(rng.integers(1, 12))):
+            pos = int(rng.integers(0, 60)) if rng.random() < 0.7 else int(rng.integers(0, len(b)))
+            b[pos] = int(rng.integers(0, 256))
+        samples.append(bytes(b[: int(rng.integers(0, len(b)))] if rng.random() < 0.3 else b))
+    for _ in range(100):
+        junk = rng.integers(0, 256, int(rng.integers(0, 300))).astype(np.uint8).tobytes()
+        samples.append(b"RIFF" + struct.pack("<I", int(rng.integers(0, 2**32))) + b"WAVE" + junk)
+    outcomes = {"ok": 0, "error": 0}
+    for data in samples:
+        try:
+            detect_clicks(data)
+            outcomes["ok"] += 1
+        except AudioError as e:
+            assert str(e) and "\n" not in str(e)
+            outcomes["error"] += 1
+    assert outcomes["ok"] > 0 and outcomes["error"] > 0  # the damage exercised both paths
+
+
+@pytest.mark.parametrize("n", (1, 7, 48, 479, 1601))
+def test_recordings_shorter_than_a_click_window_are_handled(n):
+    d = detect_clicks(wav_bytes(np.random.default_rng(n).normal(0, 0.05, n), 16000))
+    assert d.count == 0 and d.duration_s == pytest.approx(n / 16000)
+    assert "too_short" in d.quality.codes
