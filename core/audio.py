@@ -56,6 +56,9 @@ __all__ = [
     "EmptyRecordingError",
     "UnsupportedAudioError",
     "Settings",
+    "NOTES_BASELINE",
+    "RECORDING_ADVICE",
+    "MESSAGES",
     "Issue",
     "Quality",
     "Click",
@@ -176,7 +179,7 @@ class Quality:
             return "No count: there is nothing to count in this recording."
         if self.verdict == "check":
             n = len(self.issues)
-            return f"Check the count before you accept it ({n} reason{'s' if n != 1 else ''} below)."
+            return f"Check the count before you accept it ({n} reason{'s' if n != 1 else ''} to doubt it)."
         return "Nothing in the recording casts doubt on the count."
 
     def to_dict(self) -> dict[str, Any]:
@@ -586,6 +589,13 @@ def _clipped_mask(rows: np.ndarray) -> np.ndarray | None:
 
 
 # ---------------------------------------------------------------------------------------------- quality
+#: What to tell the person before they record a test (the same every time, so the tests stay comparable).
+RECORDING_ADVICE = (
+    "Put the phone in the same place for every test, about a hand's width from the knee, not on the floor.",
+    "Record in a quiet room, and don't talk or count out loud during the reps.",
+    "Start the recording, do all the reps at your usual pace, then stop it.",
+)
+
 MESSAGES = {
     "silent": "The recording is silent: nothing reached the microphone. Check that the microphone is allowed "
     "and not muted, then record again.",
