@@ -25,6 +25,9 @@ How clicks are told apart (levels are 1 ms RMS in the analysis band, in dBFS):
    there (a thump's onset), or overwhelms it, or sits on clipped samples (a clipped thump's flat top makes
    high-frequency corners), is dropped. A click during a thump's ring-out is kept.
 7. **Refractory**: of candidates closer than ``refractory_s``, the loudest is kept.
+8. **Edges**: clicks in the first and last ``edge_s`` (0.3 s) are left out of the count
+   (``Detection.ignored_at_edges``): that is where the tap or mouse click that starts and stops the
+   recording lands, and no rep is under way yet.
 
 The :class:`Quality` verdict flags what makes a count doubtful: a silent or very quiet recording, clipping,
 talking (64 ms frames whose high-band energy repeats at a pitch period of 2.5-12.5 ms), many rejected
@@ -117,6 +120,7 @@ class Settings:
     rise_ms: float | None = 3.0
     isolation_db: float | None = 6.0
     refractory_s: float = 0.12
+    edge_s: float = 0.3
 
 
 #: The detector described in the project's domain notes, for comparison: high-pass only, onset test and a
@@ -224,6 +228,7 @@ class Detection:
     duration_s: float
     envelope: Envelope
     rejected: int = 0
+    ignored_at_edges: int = 0
 
     @property
     def times_s(self) -> tuple[float, ...]:
@@ -238,6 +243,7 @@ class Detection:
             "sample_rate": self.sample_rate,
             "channels": self.channels,
             "duration_s": round(self.duration_s, 3),
+            "ignored_at_edges": self.ignored_at_edges,
             "clicks": [
                 {"time_s": round(c.time_s, 4), "level_dbfs": _round(c.level_dbfs), "snr_db": _round(c.snr_db)}
                 for c in self.clicks
@@ -478,7 +484,10 @@ def detect_clicks_in_samples(
         if all(abs(cand[0] - a[0]) >= min_gap for a in accepted):
             accepted.append(cand)
     accepted.sort()
-    clicks = tuple(Click(time_s=k * frame_s, level_dbfs=float(p), snr_db=float(snr)) for k, p, snr in accepted)
+    # The first and last moments hold the tap or mouse click that started and stopped the recording.
+    inside = [a for a in accepted if s.edge_s <= a[0] * frame_s <= duration - s.edge_s]
+    at_edges = len(accepted) - len(inside)
+    clicks = tuple(Click(time_s=k * frame_s, level_dbfs=float(p), snr_db=float(snr)) for k, p, snr in inside)
 
     quality = _quality(rows, sr, env_db, bg_db, hop_energy, hop, clip_mask, clicks, rejected, duration)
     return Detection(
@@ -490,6 +499,7 @@ def detect_clicks_in_samples(
         duration_s=duration,
         envelope=_downsample(env_db, bg_db, frame_s),
         rejected=rejected,
+        ignored_at_edges=at_edges,
     )
 
 

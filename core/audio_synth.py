@@ -251,7 +251,7 @@ def synth_recording(
     """
     rng = np.random.default_rng(seed)
     n = int(round(duration_s * sample_rate))
-    margin = min(0.2, duration_s / 10)
+    margin = min(0.4, duration_s / 10)  # the detector ignores the first and last 0.3 s (start/stop taps)
     if click_times_s is not None:
         clicks = sorted(float(t) for t in click_times_s)
     else:

@@ -265,7 +265,7 @@ def test_a_file_cut_short_is_read_and_flagged():
     d = detect_clicks(data[: len(data) // 2 + 1])
     assert "truncated" in d.quality.codes
     assert d.duration_s == pytest.approx(3.0, abs=0.01)
-    assert d.count == sum(t < 2.99 for t in r.click_times_s)
+    assert d.count == sum(t < 3.0 - 0.3 for t in r.click_times_s)  # the last 0.3 s is left out
 
 
 def test_to_dict_is_json_with_count_times_and_quality():
@@ -330,3 +330,11 @@ def test_recordings_shorter_than_a_click_window_are_handled(n):
     d = detect_clicks(wav_bytes(np.random.default_rng(n).normal(0, 0.05, n), 16000))
     assert d.count == 0 and d.duration_s == pytest.approx(n / 16000)
     assert "too_short" in d.quality.codes
+
+
+def test_the_taps_that_start_and_stop_the_recording_are_not_counted():
+    r = rec(104, 16000, duration_s=6.0, click_times_s=(0.08, 1.5, 3.0, 4.5, 5.9))
+    d = detect(r)
+    assert d.times_s == pytest.approx((1.5, 3.0, 4.5), abs=0.003)
+    assert d.ignored_at_edges == 2
+    assert d.to_dict()["ignored_at_edges"] == 2
