@@ -74,7 +74,7 @@ __all__ = [
 
 MIN_SAMPLE_RATE = 4000
 MAX_SAMPLE_RATE = 192_000
-MAX_DURATION_S = 30 * 60
+MAX_DURATION_S = 10 * 60  # one test is a minute or two; longer files are refused before analysis
 
 
 # ---------------------------------------------------------------------------------------------- errors
@@ -328,8 +328,8 @@ def _read_wav(source: Source) -> tuple[np.ndarray, int, bool, int | None]:
         raise EmptyRecordingError("the recording is empty: the WAV file holds no audio")
     if samples.shape[0] / sample_rate > MAX_DURATION_S:
         raise UnsupportedAudioError(
-            f"the recording is {samples.shape[0] / sample_rate / 60:.0f} minutes long; "
-            f"record one test (at most {MAX_DURATION_S // 60} minutes)"
+            f"the recording is {samples.shape[0] / sample_rate / 60:.1f} minutes long, over the "
+            f"{MAX_DURATION_S // 60}-minute limit; record one test at a time"
         )
     return samples, int(sample_rate), truncated, bits
 

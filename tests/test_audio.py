@@ -338,3 +338,8 @@ def test_the_taps_that_start_and_stop_the_recording_are_not_counted():
     assert d.times_s == pytest.approx((1.5, 3.0, 4.5), abs=0.003)
     assert d.ignored_at_edges == 2
     assert d.to_dict()["ignored_at_edges"] == 2
+
+
+def test_a_recording_over_ten_minutes_is_refused_with_a_reason():
+    with pytest.raises(UnsupportedAudioError, match="10.1 minutes long, over the 10-minute limit"):
+        detect_clicks(wav_bytes(np.zeros(8000 * 606), 8000))
