@@ -49,4 +49,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run as `python -m core.cli`, this file is `__main__`, a second copy of core.cli: delegate to the
+    # importable module so a command's `core.cli.CliError` is the class that main() catches.
+    from core.cli import main as _main
+
+    sys.exit(_main())

@@ -32,3 +32,34 @@ def test_an_unusable_store_is_one_clear_line_not_a_traceback(tmp_path):
     assert result.returncode == 2
     assert "not a kneeclick database" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+
+RAISES_CLIERROR = """
+import runpy, sys, types
+import core.commands
+from core.cli import CliError
+
+def register(sub):
+    sub.add_parser("boom").set_defaults(func=run)
+
+def run(args):
+    raise CliError("bad.csv: line 3, column 2 (side): expected left or right")
+
+mod = types.ModuleType("core.commands.boom")
+mod.register = register
+sys.modules["core.commands.boom"] = mod
+core.commands.COMMANDS.append("boom")
+sys.argv = ["kneeclick", "boom"]
+runpy.run_module("core.cli", run_name="__main__")
+"""
+
+
+def test_a_command_error_is_one_line_under_python_m():
+    """Run as `python -m core.cli`, main() must catch the CliError class the commands import."""
+    result = subprocess.run([sys.executable, "-c", RAISES_CLIERROR], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1] == (
+        "kneeclick boom: bad.csv: line 3, column 2 (side): expected left or right"
+    )
