@@ -567,6 +567,103 @@ class Store:
             frame[col] = frame[col].astype("Int64")
         return frame
 
+    # ------------------------------------------- notes, deletion, bulk import
+    #: The longest note kept (a page of text); longer ones are refused, never cut.
+    MAX_NOTE_CHARS = 10_000
+
+    def set_note(self, session_id: str, note: str | None) -> None:
+        """Add, change or (with an empty text) remove a session's note."""
+        note = (note or "").strip() or None
+        if note is not None and len(note) > self.MAX_NOTE_CHARS:
+            raise ValueError(f"a note can hold at most {self.MAX_NOTE_CHARS} characters, this one has {len(note)}")
+        with self._begin() as conn:
+            self._require(conn, session_id)
+            conn.execute(sessions_table.update().where(sessions_table.c.id == session_id).values(notes=note))
+
+    def delete_session(self, session_id: str) -> None:
+        """Delete a session with its conditions and tests, all or nothing.  KeyError if there is none."""
+        with self._begin() as conn:
+            self._require(conn, session_id)
+            for table in (trials_table, measurements_table):
+                conn.execute(table.delete().where(table.c.session_id == session_id))
+            conn.execute(sessions_table.delete().where(sessions_table.c.id == session_id))
+
+    def existing_session_ids(self, session_ids: Iterable[str]) -> set[str]:
+        """Which of ``session_ids`` the store already holds."""
+        ids = list(dict.fromkeys(session_ids))
+        found: set[str] = set()
+        with self._connect() as conn:
+            for i in range(0, len(ids), 500):
+                chunk = ids[i : i + 500]
+                found.update(
+                    conn.execute(sa.select(sessions_table.c.id).where(sessions_table.c.id.in_(chunk))).scalars()
+                )
+        return found
+
+    def insert_many(self, sessions: list[dict], trials: list[dict], measurements: list[dict]) -> None:
+        """Insert whole sessions (rows of the three tables) in one transaction: all of them or none.
+
+        Raises StoreError, with nothing written, if any of the sessions is already
+        stored (e.g. another process imported it a moment ago).
+        """
+        if not sessions:
+            return
+        now = self.clock.now()
+        try:
+            with self._begin() as conn:
+                ids = [s["id"] for s in sessions]
+                for i in range(0, len(ids), 500):
+                    taken = conn.execute(
+                        sa.select(sessions_table.c.id).where(sessions_table.c.id.in_(ids[i : i + 500])).limit(1)
+                    ).scalar_one_or_none()
+                    if taken is not None:
+                        raise StoreError(f"Session {taken} is already in the store (added a moment ago?). Nothing was imported.")
+                conn.execute(sessions_table.insert(), [{"created_at": now, **s} for s in sessions])
+                if trials:
+                    conn.execute(trials_table.insert(), [{"updated_at": now, **t} for t in trials])
+                if measurements:
+                    conn.execute(measurements_table.insert(), [{"recorded_at": now, **m} for m in measurements])
+        except exc.IntegrityError as e:
+            raise StoreError(
+                "The store changed while importing (a session with the same id was added meanwhile). "
+                "Nothing was imported; try again."
+            ) from e
+
+    def session_columns(self, session_ids: Sequence[str] | None = None) -> pd.DataFrame:
+        """Per session: status, stop reason, note, the planned order and the skipped positions.
+
+        ``planned_order`` is the conditions' muscle groups in position order, space-separated
+        (empty when the positions are not 1, 2, 3, ...); ``skipped_positions`` the positions skipped on purpose, space-separated (empty if none).
+        """
+        s, t = sessions_table, trials_table
+        sq = sa.select(s.c.id, s.c.status, s.c.stop_reason, s.c.notes)
+        tq = sa.select(t.c.session_id, t.c.position, t.c.muscle_group, t.c.status).order_by(t.c.session_id, t.c.position)
+        if session_ids is not None:
+            ids = list(session_ids)
+            sq = sq.where(s.c.id.in_(ids))
+            tq = tq.where(t.c.session_id.in_(ids))
+        with self._connect() as conn:
+            srows = conn.execute(sq).all()
+            trows = conn.execute(tq).all()
+        planned: dict[str, list[str]] = {}
+        skipped: dict[str, list[str]] = {}
+        for session_id, position, group, status in trows:
+            groups = planned.setdefault(session_id, [])
+            if position != len(groups) + 1:  # a gap in the positions: the order is not known in full
+                groups.append("")
+            groups.append(group)
+            if status == TrialStatus.SKIPPED.value:
+                skipped.setdefault(session_id, []).append(str(position))
+        planned = {k: ([] if "" in v else v) for k, v in planned.items()}
+        return pd.DataFrame(
+            [
+                (sid, status, reason, notes, " ".join(planned.get(sid, [])), " ".join(skipped.get(sid, [])))
+                for sid, status, reason, notes in srows
+            ],
+            columns=["session_id", "session_status", "stop_reason", "session_notes", "planned_order", "skipped_positions"],
+        )
+
+
 
 class _Guard:
     """A connection (or transaction) that turns driver errors into StoreError."""
