@@ -49,4 +49,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # `python -m core.cli` runs this file as __main__: call the imported core.cli so that the
+    # CliError the subcommands raise (imported from core.cli) is the class caught above.
+    from core.cli import main as _main
+
+    sys.exit(_main())

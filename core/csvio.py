@@ -123,8 +123,10 @@ class _Collector:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
         self.total = 0
+        self.cells: set[tuple] = set()  # (line, column) of every problem, to report a cell once
 
     def add(self, line, column, field, message) -> None:
+        self.cells.add((line, column))
         self.total += 1
         if len(self.problems) < MAX_PROBLEMS:
             self.problems.append(Problem(line, column, field, message))
@@ -215,10 +217,12 @@ def _decode(data: bytes, problems: _Collector) -> str | None:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         line = data.count(b"\n", 0, e.start) + 1
-        column = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
+        line_start = data.rfind(b"\n", 0, e.start) + 1
+        column = data.count(b",", line_start, e.start) + 1  # the field (quoted commas aside)
         problems.add(
             line, column, None,
-            f"the file is not UTF-8 text (byte 0x{data[e.start]:02x}); save it as 'CSV UTF-8' and import it again",
+            f"the file is not UTF-8 text (byte 0x{data[e.start]:02x} at character {e.start - line_start + 1} "
+            "of the line); save it as 'CSV UTF-8' and import it again",
         )  # fmt: skip
         return None
 
@@ -407,6 +411,8 @@ def _validate(raw: _Raw) -> pd.DataFrame:
         differs = out[col].ne(firsts).to_numpy()
         first_line = pd.Series(lines, index=f.index).groupby(out["session_id"].to_numpy(), sort=False).transform("first")
         for line, value, want, at in zip(lines[differs], out[col].to_numpy()[differs], firsts.to_numpy()[differs], first_line.to_numpy()[differs]):
+            if (int(line), cols[col]) in problems.cells or (int(at), cols[col]) in problems.cells:
+                continue  # the cell itself is already reported as wrong
             problems.add(int(line), cols[col], col, f"{value!r} differs from {want!r} on line {at} of the same session")
     _validate_session_columns(out, cols, lines, problems)
     problems.check()

@@ -141,8 +141,33 @@ def pg_url(pg_server) -> str:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def any_db_url(request, tmp_path: Path) -> str:
-    """An empty store URL, once on SQLite and once on PostgreSQL."""
+def new_db_url(request, tmp_path: Path):
+    """A factory of empty store URLs: the test runs once on SQLite files, once on PostgreSQL databases."""
+    count = iter(range(1_000_000))
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'kneeclick.sqlite3'}"
-    return request.getfixturevalue("pg_url")
+        return lambda: f"sqlite:///{tmp_path / f'store-{next(count)}.sqlite3'}"
+    server = request.getfixturevalue("pg_server")
+    return server.new_database
+
+
+@pytest.fixture
+def any_db_url(new_db_url) -> str:
+    """An empty store URL, once on SQLite and once on PostgreSQL."""
+    return new_db_url()
+
+
+@pytest.fixture
+def open_store():
+    """``open_store(url)``: Store.open, with every engine disposed when the test ends (PostgreSQL has few slots)."""
+    from core.store import Store
+
+    opened = []
+
+    def make(url: str, **kw):
+        s = Store.open(url, **kw)
+        opened.append(s)
+        return s
+
+    yield make
+    for s in opened:
+        s.engine.dispose()
