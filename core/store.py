@@ -461,7 +461,7 @@ class Store:
         for _attempt in range(5):
             try:
                 with self._begin() as conn:
-                    self._require(conn, session_id)
+                    self._require(conn, session_id, lock=True)
                     last = conn.execute(
                         sa.select(sa.func.max(measurements_table.c.seq)).where(
                             measurements_table.c.session_id == session_id
@@ -514,8 +514,20 @@ class Store:
             if updated != 1:
                 raise KeyError(f"session {session_id} has no condition at position {position}")
 
-    def _require(self, conn: sa.Connection, session_id: str) -> None:
-        if conn.execute(sa.select(sessions_table.c.id).where(sessions_table.c.id == session_id)).first() is None:
+    def _require(self, conn: sa.Connection, session_id: str, lock: bool = False) -> None:
+        query = sa.select(sessions_table.c.id).where(sessions_table.c.id == session_id)
+        if lock and conn.dialect.name == "sqlite":
+            # A no-op write as the first statement takes SQLite's write lock (waiting up to the busy
+            # timeout), so what this transaction reads next cannot change before it commits.
+            touched = conn.execute(
+                sessions_table.update().where(sessions_table.c.id == session_id).values(status=sessions_table.c.status)
+            ).rowcount
+            if touched != 1:
+                raise KeyError(f"no session with id {session_id!r}")
+            return
+        if lock:  # PostgreSQL and others: writers of one session take turns on its row lock
+            query = query.with_for_update()
+        if conn.execute(query).first() is None:
             raise KeyError(f"no session with id {session_id!r}")
 
     # ------------------------------------------------------------------ tables
@@ -624,10 +636,14 @@ class Store:
                 if measurements:
                     conn.execute(measurements_table.insert(), [{"recorded_at": now, **m} for m in measurements])
         except exc.IntegrityError as e:
-            raise StoreError(
-                "The store changed while importing (a session with the same id was added meanwhile). "
-                "Nothing was imported; try again."
-            ) from e
+            text = str(e.orig).lower()
+            if "sessions.id" in text or "sessions_pkey" in text:
+                raise StoreError(
+                    "The store changed while importing (a session with the same id was added meanwhile). "
+                    "Nothing was imported; try again."
+                ) from e
+            first = str(e.orig).strip().splitlines()[0] if str(e.orig).strip() else type(e).__name__
+            raise StoreError(f"The store refused the data ({first}). Nothing was imported.") from e
 
     def session_columns(self, session_ids: Sequence[str] | None = None) -> pd.DataFrame:
         """Per session: status, stop reason, note, the planned order and the skipped positions.
