@@ -74,10 +74,11 @@ MAX_TEXT_CHARS = Store.MAX_NOTE_CHARS
 #: How many problems a report keeps in full (the total is always counted).
 MAX_PROBLEMS = 1000
 
-_FORMULA = re.compile(r"'*[=+\-@\t\r]", re.DOTALL)
-_ESCAPED = re.compile(r"'+[=+\-@\t\r]", re.DOTALL)
-_NEEDS_QUOTES = re.compile(r'[,"\r\n]')
-_INT = re.compile(r"\s*[+-]?\d{1,9}\s*")
+# Plain pattern strings (not compiled) so pandas can run them in pyarrow's vectorised regex engine.
+_FORMULA = r"'*[=+\-@\t\r]"
+_ESCAPED = r"'+[=+\-@\t\r]"
+_NEEDS_QUOTES = r'[,"\r\n]'
+_INT = r"\s*[+-]?[0-9]{1,9}\s*"
 
 
 # ---------------------------------------------------------------- problems
@@ -357,10 +358,14 @@ def _validate(raw: _Raw) -> pd.DataFrame:
     # whole numbers
     for col in INT_COLUMNS:
         text = f[col].astype(str)
-        ok = text.str.fullmatch(_INT)
+        ok = text.str.isdigit() & text.str.len().le(9)  # the common case, vectorised
+        if not ok.all():  # signs, spaces, or not a number at all: look at those few closely
+            rest = text[~ok]
+            ok.loc[rest.index] = rest.str.fullmatch(_INT).to_numpy()
         report((~ok).to_numpy(), col, lambda v: f"expected a whole number, got {v!r}")
-        out[col] = pd.to_numeric(text.where(ok, "0").str.strip()).astype("int64")
-        out.loc[~ok, col] = -(10**12)  # marks "already reported" for the range checks below
+        values = text.where(ok, "0").str.strip().str.lstrip("+").astype("int64").to_numpy(copy=True)
+        values[~ok.to_numpy()] = -(10**12)  # marks "already reported" for the range checks below
+        out[col] = values
     for col in PAIN_COLUMNS:
         if col in f.columns:
             text = f[col].astype(str).str.strip()
@@ -431,26 +436,48 @@ def _validate_session_columns(out: pd.DataFrame, cols: dict[str, int], lines: np
     if not (has_plan or has_skips):
         return
     groups = {g.value for g in MuscleGroup}
-    firsts = out.groupby("session_id", sort=False, as_index=False).head(1)
-    for line, row in zip(firsts.index, firsts.itertuples(index=False)):
-        sid = row.session_id
-        plan = getattr(row, "planned_order", "").split() if has_plan else []
-        skips = getattr(row, "skipped_positions", "").split() if has_skips else []
-        done = out.loc[out["session_id"] == sid, ["position", "muscle_group"]]
-        for g in plan:
-            if g not in groups:
-                problems.add(int(line), cols["planned_order"], "planned_order", f"unknown muscle group {g!r} in the planned order")
-        if plan:
-            for pos, group, at in zip(done["position"], done["muscle_group"], done.index):
-                if 1 <= pos <= len(plan) and plan[pos - 1] != group:
-                    problems.add(int(at), cols["muscle_group"], "muscle_group", f"{group!r} at position {pos}, but the planned order has {plan[pos - 1]!r} there")
-                elif pos > len(plan) and pos <= MAX_POSITION:
-                    problems.add(int(at), cols["position"], "position", f"position {pos} is beyond the planned order of {len(plan)} conditions")
-        for s in skips:
-            if not s.isdigit() or not 1 <= int(s) <= len(plan):
-                problems.add(int(line), cols["skipped_positions"], "skipped_positions", f"skipped position {s!r} is not a position of the planned order")
-            elif int(s) in set(done["position"]):
-                problems.add(int(line), cols["skipped_positions"], "skipped_positions", f"position {s} is listed as skipped but has a row")
+    sids = out["session_id"].to_numpy()
+    positions = out["position"].to_numpy()
+    firsts = out.groupby("session_id", sort=False).head(1)
+    first_lines = dict(zip(firsts["session_id"], firsts.index))
+    plans: dict[str, list[str]] = {}
+    if has_plan:
+        for sid, text in zip(firsts["session_id"], firsts["planned_order"]):
+            plan = text.split()
+            plans[sid] = plan
+            for g in plan:
+                if g not in groups:
+                    problems.add(int(first_lines[sid]), cols["planned_order"], "planned_order", f"unknown muscle group {g!r} in the planned order")
+        for line, sid, pos, group in zip(lines, sids, positions, out["muscle_group"].to_numpy()):
+            plan = plans[sid]
+            if not plan or pos < 1 or pos > MAX_POSITION:
+                continue
+            if pos > len(plan):
+                problems.add(int(line), cols["position"], "position", f"position {pos} is beyond the planned order of {len(plan)} conditions")
+            elif plan[pos - 1] != group:
+                problems.add(int(line), cols["muscle_group"], "muscle_group", f"{group!r} at position {pos}, but the planned order has {plan[pos - 1]!r} there")
+    if has_skips:
+        done: dict[str, set] = {}
+        for sid, pos in zip(sids, positions):
+            done.setdefault(sid, set()).add(int(pos))
+        for sid, text in zip(firsts["session_id"], firsts["skipped_positions"]):
+            plan = plans.get(sid, [])
+            for x in text.split():
+                if not x.isdigit() or not 1 <= int(x) <= len(plan):
+                    problems.add(int(first_lines[sid]), cols["skipped_positions"], "skipped_positions", f"skipped position {x!r} is not a position of the planned order")
+                elif int(x) in done[sid]:
+                    problems.add(int(first_lines[sid]), cols["skipped_positions"], "skipped_positions", f"position {x} is listed as skipped but has a row")
+    if has_plan:
+        # no planned order given: when the positions run 1, 2, 3, ... the rows are the plan
+        empty = out["session_id"].isin([sid for sid, plan in plans.items() if not plan])
+        if empty.any():
+            rows = out.loc[empty, ["session_id", "position", "muscle_group"]].sort_values(["session_id", "position"], kind="stable")
+            by = rows.groupby("session_id", sort=False)
+            stats = by["position"].agg(["min", "max", "count", "nunique"])
+            whole = stats.index[(stats["min"] == 1) & (stats["max"] == stats["count"]) & (stats["nunique"] == stats["count"])]
+            joined = by["muscle_group"].agg(" ".join)
+            fill = out["session_id"].map(joined.loc[whole])
+            out["planned_order"] = out["planned_order"].where(fill.isna(), fill)
 
 
 def _is_iso(text: str) -> bool:
@@ -593,20 +620,24 @@ def _conflicts(store: Store, frame: pd.DataFrame, lines: pd.Index, stored_ids: s
     if not stored_ids:
         return [], []
     ids = sorted(stored_ids)
-    stored = export_frame(store, ids)
-    mine = frame.assign(_line=lines).loc[frame["session_id"].isin(stored_ids)]
+    if len(ids) <= 500:
+        stored = export_frame(store, ids)
+    else:  # one read of everything beats a query with thousands of parameters
+        stored = export_frame(store)
+        stored = stored.loc[stored["session_id"].isin(stored_ids)]
     cols = [c for c in EXPORT_COLUMNS if c in frame.columns]
+    mine = frame.assign(_line=lines.to_numpy()).loc[frame["session_id"].isin(stored_ids)]
+    ours, theirs = _signatures(mine, cols), _signatures(stored, cols)
+    first_line = mine.groupby("session_id", sort=False)["_line"].min()
     problems: list[Problem] = []
     identical: list[str] = []
-    for sid, rows in mine.groupby("session_id", sort=False):
-        theirs = stored.loc[stored["session_id"] == sid, cols].sort_values("position")
-        ours = rows.sort_values("position")
-        if _canonical(ours[cols]) == _canonical(theirs):
+    for sid, sig in ours.items():
+        if theirs.get(sid) == sig:
             identical.append(sid)
         else:
             problems.append(
                 Problem(
-                    int(rows["_line"].min()), 1, "session_id",
+                    int(first_line[sid]), 1, "session_id",
                     f"session {sid!r} is already in the store with different data; it is not merged. "
                     "Give it another session_id to import it as a new session, or delete the stored one first.",
                 )
@@ -614,8 +645,21 @@ def _conflicts(store: Store, frame: pd.DataFrame, lines: pd.Index, stored_ids: s
     return problems, identical
 
 
-def _canonical(frame: pd.DataFrame) -> list[tuple]:
-    return [tuple(None if (v is None or v is pd.NA or v == "" or (isinstance(v, float) and np.isnan(v))) else (int(v) if isinstance(v, (int, np.integer)) else v) for v in row) for row in frame.itertuples(index=False)]
+def _signatures(frame: pd.DataFrame, cols: list[str]) -> pd.Series:
+    """Per session, its rows (sorted by position) as one text: equal texts mean equal data."""
+    if frame.empty:
+        return pd.Series(dtype=object)
+    frame = frame.sort_values(["session_id", "position"], kind="stable")
+    parts = []
+    for c in cols:
+        v = frame[c]
+        if c in INT_COLUMNS or c in PAIN_COLUMNS:
+            v = v.astype("Int64").astype(object).where(v.notna(), "").astype(str)
+        else:
+            v = v.astype(object).where(v.notna(), "").astype(str)
+        parts.append(v.to_numpy(dtype=object))
+    rows = pd.Series(["\x1f".join(r) for r in zip(*parts)], index=frame.index)
+    return rows.groupby(frame["session_id"].to_numpy(), sort=False).agg("\x1e".join)
 
 
 def import_csv(

@@ -630,11 +630,11 @@ class Store:
                     ).scalar_one_or_none()
                     if taken is not None:
                         raise StoreError(f"Session {taken} is already in the store (added a moment ago?). Nothing was imported.")
-                conn.execute(sessions_table.insert(), [{"created_at": now, **s} for s in sessions])
+                _insert_rows(conn, sessions_table, sessions, created_at=now)
                 if trials:
-                    conn.execute(trials_table.insert(), [{"updated_at": now, **t} for t in trials])
+                    _insert_rows(conn, trials_table, trials, updated_at=now)
                 if measurements:
-                    conn.execute(measurements_table.insert(), [{"recorded_at": now, **m} for m in measurements])
+                    _insert_rows(conn, measurements_table, measurements, recorded_at=now)
         except exc.IntegrityError as e:
             text = str(e.orig).lower()
             if "sessions.id" in text or "sessions_pkey" in text:
@@ -679,6 +679,31 @@ class Store:
             columns=["session_id", "session_status", "stop_reason", "session_notes", "planned_order", "skipped_positions"],
         )
 
+
+
+def _insert_rows(conn: sa.Connection, table: sa.Table, rows: list[dict], **same: object) -> None:
+    """Insert many rows (all with the same keys) plus columns that are ``same`` for every row.
+
+    On SQLite the rows go straight to the driver's executemany with SQLAlchemy's own
+    value conversions applied per column (about three times faster for big imports);
+    elsewhere through SQLAlchemy (psycopg batches them into multi-row INSERTs).
+    """
+    if conn.dialect.name != "sqlite":
+        conn.execute(table.insert(), [{**same, **r} for r in rows])
+        return
+    names = [c.name for c in table.columns if c.name in rows[0] or c.name in same]
+    procs = [table.c[n].type._cached_bind_processor(conn.dialect) for n in names]
+    fixed = {k: (p(v) if (p := table.c[k].type._cached_bind_processor(conn.dialect)) else v) for k, v in same.items()}
+    getters = []
+    for n, p in zip(names, procs):
+        if n in fixed:
+            getters.append(lambda r, v=fixed[n]: v)
+        elif p is not None:
+            getters.append(lambda r, n=n, p=p: None if r[n] is None else p(r[n]))
+        else:
+            getters.append(lambda r, n=n: r[n])
+    sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+    conn.exec_driver_sql(sql, [tuple(g(r) for g in getters) for r in rows])
 
 
 class _Guard:
