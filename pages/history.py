@@ -21,10 +21,15 @@ if sessions.empty:
 else:
     st.dataframe(history.sessions_table(sessions), hide_index=True)
     labels = {row["id"]: history.session_label(row) for _, row in sessions.iterrows()}
+    ids, linked = list(labels), st.query_params.get("open")  # ?open=<session id> opens one by link
     chosen = st.selectbox(
-        "Open a session", list(labels), format_func=labels.get, index=None, key="open", bind="query-params",
-        placeholder="Choose a session to see its results",
+        "Open a session", ids, format_func=labels.get, index=ids.index(linked) if linked in ids else None,
+        key="open", placeholder="Choose a session to see its results",
     )  # fmt: skip
+    if chosen:
+        st.query_params["open"] = chosen
+    else:
+        st.query_params.pop("open", None)
     if chosen:
         row = sessions.set_index("id").loc[chosen]
         session = store.get_session(chosen)
