@@ -234,7 +234,7 @@ def _check_size(size: int) -> None:
             [
                 Problem(
                     None, None, None,
-                    f"the file is too large ({size / 1e6:.1f} MB); the limit is {MAX_IMPORT_BYTES / 1e6:.0f} MB. "
+                    f"the file is too large ({size / 2**20:.1f} MB); the limit is {MAX_IMPORT_BYTES / 2**20:.0f} MB. "
                     "Split it into smaller files.",
                 )
             ]

@@ -4,7 +4,7 @@ import altair as alt
 import streamlit as st
 
 from core import history
-from core.csvio import CsvError, export_csv, import_csv
+from core.csvio import MAX_IMPORT_BYTES, CsvError, export_csv, import_csv
 from core.store import StoreError
 from pages._ui import store_or_example, through_app
 
@@ -96,6 +96,7 @@ if is_example:
 else:
     upload_key = f"upload-{st.session_state.get('upload_round', 0)}"
     upload = st.file_uploader("Import sessions from a CSV file", type=["csv", "txt"], key=upload_key,
+                              max_upload_size=MAX_IMPORT_BYTES // 2**20,
                               help="kneeclick's CSV schema (see the README). Checked in full first: if anything is "
                               "wrong, nothing is imported.")  # fmt: skip
     if upload is not None:
