@@ -688,12 +688,18 @@ def _insert_rows(conn: sa.Connection, table: sa.Table, rows: list[dict], **same:
     value conversions applied per column (about three times faster for big imports);
     elsewhere through SQLAlchemy (psycopg batches them into multi-row INSERTs).
     """
+    if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
+        _copy_rows(conn, table, rows, same)
+        return
     if conn.dialect.name != "sqlite":
         conn.execute(table.insert(), [{**same, **r} for r in rows])
         return
     names = [c.name for c in table.columns if c.name in rows[0] or c.name in same]
-    procs = [table.c[n].type._cached_bind_processor(conn.dialect) for n in names]
-    fixed = {k: (p(v) if (p := table.c[k].type._cached_bind_processor(conn.dialect)) else v) for k, v in same.items()}
+    def processor(name: str):
+        return table.c[name].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+
+    procs = [processor(n) for n in names]
+    fixed = {k: (p(v) if (p := processor(k)) else v) for k, v in same.items()}
     getters = []
     for n, p in zip(names, procs):
         if n in fixed:
@@ -704,6 +710,30 @@ def _insert_rows(conn: sa.Connection, table: sa.Table, rows: list[dict], **same:
             getters.append(lambda r, n=n: r[n])
     sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
     conn.exec_driver_sql(sql, [tuple(g(r) for g in getters) for r in rows])
+
+
+def _copy_rows(conn: sa.Connection, table: sa.Table, rows: list[dict], same: dict) -> None:
+    """PostgreSQL: stream the rows with COPY inside the current transaction (far faster than INSERTs)."""
+    import json
+
+    names = [c.name for c in table.columns if c.name in rows[0] or c.name in same]
+    getters = []
+    for n in names:
+        is_json = isinstance(table.c[n].type, sa.JSON)
+        if n in same:
+            getters.append(lambda r, v=same[n]: v)
+        elif is_json:
+            getters.append(lambda r, n=n: None if r[n] is None else json.dumps(r[n]))
+        else:
+            getters.append(lambda r, n=n: r[n])
+    sql = f"COPY {table.name} ({', '.join(names)}) FROM STDIN"
+    dbapi = conn.dialect.loaded_dbapi
+    try:
+        with conn.connection.dbapi_connection.cursor() as cur, cur.copy(sql) as copy:
+            for r in rows:
+                copy.write_row(tuple(g(r) for g in getters))
+    except dbapi.Error as e:  # the driver's own error: give it SQLAlchemy's shape, as every other write has
+        raise exc.DBAPIError.instance(sql, None, e, dbapi.Error) from e
 
 
 class _Guard:
