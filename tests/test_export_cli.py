@@ -96,3 +96,12 @@ def test_a_locked_store_refuses_the_import_with_a_message_and_keeps_its_data(sto
         blocker.close()
     assert export_csv(stocked) == before
     assert main(["import", str(new), "--db", db_url]) == 0, "once the lock is gone the same import works"
+
+
+def test_import_reads_stdin_with_a_dash(store, db_url, capsys, monkeypatch):
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(SAMPLE_CSV.read_bytes())))
+    assert main(["import", "-", "--db", db_url]) == 0
+    assert "imported 7 sessions" in capsys.readouterr().out
+    assert len(store.list_sessions()) == 7
