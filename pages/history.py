@@ -1,25 +1,124 @@
-"""History page: every session, newest first."""
+"""History page: every session newest first; open, resume, annotate, delete; export and import CSV."""
 
+import altair as alt
 import streamlit as st
 
+from core import history
+from core.csvio import MAX_IMPORT_BYTES, CsvError, export_csv, import_csv
+from core.store import StoreError
 from pages._ui import store_or_example, through_app
 
 through_app()
 st.title("History")
 store, is_example = store_or_example()
+read_only = "The example data is read-only." if is_example else None
 sessions = store.list_sessions()
+if flash := st.session_state.pop("history_flash", None):
+    st.success(flash, icon=":material/check_circle:")
+
 if sessions.empty:
-    st.info("No sessions yet. Start one on the Session page, or switch on the example data above.")
-    st.stop()
-st.dataframe(
-    sessions[["session_date", "side", "movement", "conditions_done", "status", "notes"]],
-    hide_index=True,
-    column_config={
-        "session_date": "Date",
-        "side": "Leg",
-        "movement": "Movement",
-        "conditions_done": "Conditions done",
-        "status": "Status",
-        "notes": "Note",
-    },
-)
+    st.info("No sessions yet. Start one on the Session page, import a CSV file below, or switch on the example data.")
+else:
+    st.dataframe(history.sessions_table(sessions), hide_index=True)
+    labels = {row["id"]: history.session_label(row) for _, row in sessions.iterrows()}
+    ids, linked = list(labels), st.query_params.get("open")  # ?open=<session id> opens one by link
+    chosen = st.selectbox(
+        "Open a session", ids, format_func=labels.get, index=ids.index(linked) if linked in ids else None,
+        key="open", placeholder="Choose a session to see its results",
+    )  # fmt: skip
+    if chosen:
+        st.query_params["open"] = chosen
+    else:
+        st.query_params.pop("open", None)
+    if chosen:
+        row = sessions.set_index("id").loc[chosen]
+        session = store.get_session(chosen)
+        st.subheader(f"{history.md(row['session_date'])} · {row['side']} leg")
+        st.caption(f"{history.STATUS_LABELS.get(row['status'], row['status'])} · {row['conditions_done']} of "
+                   f"{row['conditions_planned']} conditions done · id {history.md(chosen)}")  # fmt: skip
+        if session.stop_reason:
+            st.text(f"Stopped: {session.stop_reason}")
+        if row["status"] == "in_progress" and not is_example:
+            st.page_link("pages/session.py", label="Resume this session", icon=":material/play_arrow:",
+                         query_params={"session": chosen})  # fmt: skip
+        table = history.before_after(session)
+        if not table.empty:
+            st.container(key="before_after").dataframe(table, hide_index=True)
+            bars = history.chart_data(table)
+            if not bars.empty:
+                st.altair_chart(
+                    alt.Chart(bars).mark_bar().encode(
+                        x=alt.X("condition:N", sort=None, title=None),
+                        xOffset=alt.XOffset("test:N", sort=["before", "after"]),
+                        y=alt.Y("clicks:Q", title="clicks in the test"),
+                        color=alt.Color("test:N", sort=["before", "after"], title="test"),
+                        tooltip=["condition", "test", "clicks"],
+                    ),
+                    width="stretch",
+                )
+        with st.form("note_form", border=False):
+            note = st.text_area("Note", value=session.notes or "", max_chars=store.MAX_NOTE_CHARS, disabled=is_example,
+                                help=read_only or "Anything worth remembering: sleep, warm-up, where you did it.")  # fmt: skip
+            if st.form_submit_button("Save note", disabled=is_example):
+                store.set_note(chosen, note)
+                st.session_state["history_flash"] = "Note saved."
+                st.rerun()
+        with st.container(horizontal=True):
+            st.download_button(
+                "Download this session (CSV)", data=lambda: export_csv(store, [chosen]), file_name=f"kneeclick-{chosen}.csv",
+                mime="text/csv", on_click="ignore", icon=":material/download:", key="export_one",
+            )  # fmt: skip
+            if st.button("Delete this session", icon=":material/delete:", disabled=is_example, help=read_only):
+                st.session_state["confirm_delete"] = chosen
+        if st.session_state.get("confirm_delete") == chosen:
+            name = history.md(f"{row['session_date']}, {row['side']} leg ({chosen})")
+            st.warning(f"Delete the session of {name} with all its tests? This cannot be undone.",
+                       icon=":material/warning:")  # fmt: skip
+            with st.container(horizontal=True):
+                if st.button(f"Yes, delete the session of {name}", type="primary", key="confirm_delete_yes"):
+                    store.delete_session(chosen)
+                    st.session_state.pop("confirm_delete")
+                    st.session_state["history_flash"] = f"Deleted the session of {name}."
+                    st.query_params.pop("open", None)
+                    st.rerun()
+                if st.button("Cancel", key="confirm_delete_no"):
+                    st.session_state.pop("confirm_delete")
+                    st.rerun()
+
+st.header("Export and import")
+if not sessions.empty:
+    st.download_button(
+        "Download all sessions (CSV)", data=lambda: export_csv(store), file_name="kneeclick-sessions.csv",
+        mime="text/csv", on_click="ignore", icon=":material/download:", key="export_all",
+    )  # fmt: skip
+if is_example:
+    st.caption("Switch off the example data to import into your own sessions.")
+else:
+    upload_key = f"upload-{st.session_state.get('upload_round', 0)}"
+    upload = st.file_uploader("Import sessions from a CSV file", type=["csv", "txt"], key=upload_key,
+                              max_upload_size=MAX_IMPORT_BYTES // 2**20,
+                              help="kneeclick's CSV schema (see the README). Checked in full first: if anything is "
+                              "wrong, nothing is imported.")  # fmt: skip
+    if upload is not None:
+        data = upload.getvalue()
+        try:
+            check = import_csv(store, data, dry_run=True)
+        except CsvError as e:
+            st.error(f"{history.md(upload.name)}: {e.total} problem{'s' if e.total != 1 else ''} found, nothing was imported. "
+                     "Fix them and upload the file again.", icon=":material/error:")  # fmt: skip
+            st.container(key="problems").dataframe(history.problems_table(e), hide_index=True)
+        except StoreError as e:
+            st.error(history.md(e), icon=":material/error:")
+        else:
+            st.info(f"{history.md(upload.name)}: {check.rows} rows, all valid; {check.summary()}.", icon=":material/fact_check:")
+            if check.new_sessions and st.button(f"Import {len(check.new_sessions)} session"
+                                                f"{'s' if len(check.new_sessions) != 1 else ''}", type="primary",
+                                                key="import"):  # fmt: skip
+                try:
+                    done = import_csv(store, data)
+                except (CsvError, StoreError) as e:
+                    st.error(f"Nothing was imported: {history.md(e)}", icon=":material/error:")
+                else:
+                    st.session_state["history_flash"] = f"{history.md(upload.name)}: {done.summary()}."
+                    st.session_state["upload_round"] = st.session_state.get("upload_round", 0) + 1
+                    st.rerun()

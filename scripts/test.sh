@@ -12,4 +12,12 @@ if [ -z "${KNEECLICK_CHROMIUM:-}" ] && [ ! -x /usr/bin/chromium ]; then
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
+if [ -z "${KNEECLICK_TEST_PG_URL:-}" ] && ! command -v initdb >/dev/null \
+        && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+    echo "==> installing Debian's postgresql server binaries for the PostgreSQL tests"
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq postgresql >/dev/null
+fi
 exec "$VENV/bin/python" -m pytest "$@"

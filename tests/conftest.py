@@ -113,3 +113,61 @@ def new_page(browser, request) -> Iterator:
             except Exception:  # noqa: BLE001 - a failed screenshot must not hide the test's own result
                 pass
         ctx.close()
+
+
+# --------------------------------------------------------------- PostgreSQL
+@pytest.fixture(scope="session")
+def pg_server():
+    """A PostgreSQL server the tests start themselves (tests/pg.py); stopped at the end of the run.
+
+    Where it cannot run, the tests that need it fail in CI (CI=true) and skip elsewhere, saying why.
+    """
+    from tests.pg import PgUnavailable, start
+
+    try:
+        server = start()
+    except PgUnavailable as e:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is required in CI: {e}")
+        pytest.skip(f"PostgreSQL not available: {e}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server) -> str:
+    """An empty database of its own on the test PostgreSQL server."""
+    return pg_server.new_database()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def new_db_url(request, tmp_path: Path):
+    """A factory of empty store URLs: the test runs once on SQLite files, once on PostgreSQL databases."""
+    count = iter(range(1_000_000))
+    if request.param == "sqlite":
+        return lambda: f"sqlite:///{tmp_path / f'store-{next(count)}.sqlite3'}"
+    server = request.getfixturevalue("pg_server")
+    return server.new_database
+
+
+@pytest.fixture
+def any_db_url(new_db_url) -> str:
+    """An empty store URL, once on SQLite and once on PostgreSQL."""
+    return new_db_url()
+
+
+@pytest.fixture
+def open_store():
+    """``open_store(url)``: Store.open, with every engine disposed when the test ends (PostgreSQL has few slots)."""
+    from core.store import Store
+
+    opened = []
+
+    def make(url: str, **kw):
+        s = Store.open(url, **kw)
+        opened.append(s)
+        return s
+
+    yield make
+    for s in opened:
+        s.engine.dispose()
