@@ -36,7 +36,7 @@ _COUNTER_HTML = """
 _COUNTER_CSS = """
 .kc-counter { display: flex; flex-direction: column; gap: 0.5rem; font-family: var(--st-font, sans-serif); }
 .kc-tap {
-  width: 100%; height: clamp(170px, 30vh, 300px);
+  width: 100%; height: clamp(150px, 25vh, 300px);
   border: none; border-radius: 1.25rem; cursor: pointer;
   background: var(--st-primary-color, #2f6f5e); color: #fff;
   display: flex; flex-direction: column; align-items: center; justify-content: center; gap: 0.25rem;
@@ -45,7 +45,7 @@ _COUNTER_CSS = """
 }
 .kc-tap:active, .kc-tap.kc-flash { transform: scale(0.985); filter: brightness(1.15); }
 .kc-tap:focus-visible { outline: 3px solid var(--st-text-color, #000); outline-offset: 3px; }
-.kc-count { font-size: clamp(4rem, 12vh, 7rem); font-weight: 700; line-height: 1; font-variant-numeric: tabular-nums; }
+.kc-count { font-size: clamp(3.5rem, 10vh, 7rem); font-weight: 700; line-height: 1; font-variant-numeric: tabular-nums; }
 .kc-hint { font-size: 1rem; opacity: 0.9; }
 .kc-row { display: flex; justify-content: flex-end; }
 .kc-undo {
@@ -116,7 +116,7 @@ export default function (component) {
 
 _COUNTDOWN_HTML = """
 <div class="kc-timer" role="timer">
-  <div class="kc-time" aria-live="off">0:00</div>
+  <div class="kc-time" aria-live="off"></div>
   <div class="kc-bar"><div class="kc-fill"></div></div>
   <div class="kc-msg" aria-live="assertive"></div>
 </div>
@@ -199,7 +199,8 @@ export default function (component) {
         beep();
         if (navigator.vibrate) { try { navigator.vibrate([250, 120, 250]); } catch (e) { /* ignore */ } }
         if (t.lock) t.lock.release().catch(() => {});
-        setTriggerValue("done", t.token);
+        // Let the green "time is up" panel be seen before the retest replaces it.
+        window.setTimeout(() => setTriggerValue("done", t.token), 1200);
       } else if (!t.fired) {
         msg.textContent = data.running_text || "";
       }
@@ -219,6 +220,31 @@ _COUNTER = st.components.v2.component("kneeclick_tap_counter", html=_COUNTER_HTM
 _COUNTDOWN = st.components.v2.component(
     "kneeclick_countdown", html=_COUNTDOWN_HTML, css=_COUNTDOWN_CSS, js=_COUNTDOWN_JS
 )
+
+
+_SCROLL_JS = """
+let lastToken = null;
+
+export default function (component) {
+  const { data } = component;
+  const token = data && data.token;
+  if (token === lastToken) return;
+  const first = lastToken === null;
+  lastToken = token;
+  if (first) return;  // a reload keeps the browser's own position
+  window.scrollTo(0, 0);
+  document.querySelectorAll('[data-testid="stMain"], [data-testid="stAppViewContainer"]').forEach((el) => {
+    el.scrollTop = 0;
+  });
+}
+"""
+
+_SCROLL = st.components.v2.component("kneeclick_scroll_top", js=_SCROLL_JS)
+
+
+def scroll_to_top_on_change(token: str) -> None:
+    """Scroll back to the top whenever ``token`` (the step on screen) changes, as a new page would."""
+    _SCROLL(key="kneeclick-scroll-top", data={"token": token}, height=0)
 
 
 def _noop() -> None:

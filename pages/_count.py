@@ -43,8 +43,11 @@ def register(source: CountSource) -> None:
     SOURCES[:] = [s for s in SOURCES if s.name != source.name] + [source]
 
 
-def get_count(key: str, reps: int) -> tuple[int | None, CountMethod]:
-    """Render "get a count" for the test ``key``; returns (count, method), count None when there is none yet."""
+def get_count(key: str, reps: int, *, reps_key: str | None = None) -> tuple[int | None, CountMethod, int]:
+    """Render "get a count" for the test ``key``: returns (count, method, reps done).
+
+    ``count`` is None while there is none; ``reps`` starts at the planned ``reps`` and can be corrected.
+    """
     source = SOURCES[0]
     if len(SOURCES) > 1:
         by_name = {s.name: s for s in SOURCES}
@@ -64,14 +67,19 @@ def get_count(key: str, reps: int) -> tuple[int | None, CountMethod]:
     if st.session_state.get(seen) != (source.name, proposed):
         st.session_state[seen] = (source.name, proposed)
         st.session_state[box] = proposed
-    count = st.number_input(
-        "Clicks counted (correct it if a tap was missed)",
+    left, right = st.columns(2, wrap=False)
+    count = left.number_input(
+        "Clicks counted",
         min_value=0,
         max_value=MAX_REPS * MAX_CLICKS_PER_REP,
         step=1,
         key=box,
+        help="Correct it here if a tap was missed or doubled.",
+    )
+    done = right.number_input(
+        "Reps done", min_value=1, max_value=MAX_REPS, value=reps, step=1, key=reps_key or f"{key}-reps"
     )
     if count is None:
-        return None, source.method
+        return None, source.method, int(done)
     count = int(count)
-    return count, (source.method if count == proposed else CountMethod.MANUAL)
+    return count, (source.method if count == proposed else CountMethod.MANUAL), int(done)

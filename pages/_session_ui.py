@@ -41,7 +41,7 @@ from core.protocol import (
 from core.store import Store, new_session_id
 from core.summary import before_after_chart, reps_differ, summary_table
 from core.timer import TIMER_ENV_VAR, Timer, effective_seconds, format_seconds, timer_override
-from pages._components import countdown
+from pages._components import countdown, scroll_to_top_on_change as _scroll_top
 from pages._count import get_count
 
 #: The clock every step reads; tests replace it (``pages._session_ui.CLOCK = FakeClock()``).
@@ -107,11 +107,32 @@ def header(step: Step) -> None:
         st.title("Session summary")
     st.progress(step.number / step.total, text=f"**{step.progress}** · {step.label}")
     flash = st.session_state.pop(_FLASH, None)
-    if flash:
-        st.toast(flash, icon=":material/check_circle:")
+    if flash:  # said in place: a toast would cover the tap target on a phone
+        st.caption(f":material/check_circle: {flash}")
     override = _override()
     if override is not None and step.kind in (StepKind.STRETCH, StepKind.TIMING):
         st.caption(f"Test setting {TIMER_ENV_VAR}: timers run {override:g} s.")
+
+
+_CSS = """
+<style>
+/* The session runs on a phone propped beside the person: keep the counter and its Save button in one screen. */
+@media (max-width: 640px) {
+  [data-testid="stMainBlockContainer"] { padding-top: 2.5rem; padding-bottom: 2rem; }
+}
+[class*="-pain-"] [data-testid="stButtonGroup"] button { min-width: 0; padding-left: 0; padding-right: 0; flex: 1 1 0; }
+[class*="-pain-"] [data-testid="stButtonGroup"] > div { flex-wrap: nowrap; width: 100%; }
+</style>
+"""
+
+
+def scroll_to_top_on_change(step: Step) -> None:
+    """A new step starts at the top of the screen, like a new page."""
+    _scroll_top(f"{step.kind.value}-{step.number}")
+
+
+def page_style() -> None:
+    st.html(_CSS)
 
 
 def _override() -> float | None:
@@ -264,22 +285,14 @@ def test(store: Store, session: Session, step: Step) -> None:
     """The baseline test or a retest: count the clicks, say the pain, save at once."""
     movement = session.movement
     seq = flow.next_seq(session)
-    if step.kind is StepKind.BASELINE:
-        st.markdown(
-            f"Do **{session.reps_per_test} {movement.label.lower()}s** with the {session.side.value} leg at a "
-            "steady pace, and tap the big button every time the knee clicks."
-        )
-    else:
-        st.markdown(
-            f"Straight away, the same **{session.reps_per_test} {movement.label.lower()}s**. "
-            "Tap for every click."
-        )
-    count, method = get_count(_key(session, "test", seq), session.reps_per_test)
-    reps = st.number_input(
-        "Reps done", min_value=1, max_value=MAX_REPS, value=session.reps_per_test, step=1, key=_key(session, "reps", seq)
+    when = "Now" if step.kind is StepKind.BASELINE else "Straight away, the same"
+    st.markdown(
+        f"{when} **{session.reps_per_test} {movement.label.lower()}s**, {session.side.value} leg, steady pace. "
+        "Tap for every click."
     )
+    count, method, reps = get_count(_key(session, "test", seq), session.reps_per_test, reps_key=_key(session, "reps", seq))
     pain = st.segmented_control(
-        "Pain during these reps (0 none, 10 worst)", list(range(11)), key=_key(session, "pain", seq)
+        "Pain during these reps (0 none, 10 worst)", list(range(11)), key=_key(session, "pain", seq), width="stretch"
     )
     saved = st.button("Save this test", type="primary", width="stretch", icon=":material/save:", key=_key(session, "save", seq))
     with st.expander(f"How to do a {movement.label.lower()}"):

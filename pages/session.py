@@ -13,8 +13,10 @@ step = current_step(session, ui.now())
 if step.kind is StepKind.ENDING:  # a stop rule was met, or every condition is done: record it, look again
     ui.end(store, session, step.ending)
     st.rerun()
+ui.page_style()
 ui.header(step)
 if session is None:
     ui.safety(store)
 else:
     ui.RENDER[step.kind](store, session, step)
+ui.scroll_to_top_on_change(step)
