@@ -408,6 +408,18 @@ class Store:
             },
         )
 
+    def latest_unfinished(self, source: str = "app") -> Session | None:
+        """The most recently started session still in progress (to offer resuming it), or None."""
+        query = (
+            sa.select(sessions_table.c.id)
+            .where(sessions_table.c.status == SessionStatus.IN_PROGRESS.value, sessions_table.c.source == source)
+            .order_by(sessions_table.c.created_at.desc())
+            .limit(1)
+        )
+        with self._connect() as conn:
+            found = conn.execute(query).scalar_one_or_none()
+            return None if found is None else self._load_session(conn, found)
+
     def list_sessions(self) -> pd.DataFrame:
         """One row per session, newest first: id, date, side, movement, status, conditions done/planned."""
         done = (

@@ -28,6 +28,7 @@ from core.model import (
     Session,
     SessionStatus,
     Side,
+    TrialStatus,
     validate_counts,
 )
 from core.protocol import (
@@ -192,20 +193,17 @@ def safety(store: Store) -> None:
 
 
 def _offer_resume(store: Store) -> None:
-    sessions = store.list_sessions()
-    if sessions.empty:
+    open_ = store.latest_unfinished()
+    if open_ is None:
         return
-    open_ = sessions[sessions["status"] == SessionStatus.IN_PROGRESS.value]
-    if open_.empty:
-        return
-    row = open_.iloc[0]
+    done = sum(t.status is not TrialStatus.PLANNED for t in open_.trials)
     with st.container(border=True):
         st.markdown(
-            f"You have an unfinished session from **{row['session_date']}** ({row['side']} knee, "
-            f"{int(row['conditions_done'])} of {int(row['conditions_planned'])} conditions done)."
+            f"You have an unfinished session from **{open_.session_date}** ({open_.side.value} knee, "
+            f"{done} of {len(open_.trials)} conditions done or skipped)."
         )
         if st.button("Resume it", icon=":material/play_arrow:", key="resume"):
-            go_to(str(row["id"]))
+            go_to(open_.id)
 
 
 # ----------------------------------------------------------------- blocked
@@ -424,9 +422,9 @@ def summary(store: Store, session: Session, step: Step) -> None:
         for reason in flow.red_flag_reasons(flow.new_red_flags(session)):
             st.markdown(f"- {reason}")
     table = summary_table(session)
-    chart = before_after_chart(session)
-    if chart is not None:
-        st.altair_chart(chart, width="stretch")
+    spec = _chart_spec(session)
+    if spec is not None:
+        st.vega_lite_chart(spec, width="stretch")
     if not table.empty:
         st.dataframe(table, hide_index=True, width="stretch")
         if reps_differ(session):
@@ -437,6 +435,22 @@ def summary(store: Store, session: Session, step: Step) -> None:
         )
     st.page_link("pages/results.py", label="See Results across sessions", icon=":material/insights:")
     _new_session_button("summary-new")
+
+
+def _chart_spec(session: Session) -> dict | None:
+    """The summary chart as a Vega-Lite spec, built once per content (Altair's validation is the slow part)."""
+    content = (
+        session.id,
+        tuple((m.seq, m.reps, m.clicks, m.pain) for m in session.measurements.values()),
+        tuple((t.position, t.status.value, t.before_seq, t.after_seq) for t in session.trials),
+    )
+    return _spec_for(content, session)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _spec_for(content: tuple, _session: Session) -> dict | None:
+    chart = before_after_chart(_session)
+    return None if chart is None else chart.to_dict()
 
 
 def _new_session_button(key: str) -> None:
