@@ -102,7 +102,8 @@ def before_after_chart(session: Session) -> alt.Chart | None:
         ignore_index=True,
     )
     labels = sorted(long["label"].unique(), key=lambda s: int(s.split(".")[0]))
-    x = alt.X("label:N", sort=labels, title=None, axis=alt.Axis(labelAngle=0, labelLimit=120))
+    angle = 0 if len(labels) <= 3 else -35  # long group names side by side overlap on a phone
+    x = alt.X("label:N", sort=labels, title=None, axis=alt.Axis(labelAngle=angle, labelLimit=140))
     y = alt.Y("clicks:Q", title="Clicks in the test", scale=alt.Scale(zero=True), axis=alt.Axis(tickMinStep=1))
     tooltip = [
         alt.Tooltip("label:N", title="Condition"),
@@ -120,7 +121,7 @@ def before_after_chart(session: Session) -> alt.Chart | None:
             strokeDash=alt.StrokeDash(
                 "kind:N",
                 scale=alt.Scale(domain=["Stretch", "Rest control"], range=[[1, 0], [4, 3]]),
-                legend=alt.Legend(title=None, orient="bottom"),
+                legend=alt.Legend(title=None, orient="bottom", columns=2),
             ),
         )
     )
@@ -133,7 +134,7 @@ def before_after_chart(session: Session) -> alt.Chart | None:
             color=alt.Color(
                 "when:N",
                 scale=alt.Scale(domain=["Before", "After"], range=["#b8c4bf", "#2f6f5e"]),
-                legend=alt.Legend(title=None, orient="bottom"),
+                legend=alt.Legend(title=None, orient="bottom", columns=2),
             ),
             shape=alt.Shape("when:N", scale=alt.Scale(domain=["Before", "After"], range=["circle", "diamond"]), legend=None),
             tooltip=tooltip,
