@@ -159,14 +159,14 @@ def bench_taps(db_url: str, log: Path, taps: int, per_second: float) -> tuple[in
                 pause = start + (i + 1) * gap - time.perf_counter()
                 if pause > 0:
                     time.sleep(pause)
-            box_input = page.locator(f".st-key-{s.id}-test-0-clicks input")
+            box_input = page.locator(f".st-key-{s.id}-test-b-clicks input")
             try:
                 expect(box_input).to_have_value(str(taps), timeout=10_000)
             except AssertionError:
                 pass
             wait_for_app(page)
             shown = int(box_input.input_value() or 0)
-            page.locator(f".st-key-{s.id}-pain-0").get_by_role("radio", name="0", exact=True).click()
+            page.locator(f".st-key-{s.id}-pain-b").get_by_role("radio", name="0", exact=True).click()
             page.get_by_role("button", name="Save this test").click()
             page.get_by_text("Stretch: calves").first.wait_for(timeout=15_000)
             browser.close()

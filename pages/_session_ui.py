@@ -197,10 +197,10 @@ def _offer_resume(store: Store) -> None:
     if open_ is None:
         return
     done = sum(t.status is not TrialStatus.PLANNED for t in open_.trials)
+    where = f"{done} of {len(open_.trials)} conditions done or skipped" if open_.trials else "not set up yet"
     with st.container(border=True):
         st.markdown(
-            f"You have an unfinished session from **{open_.session_date}** ({open_.side.value} knee, "
-            f"{done} of {len(open_.trials)} conditions done or skipped)."
+            f"You have an unfinished session from **{open_.session_date}** ({open_.side.value} knee, {where})."
         )
         if st.button("Resume it", icon=":material/play_arrow:", key="resume"):
             go_to(open_.id)
@@ -282,17 +282,19 @@ def setup(store: Store, session: Session, step: Step) -> None:
 def test(store: Store, session: Session, step: Step) -> None:
     """The baseline test or a retest: count the clicks, say the pain, save at once."""
     movement = session.movement
-    seq = flow.next_seq(session)
+    # One set of widget keys per test screen: "b" for the baseline, "r<position>" for a retest (a skipped
+    # condition's half-counted taps must not carry over to the next retest, which gets the same seq).
+    tag = "b" if step.kind is StepKind.BASELINE else f"r{step.trial.position}"
     when = "Now" if step.kind is StepKind.BASELINE else "Straight away, the same"
     st.markdown(
         f"{when} **{session.reps_per_test} {movement.label.lower()}s**, {session.side.value} leg, steady pace. "
         "Tap for every click."
     )
-    count, method, reps = get_count(_key(session, "test", seq), session.reps_per_test, reps_key=_key(session, "reps", seq))
+    count, method, reps = get_count(_key(session, "test", tag), session.reps_per_test, reps_key=_key(session, "reps", tag))
     pain = st.segmented_control(
-        "Pain during these reps (0 none, 10 worst)", list(range(11)), key=_key(session, "pain", seq), width="stretch"
+        "Pain during these reps (0 none, 10 worst)", list(range(11)), key=_key(session, "pain", tag), width="stretch"
     )
-    saved = st.button("Save this test", type="primary", width="stretch", icon=":material/save:", key=_key(session, "save", seq))
+    saved = st.button("Save this test", type="primary", width="stretch", icon=":material/save:", key=_key(session, "save", tag))
     with st.expander(f"How to do a {movement.label.lower()}"):
         st.write(movement.how_to)
         if step.kind is StepKind.BASELINE:

@@ -50,8 +50,8 @@ def in_view(page, locator, height):
     assert 0 <= box["y"] and box["y"] + box["height"] <= height, f"{locator} is at {box}, below the fold"
 
 
-def save_test(page, sid, seq, pain):
-    page.locator(f".st-key-{sid}-pain-{seq}").get_by_role("radio", name=str(pain), exact=True).click()
+def save_test(page, sid, tag, pain):
+    page.locator(f".st-key-{sid}-pain-{tag}").get_by_role("radio", name=str(pain), exact=True).click()
     page.get_by_role("button", name="Save this test").click()
 
 
@@ -95,12 +95,12 @@ def test_a_two_condition_session_end_to_end_on_a_phone(server_factory, new_page,
     in_view(page, page.locator(".kc-tap"), PHONE["height"])
     in_view(page, page.get_by_role("button", name="Save this test"), PHONE["height"])
     tap(page, 6, 0.05)
-    expect(page.locator(f".st-key-{sid}-test-0-clicks input")).to_have_value("6")
+    expect(page.locator(f".st-key-{sid}-test-b-clicks input")).to_have_value("6")
     page.locator(".kc-undo").click()
     page.locator(".kc-tap").click()
-    expect(page.locator(f".st-key-{sid}-test-0-clicks input")).to_have_value("6")
+    expect(page.locator(f".st-key-{sid}-test-b-clicks input")).to_have_value("6")
     shot(page, "session-phone-03-baseline")
-    save_test(page, sid, 0, 0)
+    save_test(page, sid, "b", 0)
 
     counts = {1: 3, 2: 5}
     for position, label in ((1, "Stretch: hip abductors"), (2, "Rest (the control)")):
@@ -118,8 +118,8 @@ def test_a_two_condition_session_end_to_end_on_a_phone(server_factory, new_page,
         assert page.evaluate("window.__beeps") >= position
         settled(page)
         tap(page, counts[position], 0.05)
-        expect(page.locator(f".st-key-{sid}-test-{position}-clicks input")).to_have_value(str(counts[position]))
-        save_test(page, sid, position, 1)
+        expect(page.locator(f".st-key-{sid}-test-r{position}-clicks input")).to_have_value(str(counts[position]))
+        save_test(page, sid, f"r{position}", 1)
 
     expect(page.get_by_role("heading", name="Session summary")).to_be_visible()
     expect(page.get_by_text("Step 8 of 8")).to_be_visible()
@@ -155,9 +155,9 @@ def test_25_rapid_taps_are_counted_as_25(server, new_page):
     settled(page)
     tap(page, 25, 0.05)  # 20 taps a second
     expect(page.locator(".kc-count")).to_have_text("25")
-    expect(page.locator(f".st-key-{sid}-test-0-clicks input")).to_have_value("25")
+    expect(page.locator(f".st-key-{sid}-test-b-clicks input")).to_have_value("25")
     shot(page, "session-phone-25-taps")
-    save_test(page, sid, 0, 0)
+    save_test(page, sid, "b", 0)
     expect(page.get_by_text("Stretch: calves").first).to_be_visible()
     assert store.get_session(sid).baseline.clicks == 25
     store.engine.dispose()
@@ -189,13 +189,13 @@ def test_a_reload_mid_session_resumes_with_every_value_kept(server, new_page):
     settled(page)
     expect(page.get_by_text("Retest after the rest")).to_be_visible()
     tap(page, 3, 0.05)
-    expect(page.locator(f".st-key-{sid}-test-2-clicks input")).to_have_value("3")
+    expect(page.locator(f".st-key-{sid}-test-r2-clicks input")).to_have_value("3")
     page.reload()
     settled(page)
     expect(page.locator(".kc-count")).to_have_text("3")
-    expect(page.locator(f".st-key-{sid}-test-2-clicks input")).to_have_value("3")
+    expect(page.locator(f".st-key-{sid}-test-r2-clicks input")).to_have_value("3")
     shot(page, "session-desktop-reload-retest")
-    save_test(page, sid, 2, 0)
+    save_test(page, sid, "r2", 0)
     expect(page.get_by_text("Stretch: calves").first).to_be_visible()
     s = store.get_session(sid)
     assert [(m.clicks, m.pain) for m in s.measurements.values()] == [(7, 0), (4, 1), (3, 0)]

@@ -61,17 +61,18 @@ def step_text(at) -> str:
     return at.get("progress")[0].proto.text
 
 
-def do_test(at, seq, clicks, pain, *, typed=None, reps=None):
+def do_test(at, tag, clicks, pain, *, typed=None, reps=None):
+    """Count, rate pain and save the test on screen: ``tag`` is "b" (baseline) or "r<position>" (a retest)."""
     s = sid(at)
-    at.session_state[f"{s}-test-{seq}-tap"] = {"count": clicks}
+    at.session_state[f"{s}-test-{tag}-tap"] = {"count": clicks}
     at.run()
-    assert at.number_input(key=f"{s}-test-{seq}-clicks").value == clicks, "the tapped count fills the box"
+    assert at.number_input(key=f"{s}-test-{tag}-clicks").value == clicks, "the tapped count fills the box"
     if typed is not None:
-        at.number_input(key=f"{s}-test-{seq}-clicks").set_value(typed)
+        at.number_input(key=f"{s}-test-{tag}-clicks").set_value(typed)
     if reps is not None:
-        at.number_input(key=f"{s}-reps-{seq}").set_value(reps)
-    at.segmented_control(key=f"{s}-pain-{seq}").set_value(pain)
-    at.button(key=f"{s}-save-{seq}").click().run()
+        at.number_input(key=f"{s}-reps-{tag}").set_value(reps)
+    at.segmented_control(key=f"{s}-pain-{tag}").set_value(pain)
+    at.button(key=f"{s}-save-{tag}").click().run()
     return ok(at)
 
 
@@ -107,7 +108,7 @@ def test_a_whole_session_is_stored_as_entered(session_app, clock, store):
     assert order == plan_order(DEFAULT_CONDITIONS, True, session.order_seed), "the stored seed reproduces the order"
 
     assert "Step 3 of 14" in step_text(at) and "Baseline" in step_text(at)
-    do_test(at, 0, clicks=9, pain=0)
+    do_test(at, "b", clicks=9, pain=0)
     entered = [(9, 0, CountMethod.TAP, 10)]
     plan_clicks = [(4, 1, None, None), (7, 0, 6, None), (8, 2, None, 8), (5, 0, None, None), (6, 1, None, None)]
     for position, (clicks, pain, typed, reps) in enumerate(plan_clicks, 1):
@@ -117,7 +118,7 @@ def test_a_whole_session_is_stored_as_entered(session_app, clock, store):
         assert f"Step {3 + 2 * position} of 14" in step_text(at) and "Retest" in step_text(at)
         if label.is_control:
             assert "rest" in step_text(at)
-        do_test(at, position, clicks, pain, typed=typed, reps=reps)
+        do_test(at, f"r{position}", clicks, pain, typed=typed, reps=reps)
         entered.append((typed if typed is not None else clicks, pain,
                         CountMethod.MANUAL if typed is not None else CountMethod.TAP, reps or 10))  # fmt: skip
 
@@ -161,9 +162,9 @@ def test_pain_of_four_in_a_test_ends_the_session_with_advice(session_app, clock,
     at = ok(session_app())
     answer_safety(at)
     plan(at, conditions=["calves", "rest_control"], randomized=False)
-    do_test(at, 0, clicks=6, pain=1)
+    do_test(at, "b", clicks=6, pain=1)
     stretch_and_wait(at, clock, 1)
-    do_test(at, 1, clicks=5, pain=4)
+    do_test(at, "r1", clicks=5, pain=4)
     assert at.title[0].value == "Session summary"
     assert any("do not push" in e.value for e in at.error)
     loaded = store.get_session(sid(at))
@@ -178,7 +179,7 @@ def test_a_zero_click_baseline_ends_kindly_and_says_why(session_app, store):
     answer_safety(at, frequency="rarely")
     assert any("cavitation" in i.value for i in at.info), "rarely: the cavitation note"
     plan(at)
-    do_test(at, 0, clicks=0, pain=0)
+    do_test(at, "b", clicks=0, pain=0)
     assert at.title[0].value == "Session summary"
     assert any("nothing for a stretch to reduce" in i.value for i in at.info)
     loaded = store.get_session(sid(at))
@@ -190,7 +191,7 @@ def test_a_new_symptom_reported_mid_session_stops_it(session_app, clock, store):
     at = ok(session_app())
     answer_safety(at)
     plan(at, conditions=["hamstrings", "rest_control"], randomized=False)
-    do_test(at, 0, clicks=6, pain=0)
+    do_test(at, "b", clicks=6, pain=0)
     s = sid(at)
     at.multiselect(key=f"{s}-new-flags").set_value(["giving_way"])
     at.button(key=f"{s}-stop").click().run()
@@ -205,13 +206,19 @@ def test_skip_records_skipped_not_zero(session_app, clock, store):
     at = ok(session_app())
     answer_safety(at)
     plan(at, conditions=["quadriceps", "rest_control"], randomized=False)
-    do_test(at, 0, clicks=6, pain=0)
+    do_test(at, "b", clicks=6, pain=0)
     s = sid(at)
+    stretch_and_wait(at, clock, 1)
+    at.session_state[f"{s}-test-r1-tap"] = {"count": 3}  # half-counted, then skipped at the retest
+    at.run()
+    at.segmented_control(key=f"{s}-pain-r1").set_value(2)
     at.button(key=f"{s}-skip-1").click().run()
     ok(at)
     assert "Rest" in step_text(at)
     stretch_and_wait(at, clock, 2)
-    do_test(at, 1, clicks=5, pain=0)
+    assert at.number_input(key=f"{s}-test-r2-clicks").value == 0, "the skipped retest's taps do not carry over"
+    assert at.segmented_control(key=f"{s}-pain-r2").value is None
+    do_test(at, "r2", clicks=5, pain=0)
     loaded = store.get_session(s)
     assert loaded.status is SessionStatus.FINISHED
     assert loaded.trial(1).status is TrialStatus.SKIPPED and loaded.trial(1).after_seq is None
@@ -223,17 +230,17 @@ def test_bad_input_is_refused_with_a_message_and_nothing_is_written(session_app,
     answer_safety(at)
     plan(at)
     s = sid(at)
-    at.session_state[f"{s}-test-0-tap"] = {"count": 5}
+    at.session_state[f"{s}-test-b-tap"] = {"count": 5}
     at.run()
-    at.button(key=f"{s}-save-0").click().run()  # no pain chosen
+    at.button(key=f"{s}-save-b").click().run()  # no pain chosen
     assert any("0 (not at all) to 10" in e.value for e in at.error)
-    at.session_state[f"{s}-test-0-tap"] = {"count": 50}
+    at.session_state[f"{s}-test-b-tap"] = {"count": 50}
     at.run()
-    at.number_input(key=f"{s}-reps-0").set_value(2)
-    at.segmented_control(key=f"{s}-pain-0").set_value(0)
-    at.button(key=f"{s}-save-0").click().run()
+    at.number_input(key=f"{s}-reps-b").set_value(2)
+    at.segmented_control(key=f"{s}-pain-b").set_value(0)
+    at.button(key=f"{s}-save-b").click().run()
     assert at.error and "Not saved" in at.error[0].value and "more than 10 a rep" in at.error[0].value
-    assert at.number_input(key=f"{s}-test-0-clicks").value == 50, "what was entered stays on screen to fix"
+    assert at.number_input(key=f"{s}-test-b-clicks").value == 50, "what was entered stays on screen to fix"
     assert store.get_session(s).measurements == {}
 
 
@@ -241,7 +248,7 @@ def test_a_new_apptest_with_the_same_url_resumes_mid_session(session_app, clock,
     at = ok(session_app())
     answer_safety(at)
     plan(at, conditions=["calves", "hamstrings", "rest_control"], randomized=False)
-    do_test(at, 0, clicks=7, pain=0)
+    do_test(at, "b", clicks=7, pain=0)
     s = sid(at)
     at.button(key=f"{s}-start-1").click().run()
     clock.advance(30)
@@ -253,7 +260,7 @@ def test_a_new_apptest_with_the_same_url_resumes_mid_session(session_app, clock,
     clock.advance(60)
     again.run()
     assert "Retest after calves" in step_text(again)
-    do_test(again, 1, clicks=3, pain=0)
+    do_test(again, "r1", clicks=3, pain=0)
     fresh_store = Store.open(db_url)
     loaded = fresh_store.get_session(s)
     assert [(m.clicks, m.pain) for m in loaded.measurements.values()] == [(7, 0), (3, 0)]
@@ -273,10 +280,33 @@ def test_a_stale_double_save_does_not_record_twice(session_app, store):
     plan(at)
     s = sid(at)
     other = ok(session_app(query={"session": s}))  # the same session open in a second tab
-    do_test(at, 0, clicks=6, pain=0)
+    do_test(at, "b", clicks=6, pain=0)
     # the old tab still shows the baseline screen: its save arrives after the first tab's
-    other.segmented_control(key=f"{s}-pain-0").set_value(0)
-    other.button(key=f"{s}-save-0").click().run()
+    other.segmented_control(key=f"{s}-pain-b").set_value(0)
+    other.button(key=f"{s}-save-b").click().run()
     ok(other)
     assert list(store.get_session(s).measurements) == [0]
     assert "Stretch" in step_text(other) or "Rest" in step_text(other), "the old tab moves on to the real step"
+
+
+def test_the_session_page_offers_to_resume_the_latest_unfinished_session(session_app, store):
+    at = ok(session_app())
+    answer_safety(at)
+    plan(at)
+    s = sid(at)
+    do_test(at, "b", clicks=6, pain=0)
+    fresh = ok(session_app())  # the bare Session page, as from the menu
+    assert any("unfinished session" in m.value and "0 of 5" in m.value for m in fresh.markdown)
+    fresh.button(key="resume").click().run()
+    ok(fresh)
+    assert sid(fresh) == s and "Step 4 of 14" in step_text(fresh)
+
+
+def test_a_bad_timer_test_setting_is_a_clear_message(session_app, monkeypatch):
+    at = ok(session_app())
+    answer_safety(at)
+    plan(at)
+    do_test(at, "b", clicks=6, pain=0)
+    monkeypatch.setenv("KNEECLICK_TIMER_SECONDS", "fast")
+    at.run()
+    assert at.error and "KNEECLICK_TIMER_SECONDS must be a number" in at.error[0].value
