@@ -85,48 +85,68 @@ def framed_minimal_app(folder: Path) -> tuple[Path, Path]:
     return entry, page
 
 
-def median_rerun_ms(at, reruns: int) -> float:
-    times = []
-    for _ in range(reruns):
-        t0 = time.perf_counter()
-        at.run()
-        times.append((time.perf_counter() - t0) * 1000)
-        if at.exception:
-            raise RuntimeError(at.exception[0].message)
-    return statistics.median(times)
+def rerun_ms(at) -> float:
+    t0 = time.perf_counter()
+    at.run()
+    ms = (time.perf_counter() - t0) * 1000
+    if at.exception:
+        raise RuntimeError(at.exception[0].message)
+    return ms
 
 
-def bench_apptest(reruns: int, ids: dict[str, str]) -> list[tuple[str, float]]:
+def bench_apptest(reruns: int, ids: dict[str, str]) -> list[tuple[str, float, float, float]]:
+    """(label, median ms, median ratio to the framed minimal page, median ratio to the bare one) per case.
+
+    Every case is rerun once per round, round after round, and each ratio is taken within a round: on a
+    shared machine the load drifts, and that drift then cancels out.
+    """
     from streamlit.testing.v1 import AppTest
 
-    rows = []
-    minimal = AppTest.from_string(MINIMAL, default_timeout=60).run()
-    median_rerun_ms(minimal, 3)  # warm up
-    rows.append(("minimal one-line script, bare", median_rerun_ms(minimal, reruns)))
-    with tempfile.TemporaryDirectory() as tmp:
-        entry, page = framed_minimal_app(Path(tmp))
-        try:
-            at = AppTest.from_file(str(entry), default_timeout=60).run()
-            at.switch_page(str(page)).run()
-            median_rerun_ms(at, 3)
-            rows.append(("minimal one-line page in app.py's frame", median_rerun_ms(at, reruns)))
-        finally:
-            entry.unlink(missing_ok=True)
-    cases = []
-    for path in app_pages():
-        cases.append((path, path, {}))
-        if path.endswith("session.py"):
-            cases.append((f"{path} (mid-session, retest)", path, {"session": ids["mid"]}))
-            cases.append((f"{path} (summary)", path, {"session": ids["finished"]}))
-    for label, path, query in cases:
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-        for k, v in query.items():
-            at.query_params[k] = v
-        at.run()
-        at.switch_page(path)
-        median_rerun_ms(at, 3)  # warm up: first run, caches
-        rows.append((label, median_rerun_ms(at, reruns)))
-    return rows
+    apps: list[tuple[str, AppTest]] = []
+    bare = AppTest.from_string(MINIMAL, default_timeout=60)
+    bare.run()
+    apps.append(("minimal one-line script, bare", bare))
+    tmp = tempfile.TemporaryDirectory()
+    entry, page = framed_minimal_app(Path(tmp.name))
+    try:
+        framed = AppTest.from_file(str(entry), default_timeout=60)
+        framed.run()
+        framed.switch_page(str(page))
+        framed.run()
+        apps.append(("minimal one-line page in app.py's frame", framed))
+        for path in app_pages():
+            cases = [(path, {})]
+            if path.endswith("session.py"):
+                cases += [(f"{path} (mid-session, retest)", {"session": ids["mid"]}),
+                          (f"{path} (summary)", {"session": ids["finished"]})]  # fmt: skip
+            for label, query in cases:
+                at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+                for k, v in query.items():
+                    at.query_params[k] = v
+                at.run()
+                at.switch_page(path)
+                at.run()
+                apps.append((label, at))
+        for _ in range(3):  # warm up: caches, imports
+            for _, at in apps:
+                rerun_ms(at)
+        times: dict[str, list[float]] = {label: [] for label, _ in apps}
+        for _ in range(reruns):
+            for label, at in apps:
+                times[label].append(rerun_ms(at))
+    finally:
+        entry.unlink(missing_ok=True)
+        tmp.cleanup()
+    base_bare, base_framed = times[apps[0][0]], times[apps[1][0]]
+    return [
+        (
+            label,
+            statistics.median(ts),
+            statistics.median(t / b for t, b in zip(ts, base_framed)),
+            statistics.median(t / b for t, b in zip(ts, base_bare)),
+        )
+        for label, ts in times.items()
+    ]
 
 
 def bench_taps(db_url: str, log: Path, taps: int, per_second: float) -> tuple[int, int, int]:
@@ -179,7 +199,7 @@ def bench_taps(db_url: str, log: Path, taps: int, per_second: float) -> tuple[in
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reruns", type=int, default=15, help="timed reruns per page (median reported)")
+    parser.add_argument("--reruns", type=int, default=30, help="timed rounds of reruns (medians reported)")
     parser.add_argument("--taps", type=int, default=25, help="taps sent in the browser test")
     parser.add_argument("--no-browser", action="store_true", help="skip the browser tap test")
     args = parser.parse_args()
@@ -191,12 +211,11 @@ def main() -> None:
         ids = fill_store(url)
         print(f"store: 365 finished sessions + 1 in progress, filled in {time.perf_counter() - t0:.1f} s\n")
         rows = bench_apptest(args.reruns, ids)
-        bare, framed = rows[0][1], rows[1][1]
-        print(f"AppTest rerun, median of {args.reruns}; target <= {TARGET}x the minimal page in the same app frame")
+        print(f"AppTest rerun, median of {args.reruns} rounds; target <= {TARGET}x the minimal page in the same app frame")
         print(f"{'page':<46}{'ms':>8}{'vs framed':>11}{'vs bare':>9}")
-        for label, ms in rows:
-            flag = "" if label.startswith("minimal") else ("  ok" if ms / framed <= TARGET else "  over")
-            print(f"{label:<46}{ms:>8.1f}{ms / framed:>10.2f}x{ms / bare:>8.2f}x{flag}")
+        for label, ms, framed, bare in rows:
+            flag = "" if label.startswith("minimal") else ("  ok" if framed <= TARGET else "  over")
+            print(f"{label:<46}{ms:>8.1f}{framed:>10.2f}x{bare:>8.2f}x{flag}")
         if not args.no_browser:
             sent, shown, stored = bench_taps(
                 f"sqlite:///{Path(tmp) / 'taps.sqlite3'}", Path(tmp) / "server.log", args.taps, 20.0

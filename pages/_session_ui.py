@@ -256,6 +256,7 @@ def setup(store: Store, session: Session, step: Step) -> None:
         )  # fmt: skip
         st.caption(WHY_CONTROL_AND_RANDOM)
         sent = st.form_submit_button("Plan the session", type="primary", width="stretch")
+    _side_controls(store, session, step)
     if not sent:
         return
     choice = Setup(
@@ -423,8 +424,7 @@ def summary(store: Store, session: Session, step: Step) -> None:
         (st.error if code in (flow.STOP_PAIN, flow.STOP_RED_FLAG) else st.info)(advice)
         for reason in flow.red_flag_reasons(flow.new_red_flags(session)):
             st.markdown(f"- {reason}")
-    table = summary_table(session)
-    spec = _chart_spec(session)
+    table, spec = _summary_parts(session)
     if spec is not None:
         st.vega_lite_chart(spec, width="stretch")
     if not table.empty:
@@ -439,20 +439,22 @@ def summary(store: Store, session: Session, step: Step) -> None:
     _new_session_button("summary-new")
 
 
-def _chart_spec(session: Session) -> dict | None:
-    """The summary chart as a Vega-Lite spec, built once per content (Altair's validation is the slow part)."""
+def _summary_parts(session: Session) -> tuple:
+    """The summary table and chart (as a Vega-Lite spec), built once per content: pandas and Altair's
+    validation are the slow part of a rerun, and an ended session does not change."""
     content = (
         session.id,
         tuple((m.seq, m.reps, m.clicks, m.pain) for m in session.measurements.values()),
         tuple((t.position, t.status.value, t.before_seq, t.after_seq) for t in session.trials),
+        session.status.value,
     )
-    return _spec_for(content, session)
+    return _parts_for(content, session)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _spec_for(content: tuple, _session: Session) -> dict | None:
+def _parts_for(content: tuple, _session: Session) -> tuple:
     chart = before_after_chart(_session)
-    return None if chart is None else chart.to_dict()
+    return summary_table(_session), (None if chart is None else chart.to_dict())
 
 
 def _new_session_button(key: str) -> None:

@@ -163,7 +163,8 @@ def test_25_rapid_taps_are_counted_as_25(server, new_page):
     store.engine.dispose()
 
 
-def test_a_reload_mid_session_resumes_with_every_value_kept(server, new_page):
+def test_a_reload_mid_session_resumes_with_every_value_kept(server_factory, new_page):
+    server = server_factory()
     store = Store.open(server.db_url)
     sid = planned_session(store, order=(MuscleGroup.HAMSTRINGS, MuscleGroup.REST_CONTROL, MuscleGroup.CALVES))
     store.record_test(sid, 10, 7, pain=0)
@@ -201,3 +202,13 @@ def test_a_reload_mid_session_resumes_with_every_value_kept(server, new_page):
     assert [(m.clicks, m.pain) for m in s.measurements.values()] == [(7, 0), (4, 1), (3, 0)]
     assert [t.status for t in s.trials] == [TrialStatus.DONE, TrialStatus.DONE, TrialStatus.PLANNED]
     store.engine.dispose()
+
+    # the server crashes; a new one on the same store, a new tab with the same address: the same step
+    server.stop(kill=True)
+    again = server_factory(db_url=server.db_url)
+    tab = new_page(viewport=PHONE)
+    tab.goto(f"{again.url}/session?session={sid}")
+    settled(tab)
+    expect(tab.get_by_text("Step 8 of 10")).to_be_visible()
+    expect(tab.get_by_text("Stretch: calves").first).to_be_visible()
+    shot(tab, "session-phone-after-server-restart")
