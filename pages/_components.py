@@ -35,6 +35,7 @@ _COUNTER_HTML = """
 
 _COUNTER_CSS = """
 .kc-counter { display: flex; flex-direction: column; gap: 0.5rem; font-family: var(--st-font, sans-serif); }
+.kc-tap, .kc-undo { font-family: inherit; }
 .kc-tap {
   width: 100%; height: clamp(150px, 25vh, 300px);
   border: none; border-radius: 1.25rem; cursor: pointer;
@@ -179,7 +180,11 @@ export default function (component) {
 
   let t = timers.get(parentElement);
   if (!t || t.token !== data.token) {
-    if (t) { window.clearInterval(t.interval); if (t.lock) t.lock.release().catch(() => {}); }
+    if (t) {
+      window.clearInterval(t.interval);
+      document.removeEventListener("visibilitychange", t.onVisible);
+      if (t.lock) t.lock.release().catch(() => {});
+    }
     t = { token: data.token, endAt: performance.now() + data.remaining_ms, total: data.total_ms, fired: false, lock: null };
     timers.set(parentElement, t);
     box.classList.remove("kc-done");
@@ -206,11 +211,18 @@ export default function (component) {
       }
     };
     t.interval = window.setInterval(tick, 200);
+    // A hidden tab's timers are throttled: catch up the moment the page is seen again.
+    t.onVisible = () => { if (document.visibilityState === "visible") tick(); };
+    document.addEventListener("visibilitychange", t.onVisible);
     tick();
   }
   return () => {
     const cur = timers.get(parentElement);
-    if (cur) { window.clearInterval(cur.interval); if (cur.lock) cur.lock.release().catch(() => {}); }
+    if (cur) {
+      window.clearInterval(cur.interval);
+      document.removeEventListener("visibilitychange", cur.onVisible);
+      if (cur.lock) cur.lock.release().catch(() => {});
+    }
     timers.delete(parentElement);
   };
 }
