@@ -88,12 +88,19 @@ def go_to(session_id: str | None, flash: str | None = None) -> None:
     st.rerun()
 
 
-def _still(store: Store, session: Session, step: Step) -> Session | None:
-    """The session as stored now, if it is still at ``step``; else None after saying so."""
+_RUNNING = (StepKind.SETUP, StepKind.BASELINE, StepKind.STRETCH, StepKind.TIMING, StepKind.RETEST)
+
+
+def _still(store: Store, session: Session, step: Step, *, same_condition: bool = False) -> Session | None:
+    """The session as stored now, if it is still at ``step``; else rerun, saying so.
+
+    ``same_condition``: for skip and stop, any running step of the same condition will do (a timer that ran
+    out a moment ago turned the stretch into the retest, and skipping it is still meant).
+    """
     fresh = store.get_session(session.id)
     again = flow.current_step(fresh, now())
     same_trial = (again.trial.position if again.trial else None) == (step.trial.position if step.trial else None)
-    if again.kind is step.kind and same_trial:
+    if same_trial and (again.kind is step.kind or (same_condition and again.kind in _RUNNING)):
         return fresh
     st.session_state[_FLASH] = "That step was already saved (perhaps in another tab). Here is where the session is now."
     st.rerun()
@@ -385,7 +392,7 @@ def _side_controls(store: Store, session: Session, step: Step) -> None:
         if step.trial is not None and st.button(
             "Skip this condition", icon=":material/skip_next:", key=_key(session, "skip", step.trial.position)
         ):
-            fresh = _still(store, session, step)
+            fresh = _still(store, session, step, same_condition=True)
             store.skip_trial(fresh.id, step.trial.position)
             go_to(fresh.id, f"{step.trial.muscle_group.label} skipped (kept as skipped, not as zero clicks).")
         with st.popover("Stop the session", icon=":material/stop_circle:"):
@@ -396,7 +403,7 @@ def _side_controls(store: Store, session: Session, step: Step) -> None:
                 key=_key(session, "new-flags"),
             )
             if st.button("Stop now", type="primary", key=_key(session, "stop")):
-                fresh = _still(store, session, step)
+                fresh = _still(store, session, step, same_condition=True)
                 if flags:
                     end(store, fresh, flow.red_flag_ending(flags), new_red_flags=flags)
                 else:

@@ -310,3 +310,17 @@ def test_a_bad_timer_test_setting_is_a_clear_message(session_app, monkeypatch):
     monkeypatch.setenv("KNEECLICK_TIMER_SECONDS", "fast")
     at.run()
     assert at.error and "KNEECLICK_TIMER_SECONDS must be a number" in at.error[0].value
+
+
+def test_skip_pressed_as_the_timer_runs_out_still_skips_that_condition(session_app, clock, store):
+    at = ok(session_app())
+    answer_safety(at)
+    plan(at, conditions=["calves", "rest_control"], randomized=False)
+    do_test(at, "b", clicks=6, pain=0)
+    s = sid(at)
+    at.button(key=f"{s}-start-1").click().run()
+    clock.advance(200)  # the timer ends between the screen being drawn and the tap
+    at.button(key=f"{s}-skip-1").click().run()
+    ok(at)
+    assert store.get_session(s).trial(1).status is TrialStatus.SKIPPED
+    assert "Rest" in step_text(at)
