@@ -303,9 +303,9 @@ def test(store: Store, session: Session, step: Step) -> None:
         "Pain during these reps (0 none, 10 worst)", list(range(11)), key=_key(session, "pain", tag), width="stretch"
     )
     saved = st.button("Save this test", type="primary", width="stretch", icon=":material/save:", key=_key(session, "save", tag))
-    with st.expander(f"How to do a {movement.label.lower()}"):
-        st.write(movement.how_to)
-        if step.kind is StepKind.BASELINE:
+    if step.kind is StepKind.BASELINE:  # a retest is "the same again": no need to say how twice
+        with st.expander(f"How to do a {movement.label.lower()}, and today's order"):
+            st.write(movement.how_to)
             _order_list(session)
     _side_controls(store, session, step)
     if not saved:

@@ -17,6 +17,15 @@ from tests.helpers import DESKTOP, PHONE, shot, wait_for_app
 pytestmark = pytest.mark.browser
 
 TIMER = "2"
+
+
+@pytest.fixture(autouse=True)
+def patient_expect():
+    """Each step is a server round trip; on a loaded 2-core machine one can take longer than expect's 5 s."""
+    expect.set_options(timeout=15_000)
+    yield
+    expect.set_options(timeout=5_000)
+
 #: Counts every AudioContext the page makes: the countdown's end beep makes one.
 COUNT_BEEPS = """
 window.__beeps = 0;
