@@ -240,6 +240,8 @@ class Session:
     source: str = "app"  # app | import
     trials: list[Trial] = dataclasses.field(default_factory=list)
     measurements: dict[int, Measurement] = dataclasses.field(default_factory=dict)
+    #: The guided flow's own state (running timer, why it stopped): see core/flow.py.  Stored as JSON.
+    flow: dict = dataclasses.field(default_factory=dict)
 
     def trial(self, position: int) -> Trial:
         for t in self.trials:

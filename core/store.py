@@ -190,6 +190,17 @@ def make_engine(url: str) -> sa.Engine:
     return sa.create_engine(parsed, pool_pre_ping=True)
 
 
+#: The guided flow's state (Session.flow) is kept under this key of the ``safety`` JSON column.
+FLOW_KEY = "flow"
+
+
+def _safety_json(safety: SafetyScreen | None, flow: dict | None) -> dict | None:
+    data = safety.to_dict() if safety else {}
+    if flow:
+        data[FLOW_KEY] = flow
+    return data or None
+
+
 def new_session_id() -> str:
     return secrets.token_hex(6)
 
@@ -284,7 +295,7 @@ class Store:
                     order_seed=session.order_seed,
                     randomized=session.randomized,
                     planned_order=[MuscleGroup(g).value for g in session.planned_order],
-                    safety=session.safety.to_dict() if session.safety else None,
+                    safety=_safety_json(session.safety, session.flow),
                     status=SessionStatus(session.status).value,
                     stop_reason=session.stop_reason,
                     started_at=session.started_at,
@@ -352,6 +363,8 @@ class Store:
         measurements = conn.execute(
             sa.select(measurements_table).where(measurements_table.c.session_id == session_id)
         ).mappings()
+        safety_data = dict(row["safety"] or {})
+        flow = safety_data.pop(FLOW_KEY, None) or {}
         return Session(
             id=row["id"],
             side=Side(row["side"]),
@@ -362,7 +375,8 @@ class Store:
             order_seed=row["order_seed"],
             randomized=bool(row["randomized"]),
             planned_order=[MuscleGroup(g) for g in row["planned_order"]],
-            safety=SafetyScreen.from_dict(row["safety"]),
+            safety=SafetyScreen.from_dict(safety_data),
+            flow=flow,
             status=SessionStatus(row["status"]),
             stop_reason=row["stop_reason"],
             started_at=_utc(row["started_at"]),
@@ -393,6 +407,18 @@ class Store:
                 for m in measurements
             },
         )
+
+    def latest_unfinished(self, source: str = "app") -> Session | None:
+        """The most recently started session still in progress (to offer resuming it), or None."""
+        query = (
+            sa.select(sessions_table.c.id)
+            .where(sessions_table.c.status == SessionStatus.IN_PROGRESS.value, sessions_table.c.source == source)
+            .order_by(sessions_table.c.created_at.desc())
+            .limit(1)
+        )
+        with self._connect() as conn:
+            found = conn.execute(query).scalar_one_or_none()
+            return None if found is None else self._load_session(conn, found)
 
     def list_sessions(self) -> pd.DataFrame:
         """One row per session, newest first: id, date, side, movement, status, conditions done/planned."""
@@ -435,6 +461,106 @@ class Store:
         with self._begin() as conn:
             self._require(conn, session_id)
             conn.execute(sessions_table.update().where(sessions_table.c.id == session_id).values(**values))
+
+    def save_setup(
+        self,
+        session_id: str,
+        *,
+        side: Side,
+        movement: Movement,
+        reps_per_test: int,
+        stretch_seconds: int,
+        order_seed: int | None,
+        randomized: bool,
+        trials: Sequence[Trial],
+    ) -> None:
+        """Store the setup of a session created at the safety screen: its choices and planned conditions.
+
+        One transaction; refused (ValueError) once the session has conditions or tests, or is not in progress.
+        """
+        if not trials:
+            raise ValueError("a session needs at least one condition")
+        now = self.clock.now()
+        with self._begin() as conn:
+            row = conn.execute(
+                sa.select(sessions_table.c.status).where(sessions_table.c.id == session_id)
+            ).first()
+            if row is None:
+                raise KeyError(f"no session with id {session_id!r}")
+            if row.status != SessionStatus.IN_PROGRESS.value:
+                raise ValueError(f"session {session_id} is {row.status}: its setup cannot change")
+            for table in (trials_table, measurements_table):
+                if conn.execute(sa.select(sa.func.count()).where(table.c.session_id == session_id)).scalar_one():
+                    raise ValueError(f"session {session_id} is already set up")
+            conn.execute(
+                sessions_table.update()
+                .where(sessions_table.c.id == session_id)
+                .values(
+                    side=Side(side).value,
+                    movement=Movement(movement).value,
+                    reps_per_test=reps_per_test,
+                    stretch_seconds=stretch_seconds,
+                    order_seed=order_seed,
+                    randomized=randomized,
+                    planned_order=[MuscleGroup(t.muscle_group).value for t in trials],
+                )
+            )
+            conn.execute(
+                trials_table.insert(),
+                [
+                    dict(
+                        session_id=session_id,
+                        position=t.position,
+                        muscle_group=MuscleGroup(t.muscle_group).value,
+                        stretch_seconds=t.stretch_seconds,
+                        status=TrialStatus(t.status).value,
+                        before_seq=None,
+                        after_seq=None,
+                        notes=t.notes,
+                        updated_at=now,
+                    )
+                    for t in trials
+                ],
+            )
+
+    def update_flow(
+        self,
+        session_id: str,
+        changes: dict,
+        *,
+        status: SessionStatus | None = None,
+        reason: str | None = None,
+    ) -> dict:
+        """Merge ``changes`` into the session's flow state (a value of None removes that key); returns it.
+
+        With ``status``, the session is also finished, stopped or blocked with ``reason``, in the same
+        transaction.
+        """
+        with self._begin() as conn:
+            row = conn.execute(
+                sa.select(sessions_table.c.safety).where(sessions_table.c.id == session_id)
+            ).first()
+            if row is None:
+                raise KeyError(f"no session with id {session_id!r}")
+            data = dict(row.safety or {})
+            flow = dict(data.get(FLOW_KEY) or {})
+            for key, value in changes.items():
+                if value is None:
+                    flow.pop(key, None)
+                else:
+                    flow[key] = value
+            if flow:
+                data[FLOW_KEY] = flow
+            else:
+                data.pop(FLOW_KEY, None)
+            values: dict = {"safety": data or None}
+            if status is not None:
+                status = SessionStatus(status)
+                values.update(status=status.value, stop_reason=reason)
+                if status is not SessionStatus.IN_PROGRESS:
+                    values["finished_at"] = self.clock.now()
+            conn.execute(sessions_table.update().where(sessions_table.c.id == session_id).values(**values))
+        return flow
 
     # ------------------------------------------------------------ measurements
     def record_test(

@@ -1,13 +1,22 @@
-"""Session page: the guided stretch-and-retest protocol."""
+"""Session page: the guided stretch-and-retest protocol, one stored step at a time."""
 
 import streamlit as st
 
-from pages._ui import user_store, through_app
+from core.flow import StepKind, current_step
+from pages import _session_ui as ui
+from pages._ui import through_app, user_store
 
 through_app()
-st.title("Find what makes your knee click")
 store = user_store()
-st.write(
-    "Count the clicks in a fixed test movement, stretch one muscle group, retest, and repeat for each group. "
-    "kneeclick keeps the order random, adds a rest of the same length as a control, and saves every count at once."
-)
+session = ui.session_from_url(store)
+step = current_step(session, ui.now())
+if step.kind is StepKind.ENDING:  # a stop rule was met, or every condition is done: record it, look again
+    ui.end(store, session, step.ending)
+    st.rerun()
+ui.page_style()
+ui.header(step)
+if session is None:
+    ui.safety(store)
+else:
+    ui.RENDER[step.kind](store, session, step)
+ui.scroll_to_top_on_change(step)
