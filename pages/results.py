@@ -1,26 +1,36 @@
 """Results page: which muscle groups likely contribute to the clicking, per leg, and how sure that is."""
 
+import dataclasses
+
 import streamlit as st
 
-from core import charts
-from core.analysis import CONTROL, INSUFFICIENT, LIKELY, POSSIBLE, analyze, next_steps, sentence, session_table
-from pages._ui import store_or_example, through_app
+from core.analysis import CONTROL, INSUFFICIENT, LIKELY, POSSIBLE, next_steps, sentence
+from core.results import LegView, results_views
+from core.store import Store
+from pages._ui import arrow_spec, store_key, store_or_example, through_app
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def views(key: str, _store: Store) -> list[LegView]:
+    """The analysis, charts and tables, built once per store revision (``key``): a new test rebuilds them."""
+    charts = ("ranking", "p_top", "before_after", "over_time")
+    return [
+        dataclasses.replace(v, **{name: arrow_spec(getattr(v, name)) for name in charts}) for v in results_views(_store)
+    ]
+
 
 through_app()
 st.title("Results")
 store, is_example = store_or_example()
-frame = store.trials_frame()
-if frame.empty:
+legs = views(store_key(store), store)
+if not legs:
     st.info("No finished conditions yet. Run a session, or switch on the example data above.")
     st.stop()
 
-sessions = store.list_sessions()
-stopped = sessions.loc[sessions["status"] == "stopped", "id"].tolist() if not sessions.empty else []
-legs = analyze(frame, stopped_sessions=stopped)
-tabs = st.tabs([f"{leg.side.capitalize()} knee" for leg in legs]) if len(legs) > 1 else [st.container()]
+tabs = st.tabs([f"{v.leg.side.capitalize()} knee" for v in legs]) if len(legs) > 1 else [st.container()]
 
-for tab, leg in zip(tabs, legs):
-    rows = frame[frame["side"] == leg.side]
+for tab, view in zip(tabs, legs):
+    leg = view.leg
     with tab:
         st.subheader(f"{leg.side.capitalize()} knee: the likely culprits")
         st.caption(
@@ -30,9 +40,9 @@ for tab, leg in zip(tabs, legs):
                "test order alone: weaker evidence. Add the rest control to your next sessions.")
         )
         st.markdown(f"**{leg.summary}**")
-        if any(r.rate_ratio is not None for r in leg.ranking):
-            st.altair_chart(
-                charts.ranking_chart(leg),
+        if view.ranking is not None:
+            st.vega_lite_chart(
+                spec=view.ranking,
                 key=f"ranking-{leg.side}",
                 alt=f"{leg.side} knee: each stretch's effect on clicking compared with resting, with 95% intervals",
             )
@@ -55,49 +65,49 @@ for tab, leg in zip(tabs, legs):
             )
 
         st.subheader("The evidence")
-        if any(r.p_top is not None for r in leg.ranking):
-            st.altair_chart(
-                charts.p_top_chart(leg),
+        if view.p_top is not None:
+            st.vega_lite_chart(
+                spec=view.p_top,
                 key=f"ptop-{leg.side}",
                 alt=f"{leg.side} knee: the chance each group is the biggest contributor",
             )
-        st.altair_chart(
-            charts.before_after_chart(rows),
+        st.vega_lite_chart(
+            spec=view.before_after,
             key=f"before-after-{leg.side}",
             alt=f"{leg.side} knee: clicks per rep before and after each condition, one line per session",
         )
-        st.altair_chart(
-            charts.rate_over_time_chart(rows),
+        st.vega_lite_chart(
+            spec=view.over_time,
             key=f"over-time-{leg.side}",
             alt=f"{leg.side} knee: click rate at baseline and after each condition across sessions",
         )
-        with st.expander("Every condition of every session, with its exact test"):
-            st.caption(
-                "Rate ratio = clicks per rep after ÷ before. The interval and p-value come from the exact test for "
-                "two counts; one session alone is weak evidence, because the clicking also drifts by itself."
-            )
-            table = session_table(rows)
-            st.dataframe(
-                table[
-                    ["session_date", "position", "muscle_group", "clicks_before", "clicks_after", "change_pct",
-                     "rate_ratio", "ci_low", "ci_high", "p_value", "notes"]
-                ],
-                hide_index=True,
-                key=f"detail-{leg.side}",
-                column_config={
-                    "session_date": "Date",
-                    "position": "Place",
-                    "muscle_group": "Condition",
-                    "clicks_before": "Clicks before",
-                    "clicks_after": "Clicks after",
-                    "change_pct": st.column_config.NumberColumn("Change %", format="%.0f"),
-                    "rate_ratio": st.column_config.NumberColumn("Rate ratio", format="%.2f"),
-                    "ci_low": st.column_config.NumberColumn("95% CI from", format="%.2f"),
-                    "ci_high": st.column_config.NumberColumn("95% CI to", format="%.2f"),
-                    "p_value": st.column_config.NumberColumn("p", format="%.3f"),
-                    "notes": "Note",
-                },
-            )
+        # Filled only while open (a table of every condition of every session is the page's heaviest element)
+        detail = st.expander("Every condition of every session, with its exact test", key=f"detail-open-{leg.side}",
+                             on_change="rerun")  # fmt: skip
+        if detail.open:
+            with detail:
+                st.caption(
+                    "Rate ratio = clicks per rep after ÷ before. The interval and p-value come from the exact test for "
+                    "two counts; one session alone is weak evidence, because the clicking also drifts by itself."
+                )
+                st.dataframe(
+                    view.detail,
+                    hide_index=True,
+                    key=f"detail-{leg.side}",
+                    column_config={
+                        "session_date": "Date",
+                        "position": "Place",
+                        "muscle_group": "Condition",
+                        "clicks_before": "Clicks before",
+                        "clicks_after": "Clicks after",
+                        "change_pct": st.column_config.NumberColumn("Change %", format="%.0f"),
+                        "rate_ratio": st.column_config.NumberColumn("Rate ratio", format="%.2f"),
+                        "ci_low": st.column_config.NumberColumn("95% CI from", format="%.2f"),
+                        "ci_high": st.column_config.NumberColumn("95% CI to", format="%.2f"),
+                        "p_value": st.column_config.NumberColumn("p", format="%.3f"),
+                        "notes": "Note",
+                    },
+                )
         with st.expander("How this is worked out"):
             st.markdown(
                 f"A count model of every test, with each session's own level, a drift along the test order "
