@@ -22,7 +22,7 @@ DETAIL_COLUMNS = [
 ]  # fmt: skip
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(frozen=True)
 class LegView:
     """One leg's results: the analysis, its four charts (Vega-Lite specs; None when there is nothing to
     draw) and the table of every condition with its exact test."""

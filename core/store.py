@@ -271,14 +271,8 @@ class Store:
         last statement, so a cache keyed by it is never served for another store at the same URL, nor
         after any change: a recorded test, a note, a deletion, an import (also by other processes).
         """
-        with self._connect() as conn:
-            found = dict(
-                conn.execute(
-                    sa.select(meta_table.c.key, meta_table.c.value).where(
-                        meta_table.c.key.in_([STORE_ID_KEY, REVISION_KEY])
-                    )
-                ).all()
-            )
+        with self._connect() as conn:  # plain SQL: read on every rerun of a page, so kept cheap
+            found = dict(conn.exec_driver_sql(_REVISION_SQL).all())
         return f"{found.get(STORE_ID_KEY, '')}:{found.get(REVISION_KEY, '')}"
 
     def schema_version(self) -> int:
@@ -894,6 +888,7 @@ def _copy_rows(conn: sa.Connection, table: sa.Table, rows: list[dict], same: dic
         raise exc.DBAPIError.instance(sql, None, e, dbapi.Error) from e
 
 
+_REVISION_SQL = f"SELECT key, value FROM kneeclick_meta WHERE key IN ('{STORE_ID_KEY}', '{REVISION_KEY}')"
 _BUMP_REVISION = (
     meta_table.update()
     .where(meta_table.c.key == REVISION_KEY)

@@ -10,8 +10,6 @@ import threading
 from contextlib import contextmanager
 from pathlib import Path
 
-import pandas as pd
-import pyarrow as pa
 import streamlit as st
 
 from core.sample import SAMPLE_LABEL, load_sample_store
@@ -59,31 +57,6 @@ def sample_store() -> Store:
 def user_store() -> Store:
     """The person's own store (raises StoreError, which app.py shows as a message)."""
     return _open_store(resolve_db_url())
-
-
-def store_key(store: Store) -> str:
-    """What a cached view of ``store`` is keyed by: its address and its revision, which every write changes
-    (in this process or any other), so a cache hit is never stale."""
-    return f"{store.engine.url!r}|{store.revision()}"
-
-
-def arrow_spec(spec: dict | None) -> dict | None:
-    """A Vega-Lite spec (``chart.to_dict()``) with its named datasets as Arrow IPC bytes, ready for
-    ``st.vega_lite_chart``: what ``st.altair_chart`` sends, but converted once (in a cached function)
-    instead of from a list of records on every rerun."""
-    if spec is None or not spec.get("datasets"):
-        return spec
-    out = dict(spec)
-    out["datasets"] = {name: _arrow_bytes(pd.DataFrame(rows)) for name, rows in spec["datasets"].items()}
-    return out
-
-
-def _arrow_bytes(frame: pd.DataFrame) -> bytes:
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, table.schema) as writer:
-        writer.write_table(table)
-    return sink.getvalue().to_pybytes()
 
 
 def store_or_example(key: str = "example") -> tuple[Store, bool]:

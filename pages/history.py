@@ -4,41 +4,23 @@ import streamlit as st
 
 from core import history
 from core.csvio import MAX_IMPORT_BYTES, CsvError, export_csv, import_csv
-from core.store import Store, StoreError
-from core.summary import before_after_chart, reps_differ, summary_table
-from pages._ui import arrow_spec, store_key, store_or_example, through_app
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def listing(key: str, _store: Store) -> tuple:
-    """Every session, its table and its one-line labels: built once per store revision (``key``)."""
-    sessions = _store.list_sessions()
-    labels = {row["id"]: history.session_label(row) for row in sessions.to_dict("records")}
-    return sessions, history.sessions_table(sessions), labels
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def opened(key: str, session_id: str, _store: Store) -> tuple:
-    """One session with its summary table and chart (a Vega-Lite spec), the same as the Session page's."""
-    session = _store.get_session(session_id)
-    chart = before_after_chart(session)
-    spec = None if chart is None else arrow_spec(chart.to_dict())
-    return session, summary_table(session, details=True), spec, reps_differ(session)
-
+from core.store import StoreError
+from pages._ui import store_or_example, through_app
+from pages._views import listing, opened
 
 through_app()
 st.title("History")
 store, is_example = store_or_example()
 read_only = "The example data is read-only." if is_example else None
-key = store_key(store)
-sessions, sessions_table, labels = listing(key, store)
+view = listing(store)  # cached until the store changes
+sessions, labels = view.sessions, view.labels
 if flash := st.session_state.pop("history_flash", None):
     st.success(flash, icon=":material/check_circle:")
 
 if sessions.empty:
     st.info("No sessions yet. Start one on the Session page, import a CSV file below, or switch on the example data.")
 else:
-    st.dataframe(sessions_table, hide_index=True)
+    st.dataframe(view.table, hide_index=True)
     ids, linked = list(labels), st.query_params.get("open")  # ?open=<session id> opens one by link
     chosen = st.selectbox(
         "Open a session", ids, format_func=labels.get, index=ids.index(linked) if linked in ids else None,
@@ -50,7 +32,8 @@ else:
         st.query_params.pop("open", None)
     if chosen:
         row = sessions.set_index("id").loc[chosen]
-        session, table, spec, uneven_reps = opened(key, chosen, store)
+        shown = opened(store, chosen)
+        session = shown.session
         st.subheader(f"{history.md(row['session_date'])} · {row['side']} leg")
         st.caption(f"{history.STATUS_LABELS.get(row['status'], row['status'])} · {row['conditions_done']} of "
                    f"{row['conditions_planned']} conditions done · id {history.md(chosen)}")  # fmt: skip
@@ -59,11 +42,11 @@ else:
         if row["status"] == "in_progress" and not is_example:
             st.page_link("pages/session.py", label="Resume this session", icon=":material/play_arrow:",
                          query_params={"session": chosen})  # fmt: skip
-        if not table.empty:
-            if spec is not None:
-                st.vega_lite_chart(spec=spec, width="stretch", alt="Clicks before and after each condition")
-            st.container(key="before_after").dataframe(table, hide_index=True)
-            if uneven_reps:
+        if not shown.summary.empty:
+            if shown.chart is not None:
+                st.vega_lite_chart(spec=shown.chart, width="stretch", alt="Clicks before and after each condition")
+            st.container(key="before_after").dataframe(shown.summary, hide_index=True)
+            if shown.reps_differ:
                 st.caption("Some tests had a different number of reps, so their counts are not directly comparable.")
         with st.form("note_form", border=False):
             note = st.text_area("Note", value=session.notes or "", max_chars=store.MAX_NOTE_CHARS, disabled=is_example,

@@ -1,28 +1,15 @@
 """Results page: which muscle groups likely contribute to the clicking, per leg, and how sure that is."""
 
-import dataclasses
-
 import streamlit as st
 
 from core.analysis import CONTROL, INSUFFICIENT, LIKELY, POSSIBLE, next_steps, sentence
-from core.results import LegView, results_views
-from core.store import Store
-from pages._ui import arrow_spec, store_key, store_or_example, through_app
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def views(key: str, _store: Store) -> list[LegView]:
-    """The analysis, charts and tables, built once per store revision (``key``): a new test rebuilds them."""
-    charts = ("ranking", "p_top", "before_after", "over_time")
-    return [
-        dataclasses.replace(v, **{name: arrow_spec(getattr(v, name)) for name in charts}) for v in results_views(_store)
-    ]
-
+from pages._ui import store_or_example, through_app
+from pages._views import results
 
 through_app()
 st.title("Results")
 store, is_example = store_or_example()
-legs = views(store_key(store), store)
+legs = results(store)  # cached until the store changes
 if not legs:
     st.info("No finished conditions yet. Run a session, or switch on the example data above.")
     st.stop()
