@@ -33,15 +33,13 @@ for tab, view in zip(tabs, legs):
                 key=f"ranking-{leg.side}",
                 alt=f"{leg.side} knee: each stretch's effect on clicking compared with resting, with 95% intervals",
             )
-        for r in leg.ranking:
-            icon = {LIKELY: ":material/priority_high:", POSSIBLE: ":material/help:", INSUFFICIENT: ":material/hourglass_empty:"}.get(
-                r.verdict, ":material/remove:"
-            )
-            st.markdown(f"{icon} {sentence(r, leg.compared_with)}")
+        icons = {LIKELY: ":material/priority_high:", POSSIBLE: ":material/help:", INSUFFICIENT: ":material/hourglass_empty:"}
+        st.markdown(  # one paragraph per group, in ranking order
+            "\n\n".join(f"{icons.get(r.verdict, ':material/remove:')} {sentence(r, leg.compared_with)}" for r in leg.ranking)
+        )
 
         st.subheader("What to do next")
-        for step in next_steps(leg):
-            st.markdown(f"- {step}")
+        st.markdown("\n".join(f"- {step}" for step in next_steps(leg)))
 
         if leg.flags:
             st.warning(f"{len(leg.flags)} note(s) about the data quality of this leg.", icon=":material/warning:")
