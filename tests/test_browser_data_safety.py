@@ -26,7 +26,7 @@ def fresh_read(db_url: str, session_id: str):
         store.engine.dispose()
 
 
-def tests_of(session) -> list[tuple]:
+def recorded_tests(session) -> list[tuple]:
     """Every recorded test in order: (reps, clicks, pain, method)."""
     return [(m.reps, m.clicks, m.pain, m.method) for _, m in sorted(session.measurements.items())]
 
@@ -111,7 +111,7 @@ def test_sigkill_mid_session_loses_no_recorded_value_and_the_same_address_resume
                                     s.order_seed), "the stored seed re-derives the stored order"  # fmt: skip
     assert s.planned_order == order
     assert seen == [flow.Step(flow.StepKind.STRETCH, 0, 0, trial=t).label for t in s.trials[:2]], "the order shown"
-    assert tests_of(s) == [(8, 7, 1, CountMethod.TAP), (7, 3, 2, CountMethod.MANUAL)]
+    assert recorded_tests(s) == [(8, 7, 1, CountMethod.TAP), (7, 3, 2, CountMethod.MANUAL)]
     assert [t.status for t in s.trials] == [TrialStatus.DONE, TrialStatus.PLANNED, TrialStatus.PLANNED]
     assert (s.trials[0].before_seq, s.trials[0].after_seq) == (0, 1)
     assert s.flow["timer"]["position"] == 2, "the running timer was stored when it started"
@@ -140,7 +140,7 @@ def test_sigkill_mid_session_loses_no_recorded_value_and_the_same_address_resume
 
     done = fresh_read(server.db_url, sid)
     assert done.status is SessionStatus.FINISHED
-    assert tests_of(done) == [(8, 7, 1, CountMethod.TAP), (7, 3, 2, CountMethod.MANUAL), (8, 5, 0, CountMethod.TAP)]
+    assert recorded_tests(done) == [(8, 7, 1, CountMethod.TAP), (7, 3, 2, CountMethod.MANUAL), (8, 5, 0, CountMethod.TAP)]
     assert [m.recorded_at for _, m in sorted(done.measurements.items())][:2] == recorded_at, "earlier tests untouched"
     assert [t.muscle_group for t in done.trials] == order
     assert [t.status for t in done.trials] == [TrialStatus.DONE, TrialStatus.DONE, TrialStatus.SKIPPED]
@@ -186,7 +186,7 @@ def test_two_app_processes_and_two_tabs_on_one_store_lose_nothing(any_db_url, se
     x_two.get_by_role("button", name="Save this test").click()
     expect(x_two.get_by_text("Stretch: calves").first).to_be_visible()
     settled(x_two)
-    assert tests_of(fresh_read(any_db_url, x)) == [(10, 6, 0, CountMethod.TAP)]
+    assert recorded_tests(fresh_read(any_db_url, x)) == [(10, 6, 0, CountMethod.TAP)]
 
     # the retests: both tabs of X fill in the retest; the second saves first, then the first presses Save
     for page in (x_one, y_two):
@@ -204,7 +204,7 @@ def test_two_app_processes_and_two_tabs_on_one_store_lose_nothing(any_db_url, se
     x_one.get_by_role("button", name="Save this test").click()  # the first tab still shows X's retest
     expect(x_one.get_by_text("Rest (the control)").first).to_be_visible()
     settled(x_one)
-    assert tests_of(fresh_read(any_db_url, x)) == [(10, 6, 0, CountMethod.TAP), (10, 2, 1, CountMethod.MANUAL)]
+    assert recorded_tests(fresh_read(any_db_url, x)) == [(10, 6, 0, CountMethod.TAP), (10, 2, 1, CountMethod.MANUAL)]
     tap(y_two, 5, 0.05)
     save_test(y_two, y, "r1", 0)
     expect(y_two.get_by_text("Rest (the control)").first).to_be_visible()
@@ -231,8 +231,8 @@ def test_two_app_processes_and_two_tabs_on_one_store_lose_nothing(any_db_url, se
     shot(y_two, "two-processes-y-summary")
 
     sx, sy = fresh_read(any_db_url, x), fresh_read(any_db_url, y)
-    assert tests_of(sx) == [(10, 6, 0, CountMethod.TAP), (10, 2, 1, CountMethod.MANUAL), (10, 3, 0, CountMethod.TAP)]
-    assert tests_of(sy) == [(10, 9, 1, CountMethod.TAP), (10, 5, 0, CountMethod.TAP), (9, 4, 2, CountMethod.MANUAL)]
+    assert recorded_tests(sx) == [(10, 6, 0, CountMethod.TAP), (10, 2, 1, CountMethod.MANUAL), (10, 3, 0, CountMethod.TAP)]
+    assert recorded_tests(sy) == [(10, 9, 1, CountMethod.TAP), (10, 5, 0, CountMethod.TAP), (9, 4, 2, CountMethod.MANUAL)]
     for s, groups in ((sx, [MuscleGroup.CALVES, MuscleGroup.REST_CONTROL]),
                       (sy, [MuscleGroup.HAMSTRINGS, MuscleGroup.REST_CONTROL])):  # fmt: skip
         assert s.status is SessionStatus.FINISHED
