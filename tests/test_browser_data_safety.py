@@ -206,6 +206,7 @@ def test_two_app_processes_and_two_tabs_on_one_store_lose_nothing(any_db_url, se
     settled(x_one)
     assert recorded_tests(fresh_read(any_db_url, x)) == [(10, 6, 0, CountMethod.TAP), (10, 2, 1, CountMethod.MANUAL)]
     tap(y_two, 5, 0.05)
+    expect(y_two.locator(f".st-key-{y}-test-r1-clicks input")).to_have_value("5")  # every tap has arrived
     save_test(y_two, y, "r1", 0)
     expect(y_two.get_by_text("Rest (the control)").first).to_be_visible()
 
@@ -217,6 +218,7 @@ def test_two_app_processes_and_two_tabs_on_one_store_lose_nothing(any_db_url, se
         expect(page.get_by_text("Step 7 of 8")).to_be_visible(timeout=20_000)
         settled(page)
     tap(x_one, 3, 0.05)
+    expect(x_one.locator(f".st-key-{x}-test-r2-clicks input")).to_have_value("3")
     type_count(y_two, y, "r2", 4, reps=9)
     x_one.locator(f".st-key-{x}-pain-r2").get_by_role("radio", name="0", exact=True).click()
     y_two.locator(f".st-key-{y}-pain-r2").get_by_role("radio", name="2", exact=True).click()

@@ -67,6 +67,7 @@ def test_a_two_condition_session_end_to_end_on_a_phone(server_factory, new_page,
     tap(page, 6, 0.05)
     expect(page.locator(f".st-key-{sid}-test-b-clicks input")).to_have_value("6")
     page.locator(".kc-undo").click()
+    expect(page.locator(f".st-key-{sid}-test-b-clicks input")).to_have_value("5")
     page.locator(".kc-tap").click()
     expect(page.locator(f".st-key-{sid}-test-b-clicks input")).to_have_value("6")
     shot(page, "session-phone-03-baseline")
