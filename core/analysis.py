@@ -96,6 +96,7 @@ culprit given any ``likely``, and real culprits called ``unlikely``.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections.abc import Iterable, Sequence
 
@@ -163,7 +164,13 @@ def compare_counts(clicks_before: int, reps_before: int, clicks_after: int, reps
     With no clicks at all there is nothing to compare: ratio NaN, interval
     0 to infinity, p-value 1.
     """
-    yb, ya, rb, ra = int(clicks_before), int(clicks_after), int(reps_before), int(reps_after)
+    return _compare_counts(int(clicks_before), int(reps_before), int(clicks_after), int(reps_after), float(level))
+
+
+@functools.lru_cache(maxsize=4096)
+def _compare_counts(yb: int, rb: int, ya: int, ra: int, level: float) -> CountComparison:
+    """:func:`compare_counts` on plain ints, remembered: counts repeat a lot across a history, and the
+    exact test is by far the slowest part of a table of every condition (CountComparison is immutable)."""
     if rb <= 0 or ra <= 0:
         raise ValueError("both tests need at least one rep")
     n = yb + ya

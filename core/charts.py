@@ -148,18 +148,45 @@ def before_after_chart(rows: pd.DataFrame) -> alt.Chart:
 
 
 def rate_over_time_frame(rows: pd.DataFrame) -> pd.DataFrame:
-    """Every test's click rate with its session date: the baseline and the retest after each condition."""
-    out = []
-    for sid, srows in rows.groupby("session_id", sort=False):
-        srows = srows.sort_values("position")
-        first = srows.iloc[0]
-        date = pd.to_datetime(str(first["session_date"]), errors="coerce")
-        out.append(dict(session=str(sid), date=date, test="baseline", group="Baseline",
-                        rate=first["clicks_before"] / first["reps_before"]))
-        for r in srows.itertuples(index=False):
-            out.append(dict(session=str(sid), date=date, test=f"after {int(r.position)}", group=_label(str(r.muscle_group)),
-                            rate=r.clicks_after / r.reps_after))
-    return pd.DataFrame(out, columns=["session", "date", "test", "group", "rate"])
+    """Every test's click rate with its session date: the baseline and the retest after each condition.
+
+    Sessions in the order they first appear in ``rows``; within one, the baseline (the first condition's
+    test before) and then the test after each condition in position order.
+    """
+    columns = ["session", "date", "test", "group", "rate"]
+    if rows.empty:
+        return pd.DataFrame(columns=columns)
+    ids = rows["session_id"].astype(str)
+    first_seen = {sid: i for i, sid in enumerate(dict.fromkeys(ids))}
+    ordered = rows.assign(_session=ids, _order=ids.map(first_seen)).sort_values(["_order", "position"], kind="stable")
+    dates = {d: pd.to_datetime(d, errors="coerce") for d in ordered["session_date"].astype(str).unique()}
+    date = ordered["session_date"].astype(str).map(dates)
+    firsts = ~ordered["_order"].duplicated()
+    baseline = pd.DataFrame(
+        {
+            "session": ordered["_session"][firsts],
+            "date": date[firsts],
+            "test": "baseline",
+            "group": "Baseline",
+            "rate": ordered["clicks_before"][firsts] / ordered["reps_before"][firsts],
+            "_order": ordered["_order"][firsts],
+            "_k": -1,
+        }
+    )
+    labels = {g: _label(g) for g in ordered["muscle_group"].astype(str).unique()}
+    after = pd.DataFrame(
+        {
+            "session": ordered["_session"],
+            "date": date,
+            "test": "after " + ordered["position"].astype(int).astype(str),
+            "group": ordered["muscle_group"].astype(str).map(labels),
+            "rate": ordered["clicks_after"] / ordered["reps_after"],
+            "_order": ordered["_order"],
+            "_k": range(len(ordered)),
+        }
+    )
+    out = pd.concat([baseline, after]).sort_values(["_order", "_k"], kind="stable")
+    return out[columns].reset_index(drop=True)
 
 
 def rate_over_time_chart(rows: pd.DataFrame) -> alt.Chart:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from core.csvio import CsvError
-from core.model import Movement, MuscleGroup, Session, SessionStatus, TrialStatus
+from core.model import Movement, SessionStatus
 
 STATUS_LABELS = {
     SessionStatus.FINISHED.value: "finished",
@@ -18,13 +18,6 @@ STATUS_LABELS = {
 def _movement(value: str) -> str:
     try:
         return Movement(value).label
-    except ValueError:
-        return value
-
-
-def _group(value: str) -> str:
-    try:
-        return MuscleGroup(value).label
     except ValueError:
         return value
 
@@ -49,45 +42,6 @@ def sessions_table(listing: pd.DataFrame) -> pd.DataFrame:
             "Note": listing["notes"].fillna("").map(lambda n: n.splitlines()[0][:80] if n else ""),
             "Id": listing["id"],
         }
-    )
-
-
-def before_after(session: Session) -> pd.DataFrame:
-    """One row per condition in its place: clicks in the test before and right after it, and the change."""
-    rows = []
-    for t in sorted(session.trials, key=lambda t: t.position):
-        before = session.measurements.get(t.before_seq) if t.before_seq is not None else None
-        after = session.measurements.get(t.after_seq) if t.after_seq is not None else None
-        rows.append(
-            {
-                "Position": t.position,
-                "Condition": _group(t.muscle_group),
-                "Clicks before": before.clicks if before else None,
-                "Clicks after": after.clicks if after else None,
-                "Change": (after.clicks - before.clicks) if (before and after) else None,
-                "Reps": f"{before.reps} / {after.reps}" if (before and after) else "",
-                "Pain after": after.pain if after else None,
-                "Done": {TrialStatus.DONE: "done", TrialStatus.SKIPPED: "skipped"}.get(t.status, "not yet"),
-                "Note": t.notes or "",
-            }
-        )
-    frame = pd.DataFrame(rows)
-    for col in ("Clicks before", "Clicks after", "Change", "Pain after"):
-        if col in frame:
-            frame[col] = frame[col].astype("Int64")
-    return frame
-
-
-def chart_data(table: pd.DataFrame) -> pd.DataFrame:
-    """Long format for a grouped bar chart: condition (in session order), test (before/after), clicks."""
-    done = table.dropna(subset=["Clicks before", "Clicks after"])
-    label = done["Position"].astype(str) + ". " + done["Condition"]
-    return pd.concat(
-        [
-            pd.DataFrame({"condition": label, "test": "before", "clicks": done["Clicks before"].astype(int)}),
-            pd.DataFrame({"condition": label, "test": "after", "clicks": done["Clicks after"].astype(int)}),
-        ],
-        ignore_index=True,
     )
 
 

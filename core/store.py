@@ -46,6 +46,10 @@ from core.model import (
 
 ENV_VAR = "KNEECLICK_DB_URL"
 SCHEMA_VERSION = 1
+#: ``kneeclick_meta`` keys of :meth:`Store.revision`: a random id given to the store when it is created, and a
+#: counter every committed write adds one to (rows, not a schema change: older kneeclicks ignore them).
+STORE_ID_KEY = "store_id"
+REVISION_KEY = "revision"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 #: The CSV schema's required columns, in order (a contract: see README).
@@ -234,20 +238,42 @@ class Store:
                 ).scalar_one_or_none()
                 if found is None:
                     conn.execute(meta_table.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
-                    return SCHEMA_VERSION
         except exc.IntegrityError:
             # Another process recorded the version between our read and insert.
-            return self.schema_version()
+            found = self.schema_version()
         except exc.DBAPIError as e:
             raise self._explain(e) from e
-        version = int(found)
+        version = SCHEMA_VERSION if found is None else int(found)
         if version > SCHEMA_VERSION:
             raise StoreError(
                 f"The store at {self.url} was written by a newer kneeclick (schema {version}; "
                 f"this one knows {SCHEMA_VERSION}). Upgrade kneeclick; nothing was changed."
             )
         # Migrations from older versions go here, one function per step, in one transaction each.
+        self._ensure_revision_rows()
         return version
+
+    def _ensure_revision_rows(self) -> None:
+        for key, value in ((STORE_ID_KEY, secrets.token_hex(8)), (REVISION_KEY, "0")):
+            try:
+                with self.engine.begin() as conn:
+                    if conn.execute(sa.select(meta_table.c.key).where(meta_table.c.key == key)).first() is None:
+                        conn.execute(meta_table.insert().values(key=key, value=value))
+            except exc.IntegrityError:
+                pass  # another process added it a moment ago
+            except exc.DBAPIError as e:
+                raise self._explain(e) from e
+
+    def revision(self) -> str:
+        """A short text that changes with every committed write to this store (one small read).
+
+        Made of the store's own random id and a counter that each write transaction adds one to as its
+        last statement, so a cache keyed by it is never served for another store at the same URL, nor
+        after any change: a recorded test, a note, a deletion, an import (also by other processes).
+        """
+        with self._connect() as conn:  # plain SQL: read on every rerun of a page, so kept cheap
+            found = dict(conn.exec_driver_sql(_REVISION_SQL).all())
+        return f"{found.get(STORE_ID_KEY, '')}:{found.get(REVISION_KEY, '')}"
 
     def schema_version(self) -> int:
         with self._connect() as conn:
@@ -862,6 +888,14 @@ def _copy_rows(conn: sa.Connection, table: sa.Table, rows: list[dict], same: dic
         raise exc.DBAPIError.instance(sql, None, e, dbapi.Error) from e
 
 
+_REVISION_SQL = f"SELECT key, value FROM kneeclick_meta WHERE key IN ('{STORE_ID_KEY}', '{REVISION_KEY}')"
+_BUMP_REVISION = (
+    meta_table.update()
+    .where(meta_table.c.key == REVISION_KEY)
+    .values(value=sa.cast(sa.cast(meta_table.c.value, sa.BigInteger) + 1, sa.String(256)))
+)
+
+
 class _Guard:
     """A connection (or transaction) that turns driver errors into StoreError."""
 
@@ -873,11 +907,19 @@ class _Guard:
     def __enter__(self) -> sa.Connection:
         try:
             self._ctx = self.store.engine.begin() if self.write else self.store.engine.connect()
-            return self._ctx.__enter__()
+            self._conn = self._ctx.__enter__()
+            return self._conn
         except exc.DBAPIError as e:
             raise self.store._explain(e) from e
 
     def __exit__(self, et, ev, tb):
+        if self.write and et is None:
+            # Last statement of every write: count it (Store.revision).  Last, so on PostgreSQL the
+            # counter's row lock is held only for the commit and is always the last lock taken.
+            try:
+                self._conn.execute(_BUMP_REVISION)
+            except exc.DBAPIError as e:
+                et, ev, tb = type(e), e, e.__traceback__
         try:
             suppressed = self._ctx.__exit__(et, ev, tb)
         except exc.IntegrityError:

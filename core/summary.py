@@ -1,7 +1,8 @@
 """One session's before/after, as a small table and an Altair chart (no Streamlit here).
 
-One session cannot separate a stretch's effect from noise: these show what was
-counted, in the order it happened, with the rest control beside the stretches.
+The one per-session summary: the Session page shows it when a session ends, the History page when one is
+opened (with two more columns, ``details=True``).  One session cannot separate a stretch's effect from
+noise: these show what was counted, in the order it happened, with the rest control beside the stretches.
 The Results page does the comparison across sessions.
 """
 
@@ -14,6 +15,8 @@ from core.flow import trial_state
 from core.model import Session
 
 TABLE_COLUMNS = ("Order", "Condition", "Status", "Before", "After", "Change", "Pain after")
+#: What ``summary_table(..., details=True)`` adds: the reps of the two tests, and the condition's note.
+DETAIL_COLUMNS = ("Reps", "Note")
 
 
 def conditions_frame(session: Session) -> pd.DataFrame:
@@ -37,13 +40,14 @@ def conditions_frame(session: Session) -> pd.DataFrame:
                 "reps_after": after.reps if after else None,
                 "clicks_after": after.clicks if after else None,
                 "pain_after": after.pain if after else None,
+                "notes": t.notes or "",
             }
         )
     frame = pd.DataFrame(
         rows,
         columns=[
             "position", "condition", "muscle_group", "is_control", "status",
-            "reps_before", "clicks_before", "reps_after", "clicks_after", "pain_after",
+            "reps_before", "clicks_before", "reps_after", "clicks_after", "pain_after", "notes",
         ],
     )  # fmt: skip
     for col in ("reps_before", "clicks_before", "reps_after", "clicks_after", "pain_after"):
@@ -52,22 +56,27 @@ def conditions_frame(session: Session) -> pd.DataFrame:
     return frame
 
 
-def summary_table(session: Session) -> pd.DataFrame:
-    """The small table shown after a session: one row per condition, counts as clicks in the test's reps."""
+def summary_table(session: Session, *, details: bool = False) -> pd.DataFrame:
+    """The small table of one session: one row per condition, counts as clicks in the test's reps.
+
+    ``details``: also the reps of the test before and after ("10 / 10") and the condition's note.
+    """
     f = conditions_frame(session)
-    table = pd.DataFrame(
-        {
-            "Order": f["position"].astype("int64"),
-            "Condition": f["condition"],
-            "Status": f["status"],
-            "Before": f["clicks_before"],
-            "After": f["clicks_after"],
-            "Change": f["change"],
-            "Pain after": f["pain_after"],
-        },
-        columns=list(TABLE_COLUMNS),
-    )
-    return table
+    columns = {
+        "Order": f["position"].astype("int64"),
+        "Condition": f["condition"],
+        "Status": f["status"],
+        "Before": f["clicks_before"],
+        "After": f["clicks_after"],
+        "Change": f["change"],
+        "Pain after": f["pain_after"],
+    }
+    if details:
+        columns["Reps"] = [
+            "" if pd.isna(b) or pd.isna(a) else f"{b} / {a}" for b, a in zip(f["reps_before"], f["reps_after"])
+        ]
+        columns["Note"] = f["notes"]
+    return pd.DataFrame(columns, columns=list(TABLE_COLUMNS) + (list(DETAIL_COLUMNS) if details else []))
 
 
 def reps_differ(session: Session) -> bool:

@@ -1,26 +1,26 @@
 """History page: every session newest first; open, resume, annotate, delete; export and import CSV."""
 
-import altair as alt
 import streamlit as st
 
 from core import history
 from core.csvio import MAX_IMPORT_BYTES, CsvError, export_csv, import_csv
 from core.store import StoreError
 from pages._ui import store_or_example, through_app
+from pages._views import listing, opened
 
 through_app()
 st.title("History")
 store, is_example = store_or_example()
 read_only = "The example data is read-only." if is_example else None
-sessions = store.list_sessions()
+view = listing(store)  # cached until the store changes
+sessions, labels = view.sessions, view.labels
 if flash := st.session_state.pop("history_flash", None):
     st.success(flash, icon=":material/check_circle:")
 
 if sessions.empty:
     st.info("No sessions yet. Start one on the Session page, import a CSV file below, or switch on the example data.")
 else:
-    st.dataframe(history.sessions_table(sessions), hide_index=True)
-    labels = {row["id"]: history.session_label(row) for _, row in sessions.iterrows()}
+    st.dataframe(view.table, hide_index=True)
     ids, linked = list(labels), st.query_params.get("open")  # ?open=<session id> opens one by link
     chosen = st.selectbox(
         "Open a session", ids, format_func=labels.get, index=ids.index(linked) if linked in ids else None,
@@ -32,7 +32,8 @@ else:
         st.query_params.pop("open", None)
     if chosen:
         row = sessions.set_index("id").loc[chosen]
-        session = store.get_session(chosen)
+        shown = opened(store, chosen)
+        session = shown.session
         st.subheader(f"{history.md(row['session_date'])} · {row['side']} leg")
         st.caption(f"{history.STATUS_LABELS.get(row['status'], row['status'])} · {row['conditions_done']} of "
                    f"{row['conditions_planned']} conditions done · id {history.md(chosen)}")  # fmt: skip
@@ -41,21 +42,12 @@ else:
         if row["status"] == "in_progress" and not is_example:
             st.page_link("pages/session.py", label="Resume this session", icon=":material/play_arrow:",
                          query_params={"session": chosen})  # fmt: skip
-        table = history.before_after(session)
-        if not table.empty:
-            st.container(key="before_after").dataframe(table, hide_index=True)
-            bars = history.chart_data(table)
-            if not bars.empty:
-                st.altair_chart(
-                    alt.Chart(bars).mark_bar().encode(
-                        x=alt.X("condition:N", sort=None, title=None),
-                        xOffset=alt.XOffset("test:N", sort=["before", "after"]),
-                        y=alt.Y("clicks:Q", title="clicks in the test"),
-                        color=alt.Color("test:N", sort=["before", "after"], title="test"),
-                        tooltip=["condition", "test", "clicks"],
-                    ),
-                    width="stretch",
-                )
+        if not shown.summary.empty:
+            if shown.chart is not None:
+                st.vega_lite_chart(spec=shown.chart, width="stretch", alt="Clicks before and after each condition")
+            st.container(key="before_after").dataframe(shown.summary, hide_index=True)
+            if shown.reps_differ:
+                st.caption("Some tests had a different number of reps, so their counts are not directly comparable.")
         with st.form("note_form", border=False):
             note = st.text_area("Note", value=session.notes or "", max_chars=store.MAX_NOTE_CHARS, disabled=is_example,
                                 help=read_only or "Anything worth remembering: sleep, warm-up, where you did it.")  # fmt: skip

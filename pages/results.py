@@ -2,25 +2,22 @@
 
 import streamlit as st
 
-from core import charts
-from core.analysis import CONTROL, INSUFFICIENT, LIKELY, POSSIBLE, analyze, next_steps, sentence, session_table
+from core.analysis import CONTROL, INSUFFICIENT, LIKELY, POSSIBLE, next_steps, sentence
 from pages._ui import store_or_example, through_app
+from pages._views import results
 
 through_app()
 st.title("Results")
 store, is_example = store_or_example()
-frame = store.trials_frame()
-if frame.empty:
+legs = results(store)  # cached until the store changes
+if not legs:
     st.info("No finished conditions yet. Run a session, or switch on the example data above.")
     st.stop()
 
-sessions = store.list_sessions()
-stopped = sessions.loc[sessions["status"] == "stopped", "id"].tolist() if not sessions.empty else []
-legs = analyze(frame, stopped_sessions=stopped)
-tabs = st.tabs([f"{leg.side.capitalize()} knee" for leg in legs]) if len(legs) > 1 else [st.container()]
+tabs = st.tabs([f"{v.leg.side.capitalize()} knee" for v in legs]) if len(legs) > 1 else [st.container()]
 
-for tab, leg in zip(tabs, legs):
-    rows = frame[frame["side"] == leg.side]
+for tab, view in zip(tabs, legs):
+    leg = view.leg
     with tab:
         st.subheader(f"{leg.side.capitalize()} knee: the likely culprits")
         st.caption(
@@ -30,21 +27,19 @@ for tab, leg in zip(tabs, legs):
                "test order alone: weaker evidence. Add the rest control to your next sessions.")
         )
         st.markdown(f"**{leg.summary}**")
-        if any(r.rate_ratio is not None for r in leg.ranking):
-            st.altair_chart(
-                charts.ranking_chart(leg),
+        if view.ranking is not None:
+            st.vega_lite_chart(
+                spec=view.ranking,
                 key=f"ranking-{leg.side}",
                 alt=f"{leg.side} knee: each stretch's effect on clicking compared with resting, with 95% intervals",
             )
-        for r in leg.ranking:
-            icon = {LIKELY: ":material/priority_high:", POSSIBLE: ":material/help:", INSUFFICIENT: ":material/hourglass_empty:"}.get(
-                r.verdict, ":material/remove:"
-            )
-            st.markdown(f"{icon} {sentence(r, leg.compared_with)}")
+        icons = {LIKELY: ":material/priority_high:", POSSIBLE: ":material/help:", INSUFFICIENT: ":material/hourglass_empty:"}
+        st.markdown(  # one paragraph per group, in ranking order
+            "\n\n".join(f"{icons.get(r.verdict, ':material/remove:')} {sentence(r, leg.compared_with)}" for r in leg.ranking)
+        )
 
         st.subheader("What to do next")
-        for step in next_steps(leg):
-            st.markdown(f"- {step}")
+        st.markdown("\n".join(f"- {step}" for step in next_steps(leg)))
 
         if leg.flags:
             st.warning(f"{len(leg.flags)} note(s) about the data quality of this leg.", icon=":material/warning:")
@@ -55,49 +50,49 @@ for tab, leg in zip(tabs, legs):
             )
 
         st.subheader("The evidence")
-        if any(r.p_top is not None for r in leg.ranking):
-            st.altair_chart(
-                charts.p_top_chart(leg),
+        if view.p_top is not None:
+            st.vega_lite_chart(
+                spec=view.p_top,
                 key=f"ptop-{leg.side}",
                 alt=f"{leg.side} knee: the chance each group is the biggest contributor",
             )
-        st.altair_chart(
-            charts.before_after_chart(rows),
+        st.vega_lite_chart(
+            spec=view.before_after,
             key=f"before-after-{leg.side}",
             alt=f"{leg.side} knee: clicks per rep before and after each condition, one line per session",
         )
-        st.altair_chart(
-            charts.rate_over_time_chart(rows),
+        st.vega_lite_chart(
+            spec=view.over_time,
             key=f"over-time-{leg.side}",
             alt=f"{leg.side} knee: click rate at baseline and after each condition across sessions",
         )
-        with st.expander("Every condition of every session, with its exact test"):
-            st.caption(
-                "Rate ratio = clicks per rep after ÷ before. The interval and p-value come from the exact test for "
-                "two counts; one session alone is weak evidence, because the clicking also drifts by itself."
-            )
-            table = session_table(rows)
-            st.dataframe(
-                table[
-                    ["session_date", "position", "muscle_group", "clicks_before", "clicks_after", "change_pct",
-                     "rate_ratio", "ci_low", "ci_high", "p_value", "notes"]
-                ],
-                hide_index=True,
-                key=f"detail-{leg.side}",
-                column_config={
-                    "session_date": "Date",
-                    "position": "Place",
-                    "muscle_group": "Condition",
-                    "clicks_before": "Clicks before",
-                    "clicks_after": "Clicks after",
-                    "change_pct": st.column_config.NumberColumn("Change %", format="%.0f"),
-                    "rate_ratio": st.column_config.NumberColumn("Rate ratio", format="%.2f"),
-                    "ci_low": st.column_config.NumberColumn("95% CI from", format="%.2f"),
-                    "ci_high": st.column_config.NumberColumn("95% CI to", format="%.2f"),
-                    "p_value": st.column_config.NumberColumn("p", format="%.3f"),
-                    "notes": "Note",
-                },
-            )
+        # Filled only while open (a table of every condition of every session is the page's heaviest element)
+        detail = st.expander("Every condition of every session, with its exact test", key=f"detail-open-{leg.side}",
+                             on_change="rerun")  # fmt: skip
+        if detail.open:
+            with detail:
+                st.caption(
+                    "Rate ratio = clicks per rep after ÷ before. The interval and p-value come from the exact test for "
+                    "two counts; one session alone is weak evidence, because the clicking also drifts by itself."
+                )
+                st.dataframe(
+                    view.detail,
+                    hide_index=True,
+                    key=f"detail-{leg.side}",
+                    column_config={
+                        "session_date": "Date",
+                        "position": "Place",
+                        "muscle_group": "Condition",
+                        "clicks_before": "Clicks before",
+                        "clicks_after": "Clicks after",
+                        "change_pct": st.column_config.NumberColumn("Change %", format="%.0f"),
+                        "rate_ratio": st.column_config.NumberColumn("Rate ratio", format="%.2f"),
+                        "ci_low": st.column_config.NumberColumn("95% CI from", format="%.2f"),
+                        "ci_high": st.column_config.NumberColumn("95% CI to", format="%.2f"),
+                        "p_value": st.column_config.NumberColumn("p", format="%.3f"),
+                        "notes": "Note",
+                    },
+                )
         with st.expander("How this is worked out"):
             st.markdown(
                 f"A count model of every test, with each session's own level, a drift along the test order "

@@ -94,6 +94,16 @@ def browser():
 
 
 @pytest.fixture
+def patient_expect():
+    """Each step is a server round trip; on a loaded 2-core machine one can take longer than expect's 5 s."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=15_000)
+    yield
+    expect.set_options(timeout=5_000)
+
+
+@pytest.fixture
 def new_page(browser, request) -> Iterator:
     """``new_page(viewport=PHONE, **context_kwargs)``: a page in a fresh browser context."""
     contexts = []

@@ -122,3 +122,47 @@ def wait_for_app(page, timeout: float = 30_000) -> None:
 
 def exception_count(page) -> int:
     return page.locator('[data-testid="stException"]').count()
+
+
+# ------------------------------------------------------- the Session page in a browser
+def settled(page) -> None:
+    """The script run has finished and the page shows no exception."""
+    from playwright.sync_api import expect
+
+    wait_for_app(page)
+    expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+
+
+def sid_of(page) -> str:
+    """The session id in the page's address (``?session=...``)."""
+    return page.url.split("session=")[1].split("&")[0]
+
+
+def tap(page, n: int, interval: float = 0.0) -> None:
+    """Tap the counter ``n`` times, ``interval`` seconds apart."""
+    target = page.locator(".kc-tap")
+    for _ in range(n):
+        target.click()
+        if interval:
+            time.sleep(interval)
+
+
+def save_test(page, sid: str, tag: str, pain: int) -> None:
+    """Choose the pain score and press Save on the test screen ``tag`` ("b", or "r<position>")."""
+    page.locator(f".st-key-{sid}-pain-{tag}").get_by_role("radio", name=str(pain), exact=True).click()
+    page.get_by_role("button", name="Save this test").click()
+
+
+def planned_session(store, order=None) -> str:
+    """A session past the safety screen and setup (left leg, 10 squats, 90 s, fixed ``order``); returns its id."""
+    from core import flow
+    from core.model import MuscleGroup, SafetyScreen, Side
+    from core.store import new_session_id
+
+    order = order or (MuscleGroup.CALVES, MuscleGroup.REST_CONTROL)
+    s = store.create_session(flow.new_session(new_session_id(), Side.LEFT, SafetyScreen()))
+    store.save_setup(
+        s.id, side=Side.LEFT, movement=flow.Movement.BODYWEIGHT_SQUAT, reps_per_test=10, stretch_seconds=90,
+        order_seed=None, randomized=False, trials=flow.planned_trials(order, 90),
+    )  # fmt: skip
+    return s.id

@@ -9,22 +9,14 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from core import flow
-from core.model import RED_FLAGS, MuscleGroup, SafetyScreen, SessionStatus, Side, TrialStatus
-from core.store import Store, new_session_id
-from tests.helpers import DESKTOP, PHONE, shot, wait_for_app
+from core.model import RED_FLAGS, MuscleGroup, SessionStatus, Side, TrialStatus
+from core.store import Store
+from tests.helpers import DESKTOP, PHONE, planned_session, save_test, settled, shot, sid_of, tap
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("patient_expect")]
 
 TIMER = "2"
 
-
-@pytest.fixture(autouse=True)
-def patient_expect():
-    """Each step is a server round trip; on a loaded 2-core machine one can take longer than expect's 5 s."""
-    expect.set_options(timeout=15_000)
-    yield
-    expect.set_options(timeout=5_000)
 
 #: Counts every AudioContext the page makes: the countdown's end beep makes one.
 COUNT_BEEPS = """
@@ -36,41 +28,10 @@ if (Real) {
 """
 
 
-def settled(page):
-    wait_for_app(page)
-    expect(page.locator('[data-testid="stException"]')).to_have_count(0)
-
-
-def sid_of(page) -> str:
-    return page.url.split("session=")[1].split("&")[0]
-
-
-def tap(page, n, interval=0.0):
-    target = page.locator(".kc-tap")
-    for _ in range(n):
-        target.click()
-        if interval:
-            time.sleep(interval)
-
-
 def in_view(page, locator, height):
     box = locator.bounding_box()
     assert box is not None
     assert 0 <= box["y"] and box["y"] + box["height"] <= height, f"{locator} is at {box}, below the fold"
-
-
-def save_test(page, sid, tag, pain):
-    page.locator(f".st-key-{sid}-pain-{tag}").get_by_role("radio", name=str(pain), exact=True).click()
-    page.get_by_role("button", name="Save this test").click()
-
-
-def planned_session(store, order=(MuscleGroup.CALVES, MuscleGroup.REST_CONTROL)):
-    s = store.create_session(flow.new_session(new_session_id(), Side.LEFT, SafetyScreen()))
-    store.save_setup(
-        s.id, side=Side.LEFT, movement=flow.Movement.BODYWEIGHT_SQUAT, reps_per_test=10, stretch_seconds=90,
-        order_seed=None, randomized=False, trials=flow.planned_trials(order, 90),
-    )  # fmt: skip
-    return s.id
 
 
 def test_a_two_condition_session_end_to_end_on_a_phone(server_factory, new_page, browser):
@@ -106,6 +67,7 @@ def test_a_two_condition_session_end_to_end_on_a_phone(server_factory, new_page,
     tap(page, 6, 0.05)
     expect(page.locator(f".st-key-{sid}-test-b-clicks input")).to_have_value("6")
     page.locator(".kc-undo").click()
+    expect(page.locator(f".st-key-{sid}-test-b-clicks input")).to_have_value("5")
     page.locator(".kc-tap").click()
     expect(page.locator(f".st-key-{sid}-test-b-clicks input")).to_have_value("6")
     shot(page, "session-phone-03-baseline")

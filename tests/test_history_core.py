@@ -1,6 +1,7 @@
-"""core/history.py: the tables the History page shows, and Markdown-safe user text."""
+"""core/history.py and core/summary.py: the tables the History page shows, and Markdown-safe user text."""
 
-from core.history import before_after, chart_data, md, session_label
+from core.history import md, session_label
+from core.summary import before_after_chart, summary_table
 from tests.test_csv_roundtrip import session
 
 
@@ -18,11 +19,13 @@ def test_before_after_keeps_skipped_conditions_apart_from_zero(store):
     store.record_test(s.id, 10, 0, after_position=1)
     store.skip_trial(s.id, 2)
     store.record_test(s.id, 10, 2, after_position=3)
-    table = before_after(store.get_session(s.id))
-    assert table["Done"].tolist() == ["done", "skipped", "done", "not yet"]
-    assert table["Clicks after"].tolist()[0] == 0 and table["Clicks after"].isna().tolist() == [False, True, False, True]
-    assert table["Change"].tolist()[:1] == [-6] and table["Clicks before"].tolist()[2] == 0
-    bars = chart_data(table)
-    assert bars["condition"].unique().tolist() == ["1. Calves", "3. Quadriceps"]
+    table = summary_table(store.get_session(s.id), details=True)
+    assert table["Status"].tolist() == ["done", "skipped", "done", "planned"]
+    assert table["After"].tolist()[0] == 0 and table["After"].isna().tolist() == [False, True, False, True]
+    assert table["Change"].tolist()[:1] == [-6] and table["Before"].tolist()[2] == 0
+    assert table["Reps"].tolist() == ["10 / 10", "", "10 / 10", ""]
+    spec = before_after_chart(store.get_session(s.id)).to_dict()
+    (data,) = spec["datasets"].values()
+    assert sorted({d["label"] for d in data}) == ["1. Calves", "3. Quadriceps"], "a skipped one is not drawn as 0"
     row = store.list_sessions().iloc[0]
     assert session_label(row).endswith(f"in progress · {s.id}")

@@ -1,10 +1,13 @@
 """The History page through AppTest: list, open, resume, note, delete, export and import."""
 
+import json
+
 import pytest
 
 from core.csvio import export_csv, import_csv, write_csv
 from core.model import SessionStatus
 from core.sample import SAMPLE_CSV
+from core.summary import summary_table
 from tests.test_csv_roundtrip import session
 
 NOTE = "<script>alert(1)</script> **bold** [link](javascript:alert(1)) ![img](http://x/y.png) :red[red] $x^2$"
@@ -45,15 +48,35 @@ def test_opening_a_session_shows_its_before_and_after_and_a_resume_link(app_test
     at.selectbox(key="open").set_value(open_id).run()
     assert not at.exception
     table = at.container(key="before_after").dataframe[0].value
-    assert table["Clicks before"].tolist()[:1] == [6] and table["Clicks after"].tolist()[:1] == [3]
-    assert table["Done"].tolist() == ["done", "skipped", "not yet", "not yet"]
+    assert table["Before"].tolist()[:1] == [6] and table["After"].tolist()[:1] == [3]
+    assert table["Change"].tolist()[:1] == [-3] and table["Reps"].tolist() == ["10 / 10", "", "", ""]
+    assert table["Status"].tolist() == ["done", "skipped", "planned", "planned"]
+    assert table.drop(columns=["Reps", "Note"]).equals(summary_table(store.get_session(open_id))), (
+        "the same summary as the Session page's"
+    )
     link = at.page_link[-1]
     assert link.value == "Resume this session"
     assert link.proto.page == "session" and f"session={open_id}" in link.proto.query_string
-    assert at.get("vega_lite_chart"), "the before/after chart is drawn"
+    (chart,) = at.get("vega_lite_chart")
+    assert json.loads(chart.proto.spec)["title"] == "Clicks before and after each condition", "the Session page's chart"
 
     at.selectbox(key="open").set_value("example-02").run()
     assert not [p for p in at.page_link if p.value == "Resume this session"], "a finished session is not resumed"
+
+
+def test_a_test_recorded_meanwhile_shows_on_the_next_rerun(app_test, stocked):
+    """The list and the open session are cached per store revision: a test recorded elsewhere rebuilds both."""
+    store, open_id = stocked
+    at = app_test(page="history")
+    at.selectbox(key="open").set_value(open_id).run()
+    assert at.dataframe[0].value.iloc[0]["Conditions done"] == "1 of 4"
+    store.record_test(open_id, 10, 5, after_position=3)  # as another tab or process would
+    at.run()
+    assert not at.exception
+    assert at.dataframe[0].value.iloc[0]["Conditions done"] == "2 of 4"
+    table = at.container(key="before_after").dataframe[0].value
+    assert table["Status"].tolist() == ["done", "skipped", "done", "planned"]
+    assert table["After"].tolist()[2] == 5
 
 
 def test_a_note_is_saved_and_never_rendered_as_markup(app_test, stocked):

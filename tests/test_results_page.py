@@ -6,11 +6,12 @@ import numpy as np
 import pandas as pd
 
 from core.analysis import analyze
-from core.csvio import import_frame, read_csv
+from core.csvio import import_csv, import_frame, read_csv
 from core.protocol import STRETCHES
-from core.model import MuscleGroup
+from core.model import MuscleGroup, Side
 from core.sample import SAMPLE_CSV
 from core.simulate import Person, simulate_sessions
+from tests.test_csv_roundtrip import session
 
 CHART_KEYS = ("ranking", "ptop", "before-after", "over-time")
 
@@ -65,6 +66,34 @@ def test_each_leg_is_its_own_tab_and_user_notes_are_never_html(app_test, store):
     assert right_text.index("your calves") < right_text.index("your quadriceps")
     everything = _markdown(at) + "".join(h.value for h in at.get("html"))
     assert "<script>" not in everything and "<b>loud</b>" not in everything
+
+
+def test_a_test_recorded_meanwhile_shows_on_the_next_rerun(app_test, store):
+    """The page caches its analysis per store revision: any new test (here from outside the page) rebuilds it."""
+    import_csv(store, SAMPLE_CSV)
+    at = app_test(page="results")
+    assert not at.dataframe or "session_date" not in at.dataframe[-1].value, "the table waits for its expander"
+    at.session_state["detail-open-left"] = True  # open "Every condition of every session"
+    at.run()
+    sessions = read_csv(SAMPLE_CSV)["session_id"].nunique()
+    assert any(c.value.startswith(f"{sessions} session(s) on this leg") for c in at.caption)
+    before = at.dataframe[-1].value
+    at.run()
+    assert at.dataframe[-1].value.equals(before), "nothing changed: the same table"
+
+    new = session(order=("hamstrings", "rest_control"), date="2027-01-05")
+    new.side = Side.LEFT  # the example's leg
+    store.create_session(new)
+    store.record_test(new.id, 10, 9)
+    store.record_test(new.id, 10, 2, after_position=1)
+    at.run()
+    assert not at.exception
+    assert any(c.value.startswith(f"{sessions + 1} session(s) on this leg") for c in at.caption)
+    after = at.dataframe[-1].value
+    assert len(after) == len(before) + 1
+    assert after.iloc[-1][["session_date", "muscle_group", "clicks_before", "clicks_after"]].tolist() == [
+        "2027-01-05", "hamstrings", 9, 2
+    ]  # fmt: skip
 
 
 def test_one_session_says_more_sessions_are_needed(app_test, store):

@@ -102,12 +102,37 @@ def test_schema_version_is_recorded_and_a_newer_store_is_refused_untouched(db_ur
     store = Store.open(db_url)
     assert store.schema_version() == SCHEMA_VERSION
     with store.engine.begin() as conn:
-        conn.execute(meta_table.update().values(value=str(SCHEMA_VERSION + 1)))
+        conn.execute(meta_table.update().where(meta_table.c.key == "schema_version").values(value=str(SCHEMA_VERSION + 1)))
+        meta = conn.execute(sa.select(meta_table).order_by(meta_table.c.key)).all()
     store.engine.dispose()
     with pytest.raises(StoreError, match="newer kneeclick"):
         Store.open(db_url)
     with sa.create_engine(db_url).connect() as conn:
-        assert conn.execute(sa.select(meta_table.c.value)).scalar_one() == str(SCHEMA_VERSION + 1)
+        assert conn.execute(sa.select(meta_table).order_by(meta_table.c.key)).all() == meta
+        assert dict(meta)["schema_version"] == str(SCHEMA_VERSION + 1)
+
+
+def test_the_revision_changes_with_every_write_and_differs_between_stores(any_db_url, new_db_url, open_store):
+    store = open_store(any_db_url)
+    seen = [store.revision()]
+    session = store.create_session(planned_session())
+    seen.append(store.revision())
+    store.record_test(session.id, 10, 5)
+    seen.append(store.revision())
+    store.set_note(session.id, "tired")
+    seen.append(store.revision())
+    store.skip_trial(session.id, 2)
+    seen.append(open_store(any_db_url).revision())  # another process sees the same revision
+    store.get_session(session.id), store.list_sessions(), store.trials_frame()  # reads change nothing
+    assert store.revision() == seen[-1]
+    with pytest.raises(KeyError):
+        store.record_test("no-such-session", 10, 5)  # a write that fails changes nothing either
+    assert store.revision() == seen[-1]
+    store.delete_session(session.id)
+    seen.append(store.revision())
+    assert len(set(seen)) == len(seen), seen
+    other = open_store(new_db_url())
+    assert other.revision() != seen[0], "two empty stores still differ (their random ids)"
 
 
 def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(store):

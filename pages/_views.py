@@ -1,0 +1,100 @@
+"""What the Results and History pages show, cached per store revision (Streamlit glue; the work is in core/).
+
+Every view is keyed by the store's address and :meth:`core.store.Store.revision`, which any write changes
+(in this process or another one): a new test, a note, a deletion or an import rebuilds the views on the next
+rerun, and until then every rerun (a widget touched, a tab switched) reuses them.  Defined here, in a module
+imported once, rather than in the page scripts, which Streamlit runs afresh on every rerun.
+
+The views are held with ``st.cache_resource``: one shared object per store revision, handed out without the
+copy ``st.cache_data`` makes on every call (about as slow as the rest of a rerun).  So they are read-only:
+the pages only display them, and nothing here may change one after it is built.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pandas as pd
+import pyarrow as pa
+import streamlit as st
+
+from core import history
+from core.results import LegView, results_views
+from core.store import Store
+from core.summary import before_after_chart, reps_differ, summary_table
+
+
+def store_key(store: Store) -> str:
+    """What a cached view of ``store`` is keyed by: its address and its revision."""
+    return f"{store.engine.url!r}|{store.revision()}"
+
+
+def arrow_spec(spec: dict | None) -> dict | None:
+    """A Vega-Lite spec (``chart.to_dict()``) with its named datasets as Arrow IPC bytes, ready for
+    ``st.vega_lite_chart``: what ``st.altair_chart`` sends, but converted once instead of on every rerun."""
+    if spec is None or not spec.get("datasets"):
+        return spec
+    return {**spec, "datasets": {name: _arrow_bytes(pd.DataFrame(rows)) for name, rows in spec["datasets"].items()}}
+
+
+def _arrow_bytes(frame: pd.DataFrame) -> bytes:
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
+# ----------------------------------------------------------------------------------------------- Results
+_CHARTS = ("ranking", "p_top", "before_after", "over_time")
+
+
+def results(store: Store) -> list[LegView]:
+    """Every leg's analysis, charts and table of every condition (see core.results)."""
+    return _results(store_key(store), store)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _results(key: str, _store: Store) -> list[LegView]:
+    return [dataclasses.replace(v, **{c: arrow_spec(getattr(v, c)) for c in _CHARTS}) for v in results_views(_store)]
+
+
+# ----------------------------------------------------------------------------------------------- History
+@dataclasses.dataclass(frozen=True)
+class Listing:
+    sessions: pd.DataFrame  # Store.list_sessions(), newest first
+    table: pa.Table  # core.history.sessions_table, as Arrow (st.dataframe takes it without converting)
+    labels: dict[str, str]  # session id -> one line naming it, in the list's order
+
+
+@dataclasses.dataclass(frozen=True)
+class Opened:
+    session: object  # core.model.Session
+    summary: pd.DataFrame  # core.summary.summary_table(..., details=True): the Session page's table
+    chart: dict | None  # core.summary.before_after_chart as a spec: the Session page's chart
+    reps_differ: bool
+
+
+def listing(store: Store) -> Listing:
+    """Every session for the History page."""
+    return _listing(store_key(store), store)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _listing(key: str, _store: Store) -> Listing:
+    sessions = _store.list_sessions()
+    labels = {row["id"]: history.session_label(row) for row in sessions.to_dict("records")}
+    return Listing(sessions, pa.Table.from_pandas(history.sessions_table(sessions), preserve_index=False), labels)
+
+
+def opened(store: Store, session_id: str) -> Opened:
+    """One session with its summary, the same as the Session page shows when a session ends."""
+    return _opened(store_key(store), session_id, store)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _opened(key: str, session_id: str, _store: Store) -> Opened:
+    session = _store.get_session(session_id)
+    chart = before_after_chart(session)
+    spec = None if chart is None else arrow_spec(chart.to_dict())
+    return Opened(session, summary_table(session, details=True), spec, reps_differ(session))
