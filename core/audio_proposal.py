@@ -9,8 +9,8 @@ typing.
 The rules:
 
 - quality ``ok``: propose the count (``tone="ok"``), except 0 clicks, which is proposed with a doubt
-  (``"check"``): a clean recording without clicks may mean the knee did not click, or the phone was too
-  far away, and a baseline of 0 ends the session;
+  (``"check"``, :data:`NONE_FOUND`): a recording without clicks may mean the knee did not click, or the
+  phone was too far away, and a baseline of 0 ends the session;
 - quality ``check``: propose the count with the detector's reasons (``"check"``);
 - quality ``unusable`` (silent), an unreadable file (:class:`core.audio.AudioError`), or more clicks than
   the reps can hold (over ``MAX_CLICKS_PER_REP`` a rep, which saving would refuse): no count
@@ -26,10 +26,14 @@ import dataclasses
 from core.audio import RECORDING_ADVICE, AudioError, Detection, detect_clicks
 from core.model import MAX_CLICKS_PER_REP
 
-__all__ = ["Proposal", "propose", "propose_from_recording", "RECORDING_ADVICE", "FALLBACK"]
+__all__ = ["Proposal", "propose", "propose_from_recording", "RECORDING_ADVICE", "FALLBACK", "NONE_FOUND"]
 
 #: What to do when a recording gives no count.
 FALLBACK = "Record the test again, or count it by tapping (or type the count)."
+NONE_FOUND = (
+    "No clicks were found. If you heard some, the phone may have been too far from the knee: record again "
+    "with it a hand's width away, or count by tapping."
+)
 
 
 def _clicks(n: int) -> str:
@@ -73,14 +77,11 @@ def propose(detection: Detection, reps: int) -> Proposal:
             "noise, not a knee. A quieter room helps."
         )
         return Proposal(None, "none", "No count from this recording.", (why, *q.messages, FALLBACK), notes, detection)
+    none_found = () if n else (NONE_FOUND,)
     if q.verdict == "check":
-        return Proposal(n, "check", f"Proposed: {_clicks(n)}. {q.summary}", q.messages, notes, detection)
+        return Proposal(n, "check", f"Proposed: {_clicks(n)}. {q.summary}", (*none_found, *q.messages), notes, detection)
     if n == 0:
-        why = (
-            "No clicks were found. If you heard some, the phone may have been too far from the knee: record "
-            "again with it a hand's width away, or count by tapping."
-        )
-        return Proposal(0, "check", "Proposed: 0 clicks. Check the count before you accept it.", (why,), notes, detection)
+        return Proposal(0, "check", "Proposed: 0 clicks. Check the count before you accept it.", none_found, notes, detection)
     return Proposal(n, "ok", f"Proposed: {_clicks(n)}. {q.summary}", (), notes, detection)
 
 
