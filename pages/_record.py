@@ -11,16 +11,20 @@ Every string shown here is kneeclick's own (core's messages); nothing is rendere
 
 from __future__ import annotations
 
+import logging
+
 import streamlit as st
 
 from core.audio_chart import recording_chart
-from core.audio_proposal import RECORDING_ADVICE, Proposal, propose_from_recording
+from core.audio_proposal import FALLBACK, RECORDING_ADVICE, Proposal, propose_from_recording
 from core.model import CountMethod
 from pages._count import CountSource, Proposed, use_source
 
 #: What st.audio_input records at; the detector analyses 1-8 kHz, which 16 kHz holds.
 SAMPLE_RATE = 16000
 CHART_HEIGHT = 200
+_log = logging.getLogger(__name__)
+_SLOT = "kneeclick-recording-analysis"
 _ICONS = {"ok": ":material/check_circle:", "check": ":material/warning:", "none": ":material/error:"}
 
 
@@ -40,14 +44,21 @@ def render(key: str, reps: int) -> Proposed | None:
 
 
 def _analysis(key: str, audio, reps: int) -> tuple[Proposal, dict | None]:
-    """The proposal and the chart's spec, computed once per recording (reruns only look them up)."""
-    slot = f"{key}-analysis"
-    cached = st.session_state.get(slot)
-    if cached and cached[:2] == (audio.file_id, reps):
-        return cached[2], cached[3]
-    proposal = propose_from_recording(audio.getvalue(), reps)
+    """The proposal and the chart's spec, computed once per recording (reruns only look them up).
+
+    One slot for the whole browser session: the test on screen's latest recording (an earlier test's
+    analysis is dropped, not kept for the rest of the session).
+    """
+    cached = st.session_state.get(_SLOT)
+    if cached and cached[:3] == (key, audio.file_id, reps):
+        return cached[3], cached[4]
+    try:
+        proposal = propose_from_recording(audio.getvalue(), reps)
+    except Exception:  # noqa: BLE001 - a detector bug must not take the session page down mid-test
+        _log.exception("analysing a recording failed")
+        proposal = Proposal(None, "none", "This recording could not be analysed.", (FALLBACK,))
     spec = recording_chart(proposal.detection).to_dict() if proposal.detection is not None else None
-    st.session_state[slot] = (audio.file_id, reps, proposal, spec)
+    st.session_state[_SLOT] = (key, audio.file_id, reps, proposal, spec)
     return proposal, spec
 
 

@@ -153,3 +153,18 @@ def test_more_clicks_than_the_reps_can_hold_are_not_proposed(session_app, store)
     assert any("more than 10 a rep in 2 reps" in m.value for m in at.markdown)
     assert box(at, s, "b").value is None
     assert store.get_session(s).measurements == {}
+
+
+def test_a_failure_inside_the_detector_is_a_message_not_a_crash(session_app, store, monkeypatch):
+    import core.audio_proposal
+
+    def broken(data):
+        raise FloatingPointError("a bug in the detector")
+
+    monkeypatch.setattr(core.audio_proposal, "detect_clicks", broken)
+    at, s = started(session_app)
+    record(at, s, "b", clean())
+    assert [e.value for e in at.error] == ["This recording could not be analysed."]
+    box(at, s, "b").set_value(2).run()
+    save(at, s, "b")
+    assert (store.get_session(s).measurements[0].clicks, store.get_session(s).measurements[0].method) == (2, CountMethod.MANUAL)
