@@ -37,23 +37,18 @@ def mic_wav(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def mic_browser(mic_wav):
-    """A Chromium of its own: the fake microphone is a launch flag."""
-    exe = chromium_path()
-    if exe is None or not Path(exe).exists():
-        pytest.skip("Chromium not found (apt-get install chromium, or set KNEECLICK_CHROMIUM)")
-    from playwright.sync_api import sync_playwright
-
+def mic_browser(browser, mic_wav):
+    """A Chromium of its own (the fake microphone is a launch flag), from the suite's Playwright: one
+    process can run only one sync Playwright."""
     args = [
         *CHROMIUM_ARGS,
         "--use-fake-ui-for-media-stream",
         "--use-fake-device-for-media-stream",
         f"--use-file-for-fake-audio-capture={mic_wav}",
     ]
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=exe, headless=True, args=args)
-        yield b
-        b.close()
+    b = browser.browser_type.launch(executable_path=chromium_path(), headless=True, args=args)
+    yield b
+    b.close()
 
 
 @pytest.fixture
