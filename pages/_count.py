@@ -99,6 +99,7 @@ def get_count(
             required=True,
             format_func=lambda n: by_name[n].label,
             key=_source_key(key),
+            label_visibility="collapsed",  # "Tap | Record" says it; the line it saves keeps Save on a phone's screen
         )
         source = by_name.get(chosen, SOURCES[0])
         st.session_state[_LAST] = source.name
