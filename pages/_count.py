@@ -1,20 +1,24 @@
 """"Get a count" for one test: a count source proposes, the person confirms or corrects.
 
-A *count source* renders whatever it needs (the tap counter; later a
-microphone recording, issue 6) and returns its proposed count, or None while it
-has none.  :func:`get_count` shows the chosen source, then the count as an
+A *count source* renders whatever it needs (the tap counter; a microphone
+recording, ``pages/_record.py``) and returns its proposed count, or None while
+it has none.  :func:`get_count` shows the chosen source, then the count as an
 editable number, and returns ``(count, method)``: the source's method when the
-person kept the proposal, ``CountMethod.MANUAL`` when they typed another number.
+person kept the proposal, ``CountMethod.MANUAL`` when they typed another number
+(an edited recording proposal too: the number stored is then the person's,
+not the detector's).
 
 To add a source, append a :class:`CountSource` to ``SOURCES`` (or call
 :func:`register`); the session flow does not change.  With more than one
-source, a switch above the counter picks one.
+source, a switch above the counter picks one; the next test starts with the
+source chosen last.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
+from typing import NamedTuple
 
 import streamlit as st
 
@@ -22,13 +26,31 @@ from core.model import MAX_CLICKS_PER_REP, MAX_REPS, CountMethod
 from pages._components import tap_counter
 
 
+class Proposed(NamedTuple):
+    """A proposed count with a token naming where it came from (e.g. the recording's id).
+
+    A new token puts the count in the box again even when it equals the last one (a re-recording that
+    finds the same number replaces what the person typed over the first).  ``details`` draws what can wait
+    below the Save button (a picture of the recording), so the count and Save stay on a phone's screen.
+    """
+
+    count: int | None
+    token: Hashable
+    details: Callable[[], None] | None = None
+
+
 @dataclasses.dataclass(frozen=True)
 class CountSource:
     name: str  # short, stable: used in widget keys
     label: str  # shown on the switch
     method: CountMethod
-    #: ``render(key, reps)`` draws the source and returns its proposed count (None: nothing yet).
-    render: Callable[[str, int], int | None]
+    #: ``render(key, reps)`` draws the source and returns its proposed count (None: nothing yet), or a
+    #: :class:`Proposed`.
+    render: Callable[[str, int], int | Proposed | None]
+
+
+#: The source chosen last in this browser session: the next test starts with it.
+_LAST = "kneeclick-count-by"
 
 
 def _tap(key: str, reps: int) -> int | None:
@@ -43,29 +65,51 @@ def register(source: CountSource) -> None:
     SOURCES[:] = [s for s in SOURCES if s.name != source.name] + [source]
 
 
-def get_count(key: str, reps: int, *, reps_key: str | None = None) -> tuple[int | None, CountMethod, int]:
+def _source_key(key: str) -> str:
+    return f"{key}-source"
+
+
+def use_source(render_key: str, name: str) -> None:
+    """Switch the test whose source was rendered with ``render_key`` to the source ``name``.
+
+    For an ``on_click`` callback (a widget's state can only be set before it is drawn), e.g. a
+    "Count by tapping instead" button in a source that could not propose a count.
+    """
+    test_key = render_key.rsplit("-", 1)[0]
+    st.session_state[_source_key(test_key)] = name
+    st.session_state[_LAST] = name
+
+
+def get_count(
+    key: str, reps: int, *, reps_key: str | None = None, details=None
+) -> tuple[int | None, CountMethod, int]:
     """Render "get a count" for the test ``key``: returns (count, method, reps done).
 
     ``count`` is None while there is none; ``reps`` starts at the planned ``reps`` and can be corrected.
+    ``details``: a container (placed lower on the page) for the source's details; default: right here.
     """
     source = SOURCES[0]
     if len(SOURCES) > 1:
         by_name = {s.name: s for s in SOURCES}
+        last = st.session_state.get(_LAST)
         chosen = st.segmented_control(
             "Count by",
             list(by_name),
-            default=SOURCES[0].name,
+            default=last if last in by_name else SOURCES[0].name,
             required=True,
             format_func=lambda n: by_name[n].label,
-            key=f"{key}-source",
+            key=_source_key(key),
+            label_visibility="collapsed",  # "Tap | Record" says it; the line it saves keeps Save on a phone's screen
         )
         source = by_name.get(chosen, SOURCES[0])
-    proposed = source.render(f"{key}-{source.name}", reps)
+        st.session_state[_LAST] = source.name
+    result = source.render(f"{key}-{source.name}", reps)
+    proposed, token = (result.count, result.token) if isinstance(result, Proposed) else (result, None)
 
     # The editable count follows the proposal until the person types a number; a new proposal wins again.
     box, seen = f"{key}-clicks", f"{key}-proposed"
-    if st.session_state.get(seen) != (source.name, proposed):
-        st.session_state[seen] = (source.name, proposed)
+    if st.session_state.get(seen) != (source.name, proposed, token):
+        st.session_state[seen] = (source.name, proposed, token)
         st.session_state[box] = proposed
     left, right = st.columns(2, wrap=False)
     count = left.number_input(
@@ -74,11 +118,14 @@ def get_count(key: str, reps: int, *, reps_key: str | None = None) -> tuple[int 
         max_value=MAX_REPS * MAX_CLICKS_PER_REP,
         step=1,
         key=box,
-        help="Correct it here if a tap was missed or doubled.",
+        help="Correct it here if a click was missed or counted twice.",
     )
     done = right.number_input(
         "Reps done", min_value=1, max_value=MAX_REPS, value=reps, step=1, key=reps_key or f"{key}-reps"
     )
+    if isinstance(result, Proposed) and result.details is not None:
+        with details if details is not None else st.container():
+            result.details()
     if count is None:
         return None, source.method, int(done)
     count = int(count)

@@ -43,7 +43,10 @@ from core.store import Store, new_session_id
 from core.summary import before_after_chart, reps_differ, summary_table
 from core.timer import TIMER_ENV_VAR, Timer, effective_seconds, format_seconds, timer_override
 from pages._components import countdown, scroll_to_top_on_change as _scroll_top
-from pages._count import get_count
+from pages import _record
+from pages._count import get_count, register
+
+register(_record.SOURCE)  # "Count by: Tap | Record" above the counter
 
 #: The clock every step reads; tests replace it (``pages._session_ui.CLOCK = FakeClock()``).
 CLOCK = SYSTEM_CLOCK
@@ -295,14 +298,19 @@ def test(store: Store, session: Session, step: Step) -> None:
     tag = "b" if step.kind is StepKind.BASELINE else f"r{step.trial.position}"
     when = "Now" if step.kind is StepKind.BASELINE else "Straight away, the same"
     st.markdown(
-        f"{when} **{session.reps_per_test} {movement.label.lower()}s**, {session.side.value} leg, steady pace. "
-        "Tap for every click."
+        f"{when} **{session.reps_per_test} {movement.label.lower()}s**, {session.side.value} leg, steady pace: "
+        "tap for every click, or record them."
     )
-    count, method, reps = get_count(_key(session, "test", tag), session.reps_per_test, reps_key=_key(session, "reps", tag))
-    pain = st.segmented_control(
-        "Pain during these reps (0 none, 10 worst)", list(range(11)), key=_key(session, "pain", tag), width="stretch"
-    )
-    saved = st.button("Save this test", type="primary", width="stretch", icon=":material/save:", key=_key(session, "save", tag))
+    # The count, pain and Save first (one phone screen); a recording's picture below them.
+    main, details = st.container(), st.container()
+    with main:
+        count, method, reps = get_count(
+            _key(session, "test", tag), session.reps_per_test, reps_key=_key(session, "reps", tag), details=details
+        )
+        pain = st.segmented_control(
+            "Pain during these reps (0 none, 10 worst)", list(range(11)), key=_key(session, "pain", tag), width="stretch"
+        )
+        saved = st.button("Save this test", type="primary", width="stretch", icon=":material/save:", key=_key(session, "save", tag))
     if step.kind is StepKind.BASELINE:  # a retest is "the same again": no need to say how twice
         with st.expander(f"How to do a {movement.label.lower()}, and today's order"):
             st.write(movement.how_to)
