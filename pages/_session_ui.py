@@ -118,8 +118,11 @@ def header(step: Step) -> None:
         st.title("Session summary")
     st.progress(step.number / step.total, text=f"**{step.progress}** · {step.label}")
     flash = st.session_state.pop(_FLASH, None)
+    # Always drawn, so the elements below keep their place on the next rerun: a message that vanished would
+    # shift the tap counter, and a shifted component is remounted and loses the taps made meanwhile.
+    slot = st.empty()
     if flash:  # said in place: a toast would cover the tap target on a phone
-        st.caption(f":material/check_circle: {flash}")
+        slot.caption(f":material/check_circle: {flash}")
     override = _override()
     if override is not None and step.kind in (StepKind.STRETCH, StepKind.TIMING):
         st.caption(f"Test setting {TIMER_ENV_VAR}: timers run {override:g} s.")

@@ -324,3 +324,25 @@ def test_skip_pressed_as_the_timer_runs_out_still_skips_that_condition(session_a
     ok(at)
     assert store.get_session(s).trial(1).status is TrialStatus.SKIPPED
     assert "Rest" in step_text(at)
+
+
+def _layout(node, path=()) -> list:
+    """Where every element sits in the page's tree: a widget whose place changes is remounted by the browser."""
+    out = []
+    for i, child in getattr(node, "children", {}).items():
+        out.append(path + (i,))
+        out.extend(_layout(child, path + (i,)))
+    return out
+
+
+def test_the_first_tap_does_not_move_the_counter(session_app, store):
+    """A one-time message ("Session planned") must not shift the counter on the rerun a tap causes:
+    a component that moves is remounted in the browser and loses the taps made while it is."""
+    at = answer_safety(session_app())
+    at = plan(at)
+    assert "Baseline" in step_text(at)
+    before = _layout(at.main)
+    at.session_state[f"{sid(at)}-test-b-tap"] = {"count": 1}
+    at.run()
+    ok(at)
+    assert _layout(at.main) == before
