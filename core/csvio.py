@@ -44,10 +44,9 @@ from core.model import (
     Session,
     SessionStatus,
     Side,
-    Trial,
     TrialStatus,
 )
-from core.store import CSV_COLUMNS, CSV_OPTIONAL_COLUMNS, Store
+from core.store import CSV_COLUMNS, CSV_OPTIONAL_COLUMNS, Store, trial_from_row
 
 #: kneeclick's own columns, written after the optional ones (one value per session, repeated on its rows).
 CSV_SESSION_COLUMNS: tuple[str, ...] = (
@@ -716,17 +715,7 @@ def frame_to_sessions(frame: pd.DataFrame, *, source: str = "import") -> list[Se
             source=source,
         )
     for t in sorted(trials, key=lambda t: (t["session_id"], t["position"])):
-        by_id[t["session_id"]].trials.append(
-            Trial(
-                position=t["position"],
-                muscle_group=MuscleGroup(t["muscle_group"]),
-                stretch_seconds=t["stretch_seconds"],
-                status=TrialStatus(t["status"]),
-                before_seq=t["before_seq"],
-                after_seq=t["after_seq"],
-                notes=t["notes"],
-            )
-        )
+        by_id[t["session_id"]].trials.append(trial_from_row(t))
     for m in measurements:
         by_id[m["session_id"]].measurements[m["seq"]] = Measurement(
             seq=m["seq"], reps=m["reps"], clicks=m["clicks"], pain=m["pain"], method=CountMethod.IMPORT

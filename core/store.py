@@ -209,6 +209,19 @@ def new_session_id() -> str:
     return secrets.token_hex(6)
 
 
+def trial_from_row(t) -> Trial:
+    """A Trial from a row (mapping) of the trials table."""
+    return Trial(
+        position=t["position"],
+        muscle_group=MuscleGroup(t["muscle_group"]),
+        stretch_seconds=t["stretch_seconds"],
+        status=TrialStatus(t["status"]),
+        before_seq=t["before_seq"],
+        after_seq=t["after_seq"],
+        notes=t["notes"],
+    )
+
+
 class Store:
     """All reads and writes of kneeclick data.  Thread-safe; share one per URL."""
 
@@ -410,15 +423,7 @@ class Store:
             notes=row["notes"],
             source=row["source"],
             trials=[
-                Trial(
-                    position=t["position"],
-                    muscle_group=MuscleGroup(t["muscle_group"]),
-                    stretch_seconds=t["stretch_seconds"],
-                    status=TrialStatus(t["status"]),
-                    before_seq=t["before_seq"],
-                    after_seq=t["after_seq"],
-                    notes=t["notes"],
-                )
+                trial_from_row(t)
                 for t in trials
             ],
             measurements={
