@@ -259,7 +259,8 @@ def _round(x: float) -> float | None:
 Source = bytes | bytearray | memoryview | str | os.PathLike | IO[bytes]
 
 
-def _read_source(source: Source) -> bytes:
+def read_source(source: Source) -> bytes:
+    """The bytes of WAV bytes, a path or a binary file; AudioError (with the path) when a file cannot be read."""
     if isinstance(source, bytes | bytearray | memoryview):
         return bytes(source)
     if isinstance(source, str | os.PathLike):
@@ -299,7 +300,7 @@ def read_wav(source: Source) -> tuple[np.ndarray, int]:
 
 def _read_wav(source: Source) -> tuple[np.ndarray, int, bool, int | None]:
     """read_wav, whether the file was cut short, and the integer bit depth (None for float)."""
-    data = _read_source(source)
+    data = read_source(source)
     if not data:
         raise NotWavError("the file is empty (0 bytes), not a WAV recording")
     if len(data) < 12 or data[:4] not in (b"RIFF", b"RIFX", b"RF64") or data[8:12] != b"WAVE":

@@ -5,9 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
-from core.audio import AudioError, detect_clicks
+from core.audio import AudioError, detect_clicks, read_source
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -42,11 +41,9 @@ def run(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     name = "stdin" if args.file == "-" else args.file
     try:
-        data = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
-    except FileNotFoundError:
-        raise _Failure(f"{name}: no such file") from None
-    except IsADirectoryError:
-        raise _Failure(f"{name}: is a folder, not a WAV file") from None
+        data = sys.stdin.buffer.read() if args.file == "-" else read_source(args.file)
+    except AudioError as e:  # a file that cannot be read: the message names it already
+        raise _Failure(str(e)) from None
     except OSError as e:
         raise _Failure(f"{name}: cannot be read ({e.strerror or e})") from None
     try:
