@@ -1,0 +1,223 @@
+"""Checking parsed rows against the schema: every problem with its line and column; read_csv."""
+
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from core.data.csv_read import _parse, _Raw, _read_bytes
+from core.data.csv_schema import (
+    _INT,
+    EXPORT_COLUMNS,
+    INT_COLUMNS,
+    MAX_ID_CHARS,
+    MAX_POSITION,
+    MAX_STRETCH_SECONDS,
+    MAX_TEXT_CHARS,
+    PAIN_COLUMNS,
+    PER_SESSION_COLUMNS,
+    TEXT_COLUMNS,
+    _Collector,
+)
+from core.data.csv_write import (
+    unescape_formulas,
+)
+from core.session.vocabulary import (
+    MAX_CLICKS_PER_REP,
+    MAX_REPS,
+    Movement,
+    MuscleGroup,
+    SessionStatus,
+    Side,
+)
+
+
+def _validate(raw: _Raw) -> pd.DataFrame:
+    """Check every cell; return the typed frame (index: line numbers) or raise CsvError with every problem."""
+    f, cols = raw.frame, raw.columns
+    problems = _Collector()
+    lines = f.index.to_numpy()
+
+    def report(mask: np.ndarray | pd.Series, col: str, message) -> None:
+        mask = np.asarray(mask, dtype=bool)
+        for line, value in zip(lines[mask], f[col].to_numpy()[mask]):
+            problems.add(int(line), cols[col], col, message(value) if callable(message) else message)
+
+    out = pd.DataFrame(index=f.index)
+    for col in TEXT_COLUMNS:
+        if col in f.columns:
+            out[col] = unescape_formulas(f[col].astype(str))
+    for col in ("session_id", "session_date", "side", "movement", "muscle_group"):
+        out[col] = out[col].str.strip()
+        report(out[col].eq("").to_numpy(), col, "this cell is empty")
+    report(out["session_id"].str.len().gt(MAX_ID_CHARS).to_numpy(), "session_id", f"longer than {MAX_ID_CHARS} characters")
+    for col in ("notes", "session_notes", "stop_reason"):
+        if col in out.columns:
+            report(out[col].str.len().gt(MAX_TEXT_CHARS).to_numpy(), col, f"longer than {MAX_TEXT_CHARS} characters")
+
+    # dates: ISO 8601 date or date-time (checked once per distinct value)
+    bad_dates = {d for d in out["session_date"].unique() if d and not _is_iso(d)}
+    report(
+        out["session_date"].isin(bad_dates).to_numpy(), "session_date",
+        lambda v: f"{v!r} is not an ISO 8601 date (like 2026-10-05) or date-time (like 2026-10-05T08:30)",
+    )  # fmt: skip
+    for col, kind, allowed in (
+        ("side", "side", [s.value for s in Side]),
+        ("movement", "movement", [m.value for m in Movement]),
+        ("muscle_group", "muscle group", [g.value for g in MuscleGroup]),
+    ):
+        bad = ~out[col].isin(allowed) & out[col].ne("")
+        report(bad.to_numpy(), col, lambda v, kind=kind, allowed=allowed: f"unknown {kind} {v!r}; use one of: {', '.join(allowed)}")
+
+    # whole numbers
+    for col in INT_COLUMNS:
+        text = f[col].astype(str)
+        ok = text.str.isdigit() & text.str.len().le(9)  # the common case, vectorised
+        if not ok.all():  # signs, spaces, or not a number at all: look at those few closely
+            rest = text[~ok]
+            ok.loc[rest.index] = rest.str.fullmatch(_INT).to_numpy()
+        report((~ok).to_numpy(), col, lambda v: f"expected a whole number, got {v!r}")
+        values = text.where(ok, "0").str.strip().str.lstrip("+").astype("int64").to_numpy(copy=True)
+        values[~ok.to_numpy()] = -(10**12)  # marks "already reported" for the range checks below
+        out[col] = values
+    for col in PAIN_COLUMNS:
+        if col in f.columns:
+            text = f[col].astype(str).str.strip()
+            empty = text.eq("")
+            ok = text.str.fullmatch(_INT) | empty
+            report((~ok).to_numpy(), col, lambda v: f"expected a pain score 0-10 or nothing, got {v!r}")
+            values = pd.to_numeric(text.where(ok & ~empty, None)).astype("Int64")
+            report((values.lt(0) | values.gt(10)).fillna(False).to_numpy(), col, lambda v: f"pain is scored 0-10, got {v}")
+            out[col] = values
+    valid = {c: out[c].ne(-(10**12)).to_numpy() for c in INT_COLUMNS}
+
+    def rng(col, low, high, what):
+        v = out[col].to_numpy()
+        report(valid[col] & (v < 0), col, lambda x: f"{what} cannot be negative, got {x}")
+        report(valid[col] & (v >= 0) & (v < low), col, lambda x: f"{what} must be at least {low}, got {x}")
+        report(valid[col] & (v > high), col, lambda x: f"{what} of {x} is not plausible (at most {high})")
+
+    rng("position", 1, MAX_POSITION, "the position")
+    rng("stretch_seconds", 1, MAX_STRETCH_SECONDS, "the stretch time in seconds")
+    for when in ("before", "after"):
+        reps, clicks = f"reps_{when}", f"clicks_{when}"
+        rng(reps, 0, MAX_REPS, "reps")
+        r, c = out[reps].to_numpy(), out[clicks].to_numpy()
+        both = valid[reps] & valid[clicks] & (r >= 0) & (r <= MAX_REPS)
+        report(valid[clicks] & (c < 0), clicks, lambda x: f"clicks cannot be negative, got {x}")
+        report(both & (r == 0) & (c > 0), clicks, lambda x: f"{x} clicks counted in zero reps")
+        report(
+            both & (r > 0) & (c > r * MAX_CLICKS_PER_REP), clicks,
+            lambda x: f"{x} clicks is not plausible for these reps (at most {MAX_CLICKS_PER_REP} a rep)",
+        )  # fmt: skip
+
+    # a position once per session
+    key = out[["session_id", "position"]]
+    dup = key.duplicated(keep="first").to_numpy() & valid["position"]
+    if dup.any():
+        first_line = pd.Series(lines, index=pd.MultiIndex.from_frame(key)).groupby(level=[0, 1]).first()
+        for line, sid, pos in zip(lines[dup], out["session_id"].to_numpy()[dup], out["position"].to_numpy()[dup]):
+            problems.add(
+                int(line), cols["position"], "position",
+                f"position {pos} appears twice in session {sid!r} (first on line {first_line[(sid, pos)]})",
+            )  # fmt: skip
+
+    # one value per session for the session's own columns
+    for col in PER_SESSION_COLUMNS:
+        if col not in out.columns:
+            continue
+        firsts = out.groupby("session_id", sort=False)[col].transform("first")
+        differs = out[col].ne(firsts).to_numpy()
+        first_line = pd.Series(lines, index=f.index).groupby(out["session_id"].to_numpy(), sort=False).transform("first")
+        for line, value, want, at in zip(lines[differs], out[col].to_numpy()[differs], firsts.to_numpy()[differs], first_line.to_numpy()[differs]):
+            if (int(line), cols[col]) in problems.cells or (int(at), cols[col]) in problems.cells:
+                continue  # the cell itself is already reported as wrong
+            problems.add(int(line), cols[col], col, f"{value!r} differs from {want!r} on line {at} of the same session")
+    _validate_session_columns(out, cols, lines, problems)
+    problems.check()
+    return out
+
+
+def _validate_session_columns(out: pd.DataFrame, cols: dict[str, int], lines: np.ndarray, problems: _Collector) -> None:
+    if "session_status" in out.columns:
+        out["session_status"] = out["session_status"].str.strip().replace("", SessionStatus.FINISHED.value)
+        allowed = [s.value for s in SessionStatus]
+        bad = ~out["session_status"].isin(allowed + [""])
+        for line, v in zip(lines[bad.to_numpy()], out["session_status"].to_numpy()[bad.to_numpy()]):
+            problems.add(int(line), cols["session_status"], "session_status", f"unknown status {v!r}; use one of: {', '.join(allowed)}")
+    has_plan = "planned_order" in out.columns
+    has_skips = "skipped_positions" in out.columns
+    if not (has_plan or has_skips):
+        return
+    groups = {g.value for g in MuscleGroup}
+    sids = out["session_id"].to_numpy()
+    positions = out["position"].to_numpy()
+    firsts = out.groupby("session_id", sort=False).head(1)
+    first_lines = dict(zip(firsts["session_id"], firsts.index))
+    plans: dict[str, list[str]] = {}
+    if has_plan:
+        for sid, text in zip(firsts["session_id"], firsts["planned_order"]):
+            plan = text.split()
+            plans[sid] = plan
+            for g in plan:
+                if g not in groups:
+                    problems.add(int(first_lines[sid]), cols["planned_order"], "planned_order", f"unknown muscle group {g!r} in the planned order")
+        for line, sid, pos, group in zip(lines, sids, positions, out["muscle_group"].to_numpy()):
+            plan = plans[sid]
+            if not plan or pos < 1 or pos > MAX_POSITION:
+                continue
+            if pos > len(plan):
+                problems.add(int(line), cols["position"], "position", f"position {pos} is beyond the planned order of {len(plan)} conditions")
+            elif plan[pos - 1] != group:
+                problems.add(int(line), cols["muscle_group"], "muscle_group", f"{group!r} at position {pos}, but the planned order has {plan[pos - 1]!r} there")
+    if has_skips:
+        done: dict[str, set] = {}
+        for sid, pos in zip(sids, positions):
+            done.setdefault(sid, set()).add(int(pos))
+        for sid, text in zip(firsts["session_id"], firsts["skipped_positions"]):
+            plan = plans.get(sid, [])
+            for x in text.split():
+                if not x.isdigit() or not 1 <= int(x) <= len(plan):
+                    problems.add(int(first_lines[sid]), cols["skipped_positions"], "skipped_positions", f"skipped position {x!r} is not a position of the planned order")
+                elif int(x) in done[sid]:
+                    problems.add(int(first_lines[sid]), cols["skipped_positions"], "skipped_positions", f"position {x} is listed as skipped but has a row")
+    if has_plan:
+        # no planned order given: when the positions run 1, 2, 3, ... the rows are the plan
+        empty = out["session_id"].isin([sid for sid, plan in plans.items() if not plan])
+        if empty.any():
+            rows = out.loc[empty, ["session_id", "position", "muscle_group"]].sort_values(["session_id", "position"], kind="stable")
+            by = rows.groupby("session_id", sort=False)
+            stats = by["position"].agg(["min", "max", "count", "nunique"])
+            whole = stats.index[(stats["min"] == 1) & (stats["max"] == stats["count"]) & (stats["nunique"] == stats["count"])]
+            joined = by["muscle_group"].agg(" ".join)
+            fill = out["session_id"].map(joined.loc[whole])
+            out["planned_order"] = out["planned_order"].where(fill.isna(), fill)
+
+
+def _is_iso(text: str) -> bool:
+    try:
+        if len(text) == 10:
+            dt.date.fromisoformat(text)
+        else:
+            dt.datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def read_csv(source: str | Path | io.IOBase | bytes) -> pd.DataFrame:
+    """Read and check a file in the CSV schema; return its rows with typed columns.
+
+    The frame has the required columns, then the optional and session columns the
+    file has (unknown columns are dropped), one row per data row, in file order.
+    Raises CsvError listing every problem with its line and column.
+    """
+    typed = _validate(_parse(_read_bytes(source)))
+    return typed.loc[:, [c for c in EXPORT_COLUMNS if c in typed.columns]].reset_index(drop=True)
+
+

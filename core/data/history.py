@@ -1,0 +1,69 @@
+"""What the History page shows, as plain tables (no Streamlit here)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from core.data.csvio import CsvError
+from core.session.vocabulary import Movement, SessionStatus
+
+STATUS_LABELS = {
+    SessionStatus.FINISHED.value: "finished",
+    SessionStatus.STOPPED.value: "stopped",
+    SessionStatus.IN_PROGRESS.value: "in progress",
+    SessionStatus.BLOCKED.value: "not started (safety screen)",
+}
+
+
+def _movement(value: str) -> str:
+    try:
+        return Movement(value).label
+    except ValueError:
+        return value
+
+
+def session_label(row) -> str:
+    """One line naming a session: date, leg, movement, status and its id."""
+    return (
+        f"{row['session_date']} · {row['side']} leg · {_movement(row['movement'])} · "
+        f"{STATUS_LABELS.get(row['status'], row['status'])} · {row['id']}"
+    )
+
+
+def sessions_table(listing: pd.DataFrame) -> pd.DataFrame:
+    """The list of sessions for display, newest first (as ``Store.list_sessions`` orders them)."""
+    return pd.DataFrame(
+        {
+            "Date": listing["session_date"],
+            "Leg": listing["side"],
+            "Movement": listing["movement"].map(_movement),
+            "Conditions done": [f"{d} of {p}" for d, p in zip(listing["conditions_done"], listing["conditions_planned"])],
+            "Status": listing["status"].map(lambda s: STATUS_LABELS.get(s, s)),
+            "Note": listing["notes"].fillna("").map(lambda n: n.splitlines()[0][:80] if n else ""),
+            "Id": listing["id"],
+        }
+    )
+
+
+def problems_table(error: CsvError) -> pd.DataFrame:
+    """Every problem of a refused file, one row each."""
+    return pd.DataFrame(
+        {
+            "Line": pd.array([p.line for p in error.problems], dtype="Int64"),
+            "Column": pd.array([p.column for p in error.problems], dtype="Int64"),
+            "Field": [p.field or "" for p in error.problems],
+            "Problem": [p.message for p in error.problems],
+        }
+    )
+
+
+_MD_SPECIAL = set("\\`*_{}[]()<>#+-.!|~:$=")
+
+
+def md(text: object) -> str:
+    """``text`` made safe to place inside Markdown: every formatting character backslash-escaped.
+
+    Streamlit never renders raw HTML here, but Markdown in user text (links, images,
+    colour directives, LaTeX) would still be interpreted; escaped, it shows as typed.
+    """
+    return "".join("\\" + c if c in _MD_SPECIAL else c for c in str(text)).replace("\n", " ")
