@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from core.about import ABOUT_MARKDOWN
-from pages._ui import through_app
+from core.report.about import ABOUT_MARKDOWN
+from ui.frame import through_app
 
 through_app()
 st.title("About kneeclick")

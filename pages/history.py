@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from core import history
-from core.csvio import MAX_IMPORT_BYTES, CsvError, export_csv, import_csv
-from core.store import StoreError
-from pages._ui import store_or_example, through_app
-from pages._views import listing, opened
+from core.data import history
+from core.data.csvio import MAX_IMPORT_BYTES, CsvError, export_csv, import_csv
+from core.data.store import StoreError
+from ui.frame import store_or_example, through_app
+from ui.views import listing, opened
 
 through_app()
 st.title("History")

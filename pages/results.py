@@ -2,9 +2,16 @@
 
 import streamlit as st
 
-from core.analysis import CONTROL, INSUFFICIENT, LIKELY, POSSIBLE, next_steps, sentence
-from pages._ui import store_or_example, through_app
-from pages._views import results
+from core.analysis.ranking import (
+    CONTROL,
+    INSUFFICIENT,
+    LIKELY,
+    POSSIBLE,
+    next_steps,
+    sentence,
+)
+from ui.frame import store_or_example, through_app
+from ui.views import results
 
 through_app()
 st.title("Results")

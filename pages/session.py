@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from core.flow import StepKind, current_step
-from pages import _session_ui as ui
-from pages._ui import through_app, user_store
+from core.session.flow import StepKind, current_step
+from ui import session_steps as ui
+from ui.frame import through_app, user_store
 
 through_app()
 store = user_store()

@@ -1,9 +1,9 @@
 """The "Record" count source: record a test with the microphone, get a proposed count, confirm or correct it.
 
 The recording (``st.audio_input``, WAV at 16 kHz) is analysed once per recording by
-``core.audio_proposal``; the page shows the proposed count with how far to trust it, the reasons to doubt
+``core.audio.proposal``; the page shows the proposed count with how far to trust it, the reasons to doubt
 it, and the picture of the recording with the detected clicks marked. The count goes into the session's
-editable count box (``pages/_count.py``): saved as proposed, the test's method is ``audio``; corrected,
+editable count box (``ui/count.py``): saved as proposed, the test's method is ``audio``; corrected,
 it is ``manual``. A recording without a count says why and offers tapping instead.
 
 Every string shown here is kneeclick's own (core's messages); nothing is rendered as HTML.
@@ -15,10 +15,15 @@ import logging
 
 import streamlit as st
 
-from core.audio_chart import recording_chart
-from core.audio_proposal import FALLBACK, RECORDING_ADVICE, Proposal, propose_from_recording
-from core.model import CountMethod
-from pages._count import CountSource, Proposed, use_source
+from core.audio.picture import recording_chart
+from core.audio.proposal import (
+    FALLBACK,
+    RECORDING_ADVICE,
+    Proposal,
+    propose_from_recording,
+)
+from core.session.vocabulary import CountMethod
+from ui.count import CountSource, Proposed, use_source
 
 #: What st.audio_input records at; the detector analyses 1-8 kHz, which 16 kHz holds.
 SAMPLE_RATE = 16000

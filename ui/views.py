@@ -1,6 +1,6 @@
 """What the Results and History pages show, cached per store revision (Streamlit glue; the work is in core/).
 
-Every view is keyed by the store's address and :meth:`core.store.Store.revision`, which any write changes
+Every view is keyed by the store's address and :meth:`core.data.store.Store.revision`, which any write changes
 (in this process or another one): a new test, a note, a deletion or an import rebuilds the views on the next
 rerun, and until then every rerun (a widget touched, a tab switched) reuses them.  Defined here, in a module
 imported once, rather than in the page scripts, which Streamlit runs afresh on every rerun.
@@ -18,10 +18,10 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
-from core import history
-from core.results import LegView, results_views
-from core.store import Store
-from core.summary import before_after_chart, reps_differ, summary_table
+from core.data import history
+from core.data.store import Store
+from core.report.results import LegView, results_views
+from core.report.summary import before_after_chart, reps_differ, summary_table
 
 
 def store_key(store: Store) -> str:
@@ -50,7 +50,7 @@ _CHARTS = ("ranking", "p_top", "before_after", "over_time")
 
 
 def results(store: Store) -> list[LegView]:
-    """Every leg's analysis, charts and table of every condition (see core.results)."""
+    """Every leg's analysis, charts and table of every condition (see core.report.results)."""
     return _results(store_key(store), store)
 
 
@@ -63,15 +63,15 @@ def _results(key: str, _store: Store) -> list[LegView]:
 @dataclasses.dataclass(frozen=True)
 class Listing:
     sessions: pd.DataFrame  # Store.list_sessions(), newest first
-    table: pa.Table  # core.history.sessions_table, as Arrow (st.dataframe takes it without converting)
+    table: pa.Table  # core.data.history.sessions_table, as Arrow (st.dataframe takes it without converting)
     labels: dict[str, str]  # session id -> one line naming it, in the list's order
 
 
 @dataclasses.dataclass(frozen=True)
 class Opened:
-    session: object  # core.model.Session
-    summary: pd.DataFrame  # core.summary.summary_table(..., details=True): the Session page's table
-    chart: dict | None  # core.summary.before_after_chart as a spec: the Session page's chart
+    session: object  # core.session.vocabulary.Session
+    summary: pd.DataFrame  # core.report.summary.summary_table(..., details=True): the Session page's table
+    chart: dict | None  # core.report.summary.before_after_chart as a spec: the Session page's chart
     reps_differ: bool
 
 

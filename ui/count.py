@@ -1,7 +1,7 @@
 """"Get a count" for one test: a count source proposes, the person confirms or corrects.
 
 A *count source* renders whatever it needs (the tap counter; a microphone
-recording, ``pages/_record.py``) and returns its proposed count, or None while
+recording, ``ui/record.py``) and returns its proposed count, or None while
 it has none.  :func:`get_count` shows the chosen source, then the count as an
 editable number, and returns ``(count, method)``: the source's method when the
 person kept the proposal, ``CountMethod.MANUAL`` when they typed another number
@@ -22,8 +22,8 @@ from typing import NamedTuple
 
 import streamlit as st
 
-from core.model import MAX_CLICKS_PER_REP, MAX_REPS, CountMethod
-from pages._components import tap_counter
+from core.session.vocabulary import MAX_CLICKS_PER_REP, MAX_REPS, CountMethod
+from ui.components import tap_counter
 
 
 class Proposed(NamedTuple):

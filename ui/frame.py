@@ -12,8 +12,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from core.sample import SAMPLE_LABEL, load_sample_store
-from core.store import Store, resolve_db_url
+from core.data.sample import SAMPLE_LABEL, load_sample_store
+from core.data.store import Store, resolve_db_url
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
 _run = threading.local()  # each browser session's script runs on its own thread

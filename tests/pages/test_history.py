@@ -1,0 +1,190 @@
+"""The History page through AppTest: list, open, resume, note, delete, export and import."""
+
+import json
+
+import pytest
+
+from core.data.csvio import export_csv, import_csv, write_csv
+from core.session.vocabulary import SessionStatus
+from core.data.sample import SAMPLE_CSV
+from core.report.summary import summary_table
+from tests.core.data.test_csv_roundtrip import session
+
+NOTE = "<script>alert(1)</script> **bold** [link](javascript:alert(1)) ![img](http://x/y.png) :red[red] $x^2$"
+
+
+def page_text(at) -> list[str]:
+    """Everything the page rendered as Markdown (where a note must never end up unescaped)."""
+    out = []
+    for kind in ("markdown", "caption", "title", "header", "subheader", "info", "success", "warning", "error"):
+        out += [str(e.value) for e in getattr(at, kind)]
+    return out
+
+
+@pytest.fixture
+def stocked(store):
+    import_csv(store, SAMPLE_CSV)
+    open_one = store.create_session(session(date="2026-12-01"))
+    store.record_test(open_one.id, 10, 6)
+    store.record_test(open_one.id, 10, 3, after_position=1)
+    store.skip_trial(open_one.id, 2)
+    return store, open_one.id
+
+
+def test_sessions_are_listed_newest_first_with_their_status(app_test, stocked):
+    store, open_id = stocked
+    at = app_test(page="history")
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert table["Date"].tolist() == sorted(table["Date"].tolist(), reverse=True)
+    first = table.iloc[0]
+    assert (first["Id"], first["Status"], first["Conditions done"]) == (open_id, "in progress", "1 of 4")
+    assert set(table["Status"]) == {"in progress", "finished"}
+
+
+def test_opening_a_session_shows_its_before_and_after_and_a_resume_link(app_test, stocked):
+    store, open_id = stocked
+    at = app_test(page="history")
+    at.selectbox(key="open").set_value(open_id).run()
+    assert not at.exception
+    table = at.container(key="before_after").dataframe[0].value
+    assert table["Before"].tolist()[:1] == [6] and table["After"].tolist()[:1] == [3]
+    assert table["Change"].tolist()[:1] == [-3] and table["Reps"].tolist() == ["10 / 10", "", "", ""]
+    assert table["Status"].tolist() == ["done", "skipped", "planned", "planned"]
+    assert table.drop(columns=["Reps", "Note"]).equals(summary_table(store.get_session(open_id))), (
+        "the same summary as the Session page's"
+    )
+    link = at.page_link[-1]
+    assert link.value == "Resume this session"
+    assert link.proto.page == "session" and f"session={open_id}" in link.proto.query_string
+    (chart,) = at.get("vega_lite_chart")
+    assert json.loads(chart.proto.spec)["title"] == "Clicks before and after each condition", "the Session page's chart"
+
+    at.selectbox(key="open").set_value("example-02").run()
+    assert not [p for p in at.page_link if p.value == "Resume this session"], "a finished session is not resumed"
+
+
+def test_a_test_recorded_meanwhile_shows_on_the_next_rerun(app_test, stocked):
+    """The list and the open session are cached per store revision: a test recorded elsewhere rebuilds both."""
+    store, open_id = stocked
+    at = app_test(page="history")
+    at.selectbox(key="open").set_value(open_id).run()
+    assert at.dataframe[0].value.iloc[0]["Conditions done"] == "1 of 4"
+    store.record_test(open_id, 10, 5, after_position=3)  # as another tab or process would
+    at.run()
+    assert not at.exception
+    assert at.dataframe[0].value.iloc[0]["Conditions done"] == "2 of 4"
+    table = at.container(key="before_after").dataframe[0].value
+    assert table["Status"].tolist() == ["done", "skipped", "done", "planned"]
+    assert table["After"].tolist()[2] == 5
+
+
+def test_a_note_is_saved_and_never_rendered_as_markup(app_test, stocked):
+    store, _ = stocked
+    at = app_test(page="history")
+    at.selectbox(key="open").set_value("example-01").run()
+    at.text_area[0].set_value(NOTE)
+    at.form_submit_button[0].click().run()
+    assert not at.exception
+    assert store.get_session("example-01").notes == NOTE
+    assert at.text_area[0].value == NOTE
+    assert not [t for t in page_text(at) if "script" in t or "javascript" in t], "the note appears only as plain text"
+    at.text_area[0].set_value("edited")
+    at.form_submit_button[0].click().run()
+    assert store.get_session("example-01").notes == "edited"
+
+
+def test_delete_asks_first_naming_the_session(app_test, stocked):
+    store, open_id = stocked
+    at = app_test(page="history")
+    at.selectbox(key="open").set_value("example-02").run()
+    delete = next(b for b in at.button if b.label == "Delete this session")
+    delete.click().run()
+    assert store.has_session("example-02"), "nothing is deleted before the confirmation"
+    warning = at.warning[0].value
+    assert "2026\\-10\\-09" in warning and "example\\-02" in warning and "cannot be undone" in warning
+    at.button(key="confirm_delete_no").click().run()
+    assert store.has_session("example-02") and not at.warning
+
+    next(b for b in at.button if b.label == "Delete this session").click().run()
+    at.button(key="confirm_delete_yes").click().run()
+    assert not at.exception
+    assert not store.has_session("example-02")
+    assert any("Deleted the session" in s.value for s in at.success)
+    assert "example-02" not in at.dataframe[0].value["Id"].tolist()
+    assert len(store.list_sessions()) == 7, "only that one session is gone (8 before)"
+
+
+def test_import_shows_the_check_then_imports_on_request(app_test, store):
+    at = app_test(page="history")
+    at.file_uploader[0].upload("mine.csv", SAMPLE_CSV.read_bytes()).run()
+    assert not at.exception
+    assert any("would import 7 sessions" in i.value for i in at.info)
+    assert store.list_sessions().empty, "checking imports nothing"
+    at.button(key="import").click().run()
+    assert not at.exception
+    assert len(store.list_sessions()) == 7
+    assert any("imported 7 sessions" in s.value for s in at.success)
+    assert len(at.dataframe[0].value) == 7
+    assert not at.file_uploader[0].value, "the uploader is cleared after the import"
+
+
+def test_a_bad_upload_lists_every_problem_and_imports_nothing(app_test, stocked):
+    store, _ = stocked
+    before = export_csv(store)
+    bad = SAMPLE_CSV.read_text().replace("example-", "new-").replace(",quadriceps,", ",glutes,")
+    bad = bad.replace("2026-10-09", "09.10.2026")
+    at = app_test(page="history")
+    at.file_uploader[0].upload("bad.csv", bad.encode()).run()
+    assert not at.exception
+    assert at.error and "nothing was imported" in at.error[0].value
+    problems = at.container(key="problems").dataframe[0].value
+    assert {"Line", "Column", "Field", "Problem"} <= set(problems.columns)
+    assert (problems["Field"] == "muscle_group").sum() == 7 and (problems["Field"] == "session_date").sum() == 5
+    assert problems["Line"].notna().all() and problems["Column"].notna().all()
+    assert not [b for b in at.button if b.key == "import"]
+    assert export_csv(store) == before
+
+
+def test_a_conflicting_upload_is_reported_not_merged(app_test, stocked):
+    store, _ = stocked
+    changed = SAMPLE_CSV.read_text().replace("example-01,2026-10-05,left,bodyweight_squat,1,quadriceps,90,10,10,10,6",
+                                             "example-01,2026-10-05,left,bodyweight_squat,1,quadriceps,90,10,10,10,2")
+    before = export_csv(store)
+    at = app_test(page="history")
+    at.file_uploader[0].upload("changed.csv", changed.encode()).run()
+    problems = at.container(key="problems").dataframe[0].value
+    assert problems["Problem"].str.contains("already in the store with different data").tolist() == [True]
+    assert export_csv(store) == before
+
+
+def test_the_example_data_can_be_opened_and_exported_but_not_changed(app_test, store):
+    at = app_test(page="history")
+    at.toggle(key="example").set_value(True).run()
+    at.selectbox(key="open").set_value("example-01").run()
+    assert not at.exception
+    assert at.text_area[0].disabled
+    assert next(b for b in at.button if b.label == "Delete this session").disabled
+    assert not at.file_uploader, "no import into the example"
+    assert [b.label for b in at.get("download_button")] == ["Download this session (CSV)", "Download all sessions (CSV)"]
+    assert store.list_sessions().empty
+
+
+def test_a_locked_store_during_an_import_is_a_message(app_test, db_url, store, monkeypatch):
+    import sqlite3
+
+    import core.data.schema
+
+    monkeypatch.setattr(core.data.schema, "SQLITE_BUSY_TIMEOUT_MS", 300)
+    at = app_test(page="history")
+    at.file_uploader[0].upload("mine.csv", SAMPLE_CSV.read_bytes()).run()
+    blocker = sqlite3.connect(db_url.removeprefix("sqlite:///"))
+    blocker.execute("BEGIN EXCLUSIVE")
+    try:
+        at.button(key="import").click().run()
+    finally:
+        blocker.rollback()
+        blocker.close()
+    assert not at.exception
+    assert any("locked" in e.value and "Nothing was imported" in e.value for e in at.error)
+    assert store.list_sessions().empty

@@ -1,0 +1,131 @@
+"""The Results page through AppTest: ranking first, every chart, one sentence per group, per leg."""
+
+import json
+
+import numpy as np
+import pandas as pd
+
+from core.analysis.ranking import analyze
+from core.data.csvio import import_csv, import_frame, read_csv
+from core.session.protocol import STRETCHES
+from core.session.vocabulary import MuscleGroup, Side
+from core.data.sample import SAMPLE_CSV
+from core.analysis.simulate import Person, simulate_sessions
+from tests.core.data.test_csv_roundtrip import session
+
+CHART_KEYS = ("ranking", "ptop", "before-after", "over-time")
+
+
+def _markdown(at) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+def test_results_on_the_example_data_show_ranking_charts_and_sentences(app_test):
+    at = app_test(page="results", query={"example": "true"})
+    assert not at.exception
+    charts = at.get("vega_lite_chart")
+    assert len(charts) == len(CHART_KEYS)
+    titles = [json.loads(c.proto.spec).get("title", "") for c in charts]
+    assert "Which stretch cut the clicking" in str(titles[0]), "the ranking picture comes first"
+    assert [str(t) for t in titles[1:]] == [
+        "How sure is the ranking", "Before and after, every session", "Click rate across sessions (gray: baseline)"
+    ]
+    text = _markdown(at)
+    (leg,) = analyze(read_csv(SAMPLE_CSV))
+    # the ranking comes first: the summary, then the forest plot, then one sentence per group in ranking order
+    assert leg.summary in text
+    positions = [text.index(f"Stretching your {r.label.lower()} ") for r in leg.ranking]
+    assert positions == sorted(positions)
+    assert "than resting did" in text
+    # what to do next names the strengthening exercise of the best candidate
+    top = STRETCHES[MuscleGroup(leg.ranking[0].muscle_group)]
+    assert top.strengthen[1:].rstrip(".") in text
+    assert "more session" in text
+    assert at.warning and "data quality" in at.warning[0].value
+
+
+def test_each_leg_is_its_own_tab_and_user_notes_are_never_html(app_test, store):
+    def person(effects):
+        groups = ("quadriceps", "hamstrings", "calves", "hip_abductors")
+        return Person({g: effects.get(g, 1.0) for g in groups}, 1.2, 0.95, 0.3, 0.7, 0.2, 12.0, 0.0)
+
+    rng = np.random.default_rng(8)
+    left = simulate_sessions(person({"quadriceps": 0.3}), 4, rng, side="left", prefix="L")
+    right = simulate_sessions(person({"calves": 0.3}), 4, rng, side="right", prefix="R")
+    frame = pd.concat([left, right], ignore_index=True)
+    frame.loc[0, "notes"] = "<script>alert(1)</script> <b>loud</b>"
+    import_frame(store, frame)
+
+    at = app_test(page="results")
+    assert not at.exception
+    assert [t.label for t in at.tabs] == ["Left knee", "Right knee"]
+    assert len(at.get("vega_lite_chart")) == 2 * len(CHART_KEYS)
+    left_text = "\n".join(m.value for m in at.tabs[0].markdown)
+    right_text = "\n".join(m.value for m in at.tabs[1].markdown)
+    assert left_text.index("your quadriceps") < left_text.index("your calves")
+    assert right_text.index("your calves") < right_text.index("your quadriceps")
+    everything = _markdown(at) + "".join(h.value for h in at.get("html"))
+    assert "<script>" not in everything and "<b>loud</b>" not in everything
+
+
+def test_a_test_recorded_meanwhile_shows_on_the_next_rerun(app_test, store):
+    """The page caches its analysis per store revision: any new test (here from outside the page) rebuilds it."""
+    import_csv(store, SAMPLE_CSV)
+    at = app_test(page="results")
+    assert not at.dataframe or "session_date" not in at.dataframe[-1].value, "the table waits for its expander"
+    at.session_state["detail-open-left"] = True  # open "Every condition of every session"
+    at.run()
+    sessions = read_csv(SAMPLE_CSV)["session_id"].nunique()
+    assert any(c.value.startswith(f"{sessions} session(s) on this leg") for c in at.caption)
+    before = at.dataframe[-1].value
+    at.run()
+    assert at.dataframe[-1].value.equals(before), "nothing changed: the same table"
+
+    new = session(order=("hamstrings", "rest_control"), date="2027-01-05")
+    new.side = Side.LEFT  # the example's leg
+    store.create_session(new)
+    store.record_test(new.id, 10, 9)
+    store.record_test(new.id, 10, 2, after_position=1)
+    at.run()
+    assert not at.exception
+    assert any(c.value.startswith(f"{sessions + 1} session(s) on this leg") for c in at.caption)
+    after = at.dataframe[-1].value
+    assert len(after) == len(before) + 1
+    assert after.iloc[-1][["session_date", "muscle_group", "clicks_before", "clicks_after"]].tolist() == [
+        "2027-01-05", "hamstrings", 9, 2
+    ]  # fmt: skip
+
+
+def test_one_session_says_more_sessions_are_needed(app_test, store):
+    frame = read_csv(SAMPLE_CSV)
+    import_frame(store, frame[frame["session_id"] == "example-01"])
+    at = app_test(page="results")
+    assert not at.exception
+    text = _markdown(at)
+    assert "not enough data yet" in text
+    assert "more session" in text
+
+
+def test_no_control_and_only_control_sessions_render(app_test, store):
+    frame = read_csv(SAMPLE_CSV)
+    import_frame(store, frame[frame["muscle_group"] != "rest_control"])
+    at = app_test(page="results")
+    assert not at.exception
+    assert any("No rest control was run" in c.value for c in at.caption)
+    assert "than the test order alone would predict" in _markdown(at)
+
+
+def test_a_leg_with_only_rest_controls_renders(app_test, store):
+    frame = read_csv(SAMPLE_CSV)
+    import_frame(store, frame[frame["muscle_group"] == "rest_control"])
+    at = app_test(page="results")
+    assert not at.exception
+    assert "Stretching your" not in _markdown(at)
+
+
+def test_the_about_page_explains_the_model_in_plain_words(app_test):
+    at = app_test(page="about")
+    text = _markdown(at).lower()
+    for words in ("own click level", "drift", "carry over", "95% interval", "likely", "insufficient data",
+                  "biggest contributor"):
+        assert words in text, words

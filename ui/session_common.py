@@ -1,0 +1,149 @@
+"""What every step of the Session page shares: the clock, the session in the URL, the header, the style.
+
+Tests replace the clock: ``ui.session_common.CLOCK = FakeClock()``.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.data.store import Store
+from core.session import flow
+from core.session.clock import SYSTEM_CLOCK
+from core.session.flow import Step, StepKind
+from core.session.timer import (
+    TIMER_ENV_VAR,
+    timer_override,
+)
+from core.session.vocabulary import (
+    STRETCH_GROUPS,
+    MuscleGroup,
+    Session,
+)
+from ui import record as _record
+from ui.components import scroll_to_top_on_change as _scroll_top
+from ui.count import register
+
+register(_record.SOURCE)  # "Count by: Tap | Record" above the counter
+
+#: The clock every step reads; tests replace it (``ui.session_steps.CLOCK = FakeClock()``).
+CLOCK = SYSTEM_CLOCK
+PARAM = "session"
+_FLASH = "kneeclick-flash"
+_YES_NO = ["No", "Yes"]
+CONDITION_OPTIONS: list[MuscleGroup] = [*STRETCH_GROUPS, MuscleGroup.REST_CONTROL]
+
+
+# ------------------------------------------------------------------ plumbing
+def now():
+    return CLOCK.now()
+
+
+def session_from_url(store: Store) -> Session | None:
+    """The session named in the URL; None for a new one.  An unknown id is said plainly, then st.stop()."""
+    sid = st.query_params.get(PARAM)
+    if not sid:
+        return None
+    try:
+        return store.get_session(sid)
+    except KeyError:
+        st.title("Find what makes your knee click")
+        st.error(
+            "This link names a session that is not in your store. It may have been made with another "
+            "database, or deleted. Nothing was changed.",
+            icon=":material/error:",
+        )
+        if st.button("Start a new session", type="primary", key="unknown-new"):
+            go_to(None)
+        st.stop()
+
+
+def go_to(session_id: str | None, flash: str | None = None) -> None:
+    """Show ``session_id`` (None: a new session) and rerun."""
+    if session_id:
+        st.query_params[PARAM] = session_id
+    else:
+        st.query_params.pop(PARAM, None)
+    if flash:
+        st.session_state[_FLASH] = flash
+    st.rerun()
+
+
+_RUNNING = (StepKind.SETUP, StepKind.BASELINE, StepKind.STRETCH, StepKind.TIMING, StepKind.RETEST)
+
+
+def _still(store: Store, session: Session, step: Step, *, same_condition: bool = False) -> Session | None:
+    """The session as stored now, if it is still at ``step``; else rerun, saying so.
+
+    ``same_condition``: for skip and stop, any running step of the same condition will do (a timer that ran
+    out a moment ago turned the stretch into the retest, and skipping it is still meant).
+    """
+    fresh = store.get_session(session.id)
+    again = flow.current_step(fresh, now())
+    same_trial = (again.trial.position if again.trial else None) == (step.trial.position if step.trial else None)
+    if same_trial and (again.kind is step.kind or (same_condition and again.kind in _RUNNING)):
+        return fresh
+    st.session_state[_FLASH] = "That step was already saved (perhaps in another tab). Here is where the session is now."
+    st.rerun()
+    return None
+
+
+def header(step: Step) -> None:
+    """Progress, always visible: step k of n and what this step is."""
+    if step.kind is StepKind.SAFETY:
+        st.title("Find what makes your knee click")
+    elif step.kind is StepKind.SUMMARY:
+        st.title("Session summary")
+    st.progress(step.number / step.total, text=f"**{step.progress}** · {step.label}")
+    flash = st.session_state.pop(_FLASH, None)
+    # Always drawn, so the elements below keep their place on the next rerun: a message that vanished would
+    # shift the tap counter, and a shifted component is remounted and loses the taps made meanwhile.
+    slot = st.empty()
+    if flash:  # said in place: a toast would cover the tap target on a phone
+        slot.caption(f":material/check_circle: {flash}")
+    override = _override()
+    if override is not None and step.kind in (StepKind.STRETCH, StepKind.TIMING):
+        st.caption(f"Test setting {TIMER_ENV_VAR}: timers run {override:g} s.")
+
+
+_CSS = """
+<style>
+/* The session runs on a phone propped beside the person: keep the counter and its Save button in one screen. */
+@media (max-width: 640px) {
+  [data-testid="stMainBlockContainer"] { padding-top: 2.5rem; padding-bottom: 2rem; }
+}
+[class*="-pain-"] [data-testid="stButtonGroup"] button { min-width: 0; padding-left: 0; padding-right: 0; flex: 1 1 0; }
+[class*="-pain-"] [data-testid="stButtonGroup"] > div { flex-wrap: nowrap; width: 100%; }
+</style>
+"""
+
+
+def scroll_to_top_on_change(step: Step) -> None:
+    """A new step starts at the top of the screen, like a new page."""
+    _scroll_top(f"{step.kind.value}-{step.number}")
+
+
+def page_style() -> None:
+    st.html(_CSS)
+
+
+def _override() -> float | None:
+    try:
+        return timer_override()
+    except ValueError as e:
+        st.error(str(e), icon=":material/error:")
+        st.stop()
+
+
+def _key(session: Session, *parts) -> str:
+    return "-".join([session.id, *map(str, parts)])
+
+
+
+def _new_session_button(key: str) -> None:
+    if st.button("Start a new session", icon=":material/add:", key=key):
+        for k in [k for k in st.session_state if str(k).startswith("safety-")]:
+            del st.session_state[k]
+        go_to(None)
+
+

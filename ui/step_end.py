@@ -1,0 +1,64 @@
+"""The end of a session: recording why it ended, and the summary."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.data.store import Store
+from core.report.summary import before_after_chart, reps_differ, summary_table
+from core.session import flow
+from core.session.flow import Step
+from core.session.vocabulary import (
+    Session,
+    SessionStatus,
+)
+from ui.session_common import (
+    _new_session_button,
+)
+
+
+# ------------------------------------------------------------------ summary
+def summary(store: Store, session: Session, step: Step) -> None:
+    code = flow.stop_code(session)
+    if session.status is SessionStatus.FINISHED:
+        st.success("Session complete. Every test is saved.", icon=":material/check_circle:")
+    else:
+        st.warning(f"The session ended early. {session.stop_reason or ''}", icon=":material/stop_circle:")
+    advice = flow.advice(session)
+    if advice:
+        (st.error if code in (flow.STOP_PAIN, flow.STOP_RED_FLAG) else st.info)(advice)
+        for reason in flow.red_flag_reasons(flow.new_red_flags(session)):
+            st.markdown(f"- {reason}")
+    table, spec = _summary_parts(session)
+    if spec is not None:
+        st.vega_lite_chart(spec, width="stretch")
+    if not table.empty:
+        st.dataframe(table, hide_index=True, width="stretch")
+        if reps_differ(session):
+            st.caption("Some tests had a different number of reps, so their counts are not directly comparable.")
+        st.caption(
+            "One session cannot tell a real effect from noise: the clicking changes by itself as the knee warms "
+            "up. Compare each stretch with the rest control, and look at Results after a few sessions."
+        )
+    st.page_link("pages/results.py", label="See Results across sessions", icon=":material/insights:")
+    _new_session_button("summary-new")
+
+
+def _summary_parts(session: Session) -> tuple:
+    """The summary table and chart (as a Vega-Lite spec), built once per content: pandas and Altair's
+    validation are the slow part of a rerun, and an ended session does not change."""
+    content = (
+        session.id,
+        tuple((m.seq, m.reps, m.clicks, m.pain) for m in session.measurements.values()),
+        tuple((t.position, t.status.value, t.before_seq, t.after_seq) for t in session.trials),
+        session.status.value,
+    )
+    return _parts_for(content, session)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _parts_for(content: tuple, _session: Session) -> tuple:
+    chart = before_after_chart(_session)
+    return summary_table(_session), (None if chart is None else chart.to_dict())
+
+

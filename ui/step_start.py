@@ -1,0 +1,169 @@
+"""The steps before the first test: the safety questions, a blocked session, and setup."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.data.store import Store, new_session_id
+from core.session import flow
+from core.session.flow import Setup, Step
+from core.session.protocol import (
+    CLICK_FREQUENCY_LABELS,
+    RARE_CLICKS_NOTE,
+    RED_FLAG_QUESTIONS,
+    RED_FLAG_REASONS,
+    WHY_CONTROL_AND_RANDOM,
+)
+from core.session.vocabulary import (
+    MAX_REPS,
+    RED_FLAGS,
+    ClickFrequency,
+    Movement,
+    MuscleGroup,
+    SafetyScreen,
+    Session,
+    Side,
+    TrialStatus,
+)
+from ui.session_common import (
+    _YES_NO,
+    CONDITION_OPTIONS,
+    _key,
+    _new_session_button,
+    _still,
+    go_to,
+)
+from ui.step_controls import _side_controls
+
+
+# ------------------------------------------------------------------ 1 safety
+def safety(store: Store) -> None:
+    st.write(
+        "Count the clicks in a fixed test movement, stretch one muscle group, retest, and repeat for each "
+        "group. kneeclick keeps the order random, adds a rest of the same length as a control, and saves "
+        "every count at once. It takes about 15 minutes, with your phone propped up beside you."
+    )
+    _offer_resume(store)
+    with st.form("safety"):
+        st.markdown("**First, a few safety questions.** Answer them about the knee that clicks.")
+        side = st.radio(
+            "Which knee clicks?", [s.value for s in Side], index=None, horizontal=True,
+            format_func=str.capitalize, key="safety-side",
+        )  # fmt: skip
+        answers = {
+            name: st.radio(RED_FLAG_QUESTIONS[name], _YES_NO, index=None, horizontal=True, key=f"safety-{name}")
+            for name in RED_FLAGS
+        }
+        frequency = st.radio(
+            "How often does the knee click or make noise when it moves?",
+            [f.value for f in ClickFrequency],
+            index=None,
+            horizontal=True,
+            format_func=lambda v: CLICK_FREQUENCY_LABELS[ClickFrequency(v)],
+            key="safety-frequency",
+        )
+        sent = st.form_submit_button("Continue", type="primary", width="stretch")
+    if not sent:
+        return
+    missing = [q for q, v in [("which knee", side), *((RED_FLAG_QUESTIONS[n], a) for n, a in answers.items()),
+                              ("how often it clicks", frequency)] if v is None]  # fmt: skip
+    if missing:
+        st.error(
+            f"Please answer every question ({len(missing)} still open), so the test only starts when it is safe.",
+            icon=":material/error:",
+        )
+        return
+    screen = SafetyScreen(
+        **{name: answers[name] == "Yes" for name in RED_FLAGS}, click_frequency=ClickFrequency(frequency)
+    )
+    session = store.create_session(flow.new_session(new_session_id(), side, screen))
+    go_to(session.id)
+
+
+def _offer_resume(store: Store) -> None:
+    open_ = store.latest_unfinished()
+    if open_ is None:
+        return
+    done = sum(t.status is not TrialStatus.PLANNED for t in open_.trials)
+    where = f"{done} of {len(open_.trials)} conditions done or skipped" if open_.trials else "not set up yet"
+    with st.container(border=True):
+        st.markdown(
+            f"You have an unfinished session from **{open_.session_date}** ({open_.side.value} knee, {where})."
+        )
+        if st.button("Resume it", icon=":material/play_arrow:", key="resume"):
+            go_to(open_.id)
+
+
+# ----------------------------------------------------------------- blocked
+def blocked(store: Store, session: Session, step: Step) -> None:
+    st.title("Please see a clinician first")
+    st.error("The test will not start on this knee today.", icon=":material/medical_services:")
+    flags = session.safety.red_flags if session.safety else flow.new_red_flags(session)
+    st.markdown("You answered yes to:")
+    for name in flags:
+        st.markdown(f"- **{RED_FLAG_QUESTIONS[name]}** {RED_FLAG_REASONS[name]}")
+    st.write(flow.ADVICE[flow.STOP_BLOCKED])
+    st.caption("Your answers are saved with this session, so you can show them to the clinician.")
+    _new_session_button("blocked-new")
+
+
+# ------------------------------------------------------------------- setup
+def setup(store: Store, session: Session, step: Step) -> None:
+    st.subheader("Set up today's test")
+    freq = session.safety.click_frequency if session.safety else None
+    if freq in (ClickFrequency.RARELY, ClickFrequency.NEVER):
+        st.info(RARE_CLICKS_NOTE, icon=":material/info:")
+    with st.form(_key(session, "setup")):
+        side = st.radio(
+            "Leg to test", [s.value for s in Side], index=[s.value for s in Side].index(session.side.value),
+            horizontal=True, format_func=str.capitalize, key=_key(session, "setup-side"),
+        )  # fmt: skip
+        movement = st.radio(
+            "Test movement (the same one before and after every stretch)",
+            [m.value for m in Movement],
+            format_func=lambda v: Movement(v).label,
+            captions=[m.how_to for m in Movement],
+            key=_key(session, "setup-movement"),
+        )
+        reps = st.number_input("Reps per test", min_value=1, max_value=MAX_REPS, value=flow.DEFAULT_REPS, step=1,
+                               key=_key(session, "setup-reps"))
+        seconds = st.slider(
+            "Stretch length (seconds)", flow.STRETCH_MIN_SECONDS, flow.STRETCH_MAX_SECONDS,
+            flow.DEFAULT_STRETCH_SECONDS, step=5, key=_key(session, "setup-seconds"),
+        )  # fmt: skip
+        conditions = st.multiselect(
+            "Conditions (the rest control stays in)",
+            [g.value for g in CONDITION_OPTIONS],
+            default=[g.value for g in flow.DEFAULT_CONDITIONS],
+            format_func=lambda v: MuscleGroup(v).label,
+            key=_key(session, "setup-conditions"),
+        )
+        randomized = st.toggle(
+            "Random order (recommended)", value=True, help="Off: the order of the list above.",
+            key=_key(session, "setup-random"),
+        )  # fmt: skip
+        st.caption(WHY_CONTROL_AND_RANDOM)
+        sent = st.form_submit_button("Plan the session", type="primary", width="stretch")
+    _side_controls(store, session, step)
+    if not sent:
+        return
+    choice = Setup(
+        side=Side(side), movement=Movement(movement), reps_per_test=int(reps), stretch_seconds=int(seconds),
+        conditions=tuple(MuscleGroup(c) for c in conditions), randomized=bool(randomized),
+    )  # fmt: skip
+    problems = choice.problems()
+    if problems:
+        for p in problems:
+            st.error(p, icon=":material/error:")
+        return
+    fresh = _still(store, session, step)
+    seed = flow.new_seed() if choice.randomized else None
+    order = flow.plan_order(choice.conditions, choice.randomized, seed)
+    store.save_setup(
+        fresh.id, side=choice.side, movement=choice.movement, reps_per_test=choice.reps_per_test,
+        stretch_seconds=choice.stretch_seconds, order_seed=seed, randomized=choice.randomized,
+        trials=flow.planned_trials(order, choice.stretch_seconds),
+    )  # fmt: skip
+    go_to(fresh.id, "Session planned. Start with the baseline test.")
+
+

@@ -1,0 +1,83 @@
+"""The stretch steps: how to stretch and the timer."""
+
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+from core.data.store import Store
+from core.session.flow import Step
+from core.session.protocol import (
+    stretch_for,
+)
+from core.session.timer import (
+    Timer,
+    effective_seconds,
+    format_seconds,
+)
+from core.session.vocabulary import (
+    Session,
+)
+from ui.components import countdown
+from ui.session_common import (
+    _key,
+    _still,
+    go_to,
+    now,
+)
+from ui.step_controls import _side_controls
+
+
+# ----------------------------------------------------------------- stretches
+def _instructions(session: Session, step: Step, compact: bool = False) -> None:
+    s = stretch_for(step.trial.muscle_group, session.side)
+    if not compact:
+        st.markdown(f"**{s.name}** · {format_seconds(step.trial.stretch_seconds)}")
+    st.markdown("\n".join(f"{i}. {line}" for i, line in enumerate(s.steps, 1)))
+    st.markdown(f":material/check_circle: {s.cue}")
+    st.markdown(f":material/warning: **Avoid:** {s.mistake}")
+
+
+def stretch(store: Store, session: Session, step: Step) -> None:
+    st.subheader(step.label)
+    _instructions(session, step)
+    seconds = effective_seconds(step.trial.stretch_seconds)
+    start = st.button(
+        f"Start the {format_seconds(seconds)} timer", type="primary", width="stretch", icon=":material/timer:",
+        key=_key(session, "start", step.trial.position),
+    )  # fmt: skip
+    _side_controls(store, session, step)
+    if start:
+        _start_timer(store, session, step)
+
+
+def _start_timer(store: Store, session: Session, step: Step) -> None:
+    fresh = _still(store, session, step)
+    timer = Timer(now(), effective_seconds(step.trial.stretch_seconds))
+    store.update_flow(fresh.id, {"timer": {"position": step.trial.position, **timer.to_dict()}})
+    go_to(fresh.id)
+
+
+def timing(store: Store, session: Session, step: Step) -> None:
+    st.subheader(step.label)
+    timer = step.timer
+    left = timer.remaining(now())
+    ended = countdown(
+        _key(session, "countdown", step.trial.position),
+        remaining_seconds=left,
+        total_seconds=timer.seconds,
+        token=f"{step.trial.position}@{timer.started_at.isoformat()}",
+        running_text="Hold the stretch" if not step.trial.muscle_group.is_control else "Stay still, no stretching",
+        done_text="Time is up: retest now",
+    )
+    if ended:  # the browser's countdown reached zero; the stored start decides (a moment's skew is waited out)
+        time.sleep(min(left, 2.0))
+        go_to(session.id)
+    _instructions(session, step, compact=True)
+    with st.container(horizontal=True):
+        if st.button("Restart the timer", icon=":material/restart_alt:", key=_key(session, "restart", step.trial.position)):
+            _start_timer(store, session, step)
+    _side_controls(store, session, step)
+
+

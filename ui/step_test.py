@@ -1,0 +1,73 @@
+"""The test steps: the baseline and each retest, counted by tapping or recording."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.data.store import Store
+from core.session.flow import Step, StepKind
+from core.session.vocabulary import (
+    Session,
+    validate_counts,
+)
+from ui.count import get_count
+from ui.session_common import (
+    _key,
+    _still,
+    go_to,
+)
+from ui.step_controls import _side_controls
+
+
+# -------------------------------------------------------------------- tests
+def test(store: Store, session: Session, step: Step) -> None:
+    """The baseline test or a retest: count the clicks, say the pain, save at once."""
+    movement = session.movement
+    # One set of widget keys per test screen: "b" for the baseline, "r<position>" for a retest (a skipped
+    # condition's half-counted taps must not carry over to the next retest, which gets the same seq).
+    tag = "b" if step.kind is StepKind.BASELINE else f"r{step.trial.position}"
+    when = "Now" if step.kind is StepKind.BASELINE else "Straight away, the same"
+    st.markdown(
+        f"{when} **{session.reps_per_test} {movement.label.lower()}s**, {session.side.value} leg, steady pace: "
+        "tap for every click, or record them."
+    )
+    # The count, pain and Save first (one phone screen); a recording's picture below them.
+    main, details = st.container(), st.container()
+    with main:
+        count, method, reps = get_count(
+            _key(session, "test", tag), session.reps_per_test, reps_key=_key(session, "reps", tag), details=details
+        )
+        pain = st.segmented_control(
+            "Pain during these reps (0 none, 10 worst)", list(range(11)), key=_key(session, "pain", tag), width="stretch"
+        )
+        saved = st.button("Save this test", type="primary", width="stretch", icon=":material/save:", key=_key(session, "save", tag))
+    if step.kind is StepKind.BASELINE:  # a retest is "the same again": no need to say how twice
+        with st.expander(f"How to do a {movement.label.lower()}, and today's order"):
+            st.write(movement.how_to)
+            _order_list(session)
+    _side_controls(store, session, step)
+    if not saved:
+        return
+    if count is None:
+        st.error("Enter the number of clicks (0 if there were none).", icon=":material/error:")
+        return
+    if pain is None:
+        st.error("Choose how much it hurt, from 0 (not at all) to 10.", icon=":material/error:")
+        return
+    try:
+        validate_counts(int(reps), int(count))
+    except ValueError as e:
+        st.error(f"Not saved: {e}. Check the numbers and save again.", icon=":material/error:")
+        return
+    fresh = _still(store, session, step)
+    after = step.trial.position if step.kind is StepKind.RETEST else None
+    store.record_test(fresh.id, int(reps), int(count), pain=int(pain), method=method, after_position=after)
+    go_to(fresh.id, f"Saved: {count} clicks in {reps} reps, pain {pain}.")
+
+
+def _order_list(session: Session) -> None:
+    how = "random (seed stored with the session)" if session.randomized else "fixed"
+    st.caption(f"Today's order, {how}:")
+    st.markdown("\n".join(f"{t.position}. {t.muscle_group.label}" for t in session.trials))
+
+
