@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from core.protocol import DISCLAIMER
-from core.store import StoreError
-from pages._ui import app_frame
+from core.data.store import StoreError
+from core.session.protocol import DISCLAIMER
+from ui.frame import app_frame
 
 st.set_page_config(page_title="kneeclick", page_icon=":material/accessibility_new:", layout="centered")
 

@@ -3,7 +3,7 @@
     python benchmarks/bench_audio.py            # the full set (about a minute)
     python benchmarks/bench_audio.py --seeds 2  # fewer recordings per cell, faster
 
-Every recording (core.audio_synth) is 20 s with 10 clicks, 5 foot thumps, pink room noise at -55 dBFS RMS
+Every recording (core.audio.synth) is 20 s with 10 clicks, 5 foot thumps, pink room noise at -55 dBFS RMS
 and mains hum at -50 dBFS RMS. A detection matches a true click when it is within 10 ms of it (one to one).
 Precision = matched / detected, recall = matched / true clicks. Then the same on harder recordings
 (talking, clipping, a noisier room), false clicks on recordings without any, and the time
@@ -20,8 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from core.audio import NOTES_BASELINE, Settings, detect_clicks  # noqa: E402
-from core.audio_synth import synth_recording  # noqa: E402
+from core.audio.detector import NOTES_BASELINE, Settings, detect_clicks  # noqa: E402
+from core.audio.synth import synth_recording  # noqa: E402
 
 RATES = (8000, 16000, 44100, 48000)
 LEVELS = (-15.0, -20.0, -25.0, -30.0, -35.0)

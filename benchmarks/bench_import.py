@@ -17,8 +17,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from core.csvio import EXPORT_COLUMNS, export_csv, import_csv, read_csv, write_csv  # noqa: E402
-from core.store import Store  # noqa: E402
+from core.data.csvio import EXPORT_COLUMNS, export_csv, import_csv, read_csv, write_csv  # noqa: E402
+from core.data.store import Store  # noqa: E402
 
 GROUPS = ["quadriceps", "hamstrings", "calves", "hip_abductors", "hip_flexors", "hip_adductors",
           "hip_external_rotators", "rest_control"]  # fmt: skip

@@ -22,9 +22,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from core import flow  # noqa: E402
-from core.model import Measurement, MuscleGroup, SafetyScreen, Session, SessionStatus, Side, Trial, TrialStatus  # noqa: E402
-from core.store import Store, new_session_id  # noqa: E402
+from core.session import flow  # noqa: E402
+from core.session.vocabulary import Measurement, MuscleGroup, SafetyScreen, Session, SessionStatus, Side, Trial, TrialStatus  # noqa: E402
+from core.data.store import Store, new_session_id  # noqa: E402
 
 MINIMAL = 'import streamlit as st\nst.write("kneeclick")\n'
 TARGET = 1.5

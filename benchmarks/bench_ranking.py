@@ -2,7 +2,7 @@
 
 Run from the project folder:  python benchmarks/bench_ranking.py  [--people N] [--seed S]
 
-Simulated people (core/simulate.py) with 0, 1 or 2 culprit groups among the
+Simulated people (core/analysis/simulate.py) with 0, 1 or 2 culprit groups among the
 four default groups.  For each person: the article's rule on one pass in a
 fixed order without a control, and kneeclick's ranking on 1, 3 and 5 sessions
 in random order with a rest control (the first 1 or 3 sessions are the start of
@@ -31,8 +31,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from core.analysis import LIKELY, UNLIKELY, analyze  # noqa: E402
-from core.simulate import make_person, naive_rule, simulate_sessions  # noqa: E402
+from core.analysis.ranking import LIKELY, UNLIKELY, analyze  # noqa: E402
+from core.analysis.simulate import make_person, naive_rule, simulate_sessions  # noqa: E402
 
 SESSIONS = (1, 3, 5)
 NAMES = {

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from core import __version__
 from core.commands import COMMANDS
-from core.store import StoreError
+from core.data.store import StoreError
 
 
 class CliError(Exception):

@@ -4,5 +4,5 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 cd "$ROOT"
-echo "==> starting kneeclick (store: $("$VENV/bin/python" -c 'from core.store import describe_url, resolve_db_url; print(describe_url(resolve_db_url()))'))"
+echo "==> starting kneeclick (store: $("$VENV/bin/python" -c 'from core.data.store import describe_url, resolve_db_url; print(describe_url(resolve_db_url()))'))"
 exec "$VENV/bin/python" -m streamlit run app.py "$@"

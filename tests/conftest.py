@@ -29,7 +29,7 @@ def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 
 @pytest.fixture
 def store(db_url: str):
-    from core.store import Store
+    from core.data.store import Store
 
     s = Store.open(db_url)
     yield s
@@ -169,7 +169,7 @@ def any_db_url(new_db_url) -> str:
 @pytest.fixture
 def open_store():
     """``open_store(url)``: Store.open, with every engine disposed when the test ends (PostgreSQL has few slots)."""
-    from core.store import Store
+    from core.data.store import Store
 
     opened = []
 

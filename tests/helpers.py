@@ -155,9 +155,9 @@ def save_test(page, sid: str, tag: str, pain: int) -> None:
 
 def planned_session(store, order=None) -> str:
     """A session past the safety screen and setup (left leg, 10 squats, 90 s, fixed ``order``); returns its id."""
-    from core import flow
-    from core.model import MuscleGroup, SafetyScreen, Side
-    from core.store import new_session_id
+    from core.session import flow
+    from core.session.vocabulary import MuscleGroup, SafetyScreen, Side
+    from core.data.store import new_session_id
 
     order = order or (MuscleGroup.CALVES, MuscleGroup.REST_CONTROL)
     s = store.create_session(flow.new_session(new_session_id(), Side.LEFT, SafetyScreen()))

@@ -7,7 +7,7 @@ flushed, only after ``record_test`` returned: every printed line is a promise th
 
 import sys
 
-from core.store import Store
+from core.data.store import Store
 
 
 def main() -> None:

@@ -22,10 +22,10 @@ import sys
 
 import pandas as pd
 
-from core.analysis import CONTROL, AnalysisError, LegResult, analyze
+from core.analysis.ranking import CONTROL, AnalysisError, LegResult, analyze
 from core.cli import CliError
-from core.csvio import CsvError, read_csv
-from core.model import MAX_REPS, MuscleGroup, Side, validate_counts
+from core.data.csvio import CsvError, read_csv
+from core.session.vocabulary import MAX_REPS, MuscleGroup, Side, validate_counts
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from core.audio import AudioError, detect_clicks, read_source
+from core.audio.detector import AudioError, detect_clicks, read_source
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -8,8 +8,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from core.csvio import export_frame, write_csv
-from core.store import ENV_VAR, Store, resolve_db_url
+from core.data.csvio import export_frame, write_csv
+from core.data.store import ENV_VAR, Store, resolve_db_url
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from core.csvio import CsvError, import_csv
-from core.store import ENV_VAR, Store, resolve_db_url
+from core.data.csvio import CsvError, import_csv
+from core.data.store import ENV_VAR, Store, resolve_db_url
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from core.store import ENV_VAR, Store, describe_url, resolve_db_url
+from core.data.store import ENV_VAR, Store, describe_url, resolve_db_url
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -1,0 +1,826 @@
+"""Which stretch cut the clicking, and how sure that is.
+
+Everything here works on a plain DataFrame in the CSV schema (see
+``core.data.store.CSV_COLUMNS``), so the app, ``kneeclick analyze`` on CSV files and
+the benchmark share one code path.  The left and the right knee are separate
+experiments: :func:`analyze` splits by ``side`` and never pools them.
+
+One session
+-----------
+:func:`compare_counts` compares two counts with their exposures (clicks in
+reps) by the conditional binomial test: given ``n = before + after`` clicks,
+the ``after`` count is Binomial(n, p) with ``p = r_a*rate_a / (r_b*rate_b +
+r_a*rate_a)``; no change means ``p0 = r_a / (r_a + r_b)``.  The exact
+(Clopper-Pearson) interval for ``p`` maps one-to-one onto the rate ratio
+``after/before = p/(1-p) * r_b/r_a``.  :func:`session_table` applies it to
+every condition of every session.
+
+Across sessions: the model
+--------------------------
+Every test of a session (the baseline and each retest) is one count ``y`` of
+clicks in ``reps`` repetitions.  We model
+
+    log E[y] = log(reps) + a_session + d * (test number)
+               + sum_g b_g * 1[test right after g]
+               + c * sum_g (b_g - b_ref) * 1[g stretched earlier, not right before]
+
+* ``a_session``: each session's own click level (day-to-day variation).  These
+  fixed effects are not estimated one by one: conditioning on each session's
+  total turns the Poisson model into a multinomial one over the tests of the
+  session, whose estimate of everything else is exactly that of the Poisson
+  regression with session dummies (Hausman, Hall & Griliches 1984) and whose
+  cost does not grow with the number of sessions.  Using every test, rather
+  than dividing by the noisy test just before, avoids regression to the mean.
+  The fit is a short Newton iteration written here (numpy) rather than
+  statsmodels' GLM, because it needs the penalty below and must stay fast with
+  hundreds of sessions; tests/core/analysis/test_ranking.py checks that, without the
+  penalty, it gives statsmodels' Poisson GLM estimates and covariance.
+* ``d``: drift along the test order (warm-up: repeating the movement changes the
+  clicking by itself), a constant change per test on the log scale.
+* ``b_g``: the immediate effect of stretching group ``g`` (and of the rest
+  control), on the log scale.  The ranking reports ``exp(b_g - b_rest)``: how
+  much more the stretch cut the clicking than resting did.  With no rest
+  control it reports ``exp(b_g)``, the effect against the drift the model
+  expects from the test order alone (weaker evidence: the drift is then only
+  inferred, never measured).
+* ``c``: carry-over: the share (0 to 1, on the log scale) of a stretch's effect
+  beyond the control's (``b_ref = b_rest``; with no control, the average
+  stretch's) still present in later tests of the same session.  Carrying the
+  stretch's whole effect instead would let "every stretch cuts a little, and it
+  lasts" explain a warm-up drift exactly, and credit every group for it.  The
+  fit is repeated for ``c`` on a grid and averaged, each weighted by its (Laplace-approximated)
+  marginal likelihood, so the intervals include the uncertainty about ``c``
+  (taking the best ``c`` alone made them about 7% too narrow on the simulator).
+* Over-dispersion: counts vary more than Poisson (miscounts, attention).  We
+  use quasi-Poisson: the covariance is scaled by the Pearson dispersion, never
+  below 1, pooled with a prior guess (2, worth 4 residual degrees of freedom)
+  because a handful of sessions estimates it poorly; intervals use a t
+  distribution with those degrees of freedom.  We chose this over a
+  negative-binomial fit because its shape parameter is unstable, often at the
+  boundary, with the few dozen counts one person collects, whereas the
+  quasi-Poisson estimate of the effects stays consistent whatever the variance.
+* A weak normal prior (sd 1.5 on each log effect, 0.5 on the drift) keeps every
+  estimate finite when a group's retests are all zero (separation) and when a
+  single session has as many unknowns as tests.  It is a penalized fit; the
+  covariance is the inverse of the penalized information, so the intervals are
+  approximate Bayesian intervals.
+
+``P(top)``: draws from the estimates' sampling distribution (multivariate t);
+the share of draws in which a group has the largest cut of all groups *and*
+beats the control.  The remainder, ``p_none``, is the chance no group beats it.
+
+Verdicts (per group; the rules are the constants below)
+-------------------------------------------------------
+* ``insufficient_data``: the group was retested in fewer than ``MIN_SESSIONS``
+  sessions that had clicks, or the leg has fewer than ``MIN_SESSIONS`` such
+  sessions, or its 95% interval still spans more than a ``MAX_CI_SPAN``-fold
+  range across 1 (it cannot tell a big cut from a big rise).
+* ``likely``: the stretch beat the control clearly, after allowing for having
+  compared several groups: the one-sided upper bound at level
+  ``1 - FAMILY_ALPHA/m`` (``m`` = number of groups compared; Bonferroni) is
+  below 1, and the estimated extra cut is at least ``MIN_LIKELY_CUT`` (so
+  that, with very many sessions, a trivial cut is not called likely).  One-
+  sided, because only a cut can make a group a contributor; so the chance of
+  any false ``likely`` on one leg stays below ``FAMILY_ALPHA`` = 5% when the
+  intervals are right (on the simulator they cover the truth 95-98% of the time).
+* ``unlikely``: the 95% interval rules out an extra cut of ``UNLIKELY_CUT`` or
+  more (its lower end is above ``1 - UNLIKELY_CUT``).
+* ``possible``: anything else: a cut is plausible but not yet clear.
+
+The thresholds are judgement calls (a fifth, a third, two sessions), checked
+rather than fitted on the simulator (``core.analysis.simulate``,
+``benchmarks/bench_ranking.py``): interval coverage, the share of people with no
+culprit given any ``likely``, and real culprits called ``unlikely``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import math
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from core.session.vocabulary import MuscleGroup, Side
+
+# ----------------------------------------------------------------- constants
+LIKELY = "likely"
+POSSIBLE = "possible"
+UNLIKELY = "unlikely"
+INSUFFICIENT = "insufficient_data"
+VERDICTS = (LIKELY, POSSIBLE, UNLIKELY, INSUFFICIENT)
+
+#: Sessions (with clicks) a group must appear in before it gets a verdict.
+MIN_SESSIONS = 2
+#: A 95% interval spanning more than this factor (hi/lo) says too little.
+MAX_CI_SPAN = 12.0
+#: Chance of calling any group ``likely`` when none is (one-sided, split over the groups).
+FAMILY_ALPHA = 0.05
+#: ``likely`` needs at least this extra cut (a share of the clicks) ...
+MIN_LIKELY_CUT = 0.2
+#: ... and ``unlikely`` needs the 95% interval to rule out a cut this big.
+UNLIKELY_CUT = 0.3
+#: Prior standard deviations (log scale) of the group effects and the drift per test.
+PRIOR_SD_EFFECT = 1.5
+PRIOR_SD_DRIFT = 0.5
+#: Prior guess of the dispersion and its weight in residual degrees of freedom.
+PHI_PRIOR = 2.0
+PHI_PRIOR_DF = 4.0
+#: The carry-over shares tried.
+CARRY_GRID = tuple(np.round(np.linspace(0.0, 1.0, 11), 2))
+#: Draws for P(top); fixed seed so one dataset always gives one answer.
+N_DRAWS = 4000
+SEED = 20261122
+#: Flags: a test with at most this many clicks is "at the floor".
+FLOOR_CLICKS = 1
+#: The most extra sessions we would ever suggest before saying "many".
+MAX_SUGGESTED = 12
+
+CONTROL = MuscleGroup.REST_CONTROL.value
+
+
+class AnalysisError(ValueError):
+    """The data cannot be analysed (e.g. an unknown side or muscle group)."""
+
+
+# ================================================================ one session
+@dataclasses.dataclass(frozen=True)
+class CountComparison:
+    """Two counts with exposures: rate ratio (after/before), exact 95% interval, two-sided p."""
+
+    rate_ratio: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+
+
+def compare_counts(clicks_before: int, reps_before: int, clicks_after: int, reps_after: int, level: float = 0.95) -> CountComparison:
+    """Exact conditional binomial test of two Poisson counts with exposures.
+
+    ``rate_ratio`` is (clicks_after/reps_after) / (clicks_before/reps_before).
+    With no clicks at all there is nothing to compare: ratio NaN, interval
+    0 to infinity, p-value 1.
+    """
+    return _compare_counts(int(clicks_before), int(reps_before), int(clicks_after), int(reps_after), float(level))
+
+
+@functools.lru_cache(maxsize=4096)
+def _compare_counts(yb: int, rb: int, ya: int, ra: int, level: float) -> CountComparison:
+    """:func:`compare_counts` on plain ints, remembered: counts repeat a lot across a history, and the
+    exact test is by far the slowest part of a table of every condition (CountComparison is immutable)."""
+    if rb <= 0 or ra <= 0:
+        raise ValueError("both tests need at least one rep")
+    n = yb + ya
+    if n == 0:
+        return CountComparison(math.nan, 0.0, math.inf, 1.0)
+    p0 = ra / (ra + rb)
+    res = stats.binomtest(ya, n, p0)
+    ci = res.proportion_ci(confidence_level=level, method="exact")
+    odds = lambda p: math.inf if p >= 1 else p / (1 - p) * rb / ra  # noqa: E731
+    ratio = math.inf if yb == 0 else (ya / ra) / (yb / rb)
+    return CountComparison(ratio, odds(ci.low), odds(ci.high), float(res.pvalue))
+
+
+def session_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every condition of ``frame`` with its before/after rates, change and exact test.
+
+    Columns: the CSV columns plus ``rate_before``, ``rate_after`` (clicks per
+    rep), ``change_per_rep``, ``change_pct`` (NaN when the before-count is 0),
+    ``rate_ratio``, ``ci_low``, ``ci_high``, ``p_value``.
+    """
+    out = frame.copy()
+    rb = out["clicks_before"] / out["reps_before"]
+    ra = out["clicks_after"] / out["reps_after"]
+    out["rate_before"] = rb
+    out["rate_after"] = ra
+    out["change_per_rep"] = ra - rb
+    out["change_pct"] = np.where(rb > 0, 100 * (ra - rb) / rb.where(rb > 0, 1), np.nan)
+    tests = [
+        compare_counts(r.clicks_before, r.reps_before, r.clicks_after, r.reps_after)
+        for r in out.itertuples(index=False)
+    ]
+    out["rate_ratio"] = [t.rate_ratio for t in tests]
+    out["ci_low"] = [t.ci_low for t in tests]
+    out["ci_high"] = [t.ci_high for t in tests]
+    out["p_value"] = [t.p_value for t in tests]
+    return out
+
+
+# ============================================================ measurements
+@dataclasses.dataclass
+class Tests:
+    """Every distinct test of one leg, ready for the model (numpy arrays, one entry per test)."""
+
+    session: np.ndarray  # int codes 0..S-1
+    session_ids: list[str]
+    index: np.ndarray  # test number within the session, 0 = first test
+    reps: np.ndarray
+    clicks: np.ndarray
+    after: list[str | None]  # the condition right before this test (None: a baseline or a fresh pre-test)
+    earlier: list[frozenset[str]]  # conditions done earlier in the session, not right before
+
+
+def _sorted_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows grouped by session (in order of first appearance), then by position."""
+    order = pd.Series(pd.factorize(frame["session_id"].astype(str))[0], index=frame.index)
+    return frame.assign(_s=order.to_numpy()).sort_values(["_s", "position"], kind="stable")
+
+
+def build_tests(frame: pd.DataFrame) -> Tests:
+    """Rebuild the distinct tests of each session from CSV rows.
+
+    In a chain (a row's before-test equals the previous row's after-test) both
+    rows share one test, as the app records them; otherwise the before-test is
+    a separate test.
+    """
+    session, index, reps, clicks, after, earlier, ids = [], [], [], [], [], [], []
+    if frame.empty:
+        return Tests(np.zeros(0, int), [], np.zeros(0), np.zeros(0), np.zeros(0), [], [])
+    f = _sorted_rows(frame)
+    cols = [f[c].tolist() for c in ("_s", "session_id", "muscle_group", "reps_before", "clicks_before", "reps_after", "clicks_after")]
+    cur = None
+    for s, sid, group, rb, cb, ra, ca in zip(*cols):
+        if s != cur:
+            cur, done, last, k = s, [], None, 0
+            ids.append(str(sid))
+        before = (int(rb), int(cb))
+        if last is None or before != last:
+            session.append(s)
+            index.append(k)
+            reps.append(before[0])
+            clicks.append(before[1])
+            after.append(None)
+            earlier.append(frozenset(done))
+            k += 1
+        group = str(group)
+        session.append(s)
+        index.append(k)
+        reps.append(int(ra))
+        clicks.append(int(ca))
+        after.append(group)
+        earlier.append(frozenset(g for g in done if g != group))
+        done.append(group)
+        k += 1
+        last = (int(ra), int(ca))
+    return Tests(
+        np.asarray(session, dtype=int),
+        ids,
+        np.asarray(index, dtype=float),
+        np.asarray(reps, dtype=float),
+        np.asarray(clicks, dtype=float),
+        after,
+        earlier,
+    )
+
+
+# ================================================================== the fit
+@dataclasses.dataclass
+class Fit:
+    groups: list[str]  # columns after the drift, in order
+    beta: np.ndarray  # [drift, b_g...]
+    cov: np.ndarray
+    df: float  # degrees of freedom of the t distribution
+    dispersion: float
+    carry: float
+    loglik: float
+
+
+def _design_parts(tests: Tests, groups: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(immediate, later): the design is ``immediate + c * later`` for carry-over share ``c``.
+
+    Column 0 is the test number (drift); then one column per group: 1 for the
+    test right after it.  ``later`` puts the carry-over on each later test of
+    the session: a share ``c`` of the stretch's effect *beyond the control's*
+    (beyond the average stretch's, with no control), i.e. ``c * (b_g - b_ref)``.
+    Carrying the stretch's own effect instead would let "every stretch cuts a
+    little and it lasts" mimic a warm-up drift exactly.
+    """
+    n = len(tests.clicks)
+    imm = np.zeros((n, 1 + len(groups)))
+    later = np.zeros_like(imm)
+    imm[:, 0] = tests.index
+    col = {g: j + 1 for j, g in enumerate(groups)}
+    rows_a = [i for i, a in enumerate(tests.after) if a is not None]
+    imm[rows_a, [col[tests.after[i]] for i in rows_a]] = 1.0
+    pairs = [(i, col[g]) for i, e in enumerate(tests.earlier) for g in e if g != CONTROL]
+    if pairs:
+        r, c = zip(*pairs)
+        np.add.at(later, (np.asarray(r), np.asarray(c)), 1.0)
+        total = later.sum(axis=1)
+        if CONTROL in col:
+            later[:, col[CONTROL]] -= total
+        else:
+            stretch_cols = [col[g] for g in groups if g != CONTROL]
+            later[:, stretch_cols] -= total[:, None] / len(stretch_cols)
+    return imm, later
+
+
+def _newton(X, y, offset, sess, n_sess, prec, phi, beta0=None, iters=50):
+    """Maximise the conditional (multinomial) log-likelihood / phi minus the normal penalty."""
+    p = X.shape[1]
+    beta = np.zeros(p) if beta0 is None else beta0.copy()
+    totals = np.bincount(sess, weights=y, minlength=n_sess)
+
+    def evaluate(b):
+        eta = offset + X @ b
+        mx = np.full(n_sess, -np.inf)
+        np.maximum.at(mx, sess, eta)
+        w = np.exp(eta - mx[sess])
+        denom = np.bincount(sess, weights=w, minlength=n_sess)
+        pi = w / denom[sess]
+        ll = float(np.sum(y * np.log(np.where(pi > 0, pi, 1.0))))
+        return ll, pi
+
+    ll, pi = evaluate(beta)
+    obj = ll / phi - 0.5 * float(beta @ (prec * beta))
+    for _ in range(iters):
+        mu = totals[sess] * pi
+        grad = X.T @ (y - mu) / phi - prec * beta
+        wx = X * mu[:, None]
+        info = X.T @ wx
+        sums = np.stack([np.bincount(sess, weights=wx[:, j], minlength=n_sess) for j in range(p)], axis=1)
+        nz = totals > 0
+        info -= (sums[nz] / totals[nz, None]).T @ sums[nz]
+        H = info / phi + np.diag(prec)
+        step = np.linalg.solve(H, grad)
+        t = 1.0
+        while True:
+            cand = beta + t * step
+            ll_c, pi_c = evaluate(cand)
+            obj_c = ll_c / phi - 0.5 * float(cand @ (prec * cand))
+            if obj_c >= obj - 1e-10 or t < 1e-4:
+                break
+            t /= 2
+        beta, ll, pi, done = cand, ll_c, pi_c, abs(obj_c - obj) < 1e-9
+        obj = obj_c
+        if done:
+            break
+    mu = totals[sess] * pi
+    wx = X * mu[:, None]
+    info = X.T @ wx
+    sums = np.stack([np.bincount(sess, weights=wx[:, j], minlength=n_sess) for j in range(p)], axis=1)
+    nz = totals > 0
+    info -= (sums[nz] / totals[nz, None]).T @ sums[nz]
+    return beta, info, mu, ll
+
+
+def fit_model(tests: Tests) -> Fit | None:
+    """Fit the ranking model to one leg's tests; None when no session has a click."""
+    totals = np.bincount(tests.session, weights=tests.clicks, minlength=len(tests.session_ids))
+    keep = totals[tests.session] > 0
+    if not keep.any():
+        return None
+    sess_codes, sess = np.unique(tests.session[keep], return_inverse=True)
+    n_sess = len(sess_codes)
+    sub = Tests(
+        sess,
+        [tests.session_ids[i] for i in sess_codes],
+        tests.index[keep],
+        tests.reps[keep],
+        tests.clicks[keep],
+        [a for a, k in zip(tests.after, keep) if k],
+        [e for e, k in zip(tests.earlier, keep) if k],
+    )
+    groups = _ordered_groups(a for a in sub.after if a is not None)
+    if not groups:
+        return None
+    y = sub.clicks
+    offset = np.log(np.maximum(sub.reps, 1e-9))
+    prec = np.array([1 / PRIOR_SD_DRIFT**2] + [1 / PRIOR_SD_EFFECT**2] * len(groups))
+    stretched = any(g != CONTROL for e in sub.earlier for g in e)
+    grid = CARRY_GRID if stretched else (0.0,)
+    imm, later = _design_parts(sub, groups)
+    best = None
+    for c in grid:
+        X = imm + c * later
+        beta, info, mu, ll = _newton(X, y, offset, sess, n_sess, prec, 1.0, None if best is None else best[1])
+        pen = ll - 0.5 * float(beta @ (prec * beta))
+        if best is None or pen > best[0] + 1e-9:
+            best = (pen, beta, c)
+    _, beta, carry = best
+    X = imm + carry * later
+    beta, info, mu, ll = _newton(X, y, offset, sess, n_sess, prec, 1.0, beta)
+    resid_df = len(y) - n_sess - X.shape[1] - (len(grid) > 1)  # the carry-over share is fitted too
+    pearson = float(np.sum((y - mu) ** 2 / np.maximum(mu, 1e-9)))
+    dof = max(resid_df, 0) + PHI_PRIOR_DF
+    phi = max(1.0, (pearson + PHI_PRIOR * PHI_PRIOR_DF) / dof) if resid_df > 0 else max(1.0, PHI_PRIOR)
+    # Average over the carry-over share instead of trusting the best one alone (which makes the intervals too
+    # narrow): weights from the Laplace approximation of each share's marginal likelihood, equal prior weights.
+    fits = []
+    for c in grid:
+        Xc = imm + c * later
+        b, info, mu, ll = _newton(Xc, y, offset, sess, n_sess, prec, phi, beta)
+        H = info / phi + np.diag(prec)
+        sign, logdet = np.linalg.slogdet(H)
+        log_w = ll / phi - 0.5 * float(b @ (prec * b)) - 0.5 * logdet
+        fits.append((log_w, c, b, np.linalg.inv(H), ll))
+    log_w = np.array([f[0] for f in fits])
+    w = np.exp(log_w - log_w.max())
+    w /= w.sum()
+    beta = sum(wi * f[2] for wi, f in zip(w, fits))
+    cov = sum(wi * (f[3] + np.outer(f[2] - beta, f[2] - beta)) for wi, f in zip(w, fits))
+    carry = float(sum(wi * f[1] for wi, f in zip(w, fits)))
+    ll = float(sum(wi * f[4] for wi, f in zip(w, fits)))
+    return Fit(groups, beta, cov, dof, phi, carry, ll)
+
+
+def _ordered_groups(names: Iterable[str]) -> list[str]:
+    present = set(names)
+    order = [g.value for g in MuscleGroup]
+    return [g for g in order if g in present]
+
+
+# ================================================================ results
+@dataclasses.dataclass
+class GroupResult:
+    """One muscle group's place in the ranking of one leg."""
+
+    muscle_group: str
+    label: str
+    verdict: str
+    #: Rate ratio: clicks after this stretch / after the control (or the drift); < 1 means fewer.
+    rate_ratio: float | None
+    ci_low: float | None
+    ci_high: float | None
+    #: The probability that this group is the biggest contributor (and beats the control).
+    p_top: float | None
+    sessions: int  # sessions (with clicks) in which it was retested
+    sessions_needed: int | None  # more sessions that would likely settle it (None: settled / unknown)
+    reason: str
+    se_log: float | None = None  # standard error of log(rate_ratio)
+
+    @property
+    def cut_pct(self) -> float | None:
+        """The extra cut in clicking, in % (negative: more clicking)."""
+        return None if self.rate_ratio is None else 100 * (1 - self.rate_ratio)
+
+    def to_dict(self) -> dict:
+        d = {
+            "muscle_group": self.muscle_group,
+            "verdict": self.verdict,
+            "rate_ratio": _num(self.rate_ratio),
+            "ci_low": _num(self.ci_low),
+            "ci_high": _num(self.ci_high),
+            "cut_pct": _num(self.cut_pct),
+            "p_top": _num(self.p_top),
+            "sessions": self.sessions,
+            "sessions_needed": self.sessions_needed,
+            "reason": self.reason,
+        }
+        return d
+
+
+@dataclasses.dataclass(frozen=True)
+class Flag:
+    """A data-quality warning: ``kind`` is one of baseline_low, stopped_early, pain, floor_after_stretch."""
+
+    kind: str
+    session_id: str
+    message: str
+    position: int | None = None
+
+
+@dataclasses.dataclass
+class LegResult:
+    side: str
+    n_sessions: int  # sessions on this leg
+    n_sessions_used: int  # those with at least one click
+    compared_with: str  # "rest_control" or "drift"
+    ranking: list[GroupResult]  # most to least likely; rest_control never in it
+    control: GroupResult | None  # the rest control against the drift (for the forest plot), if run
+    p_none: float | None  # chance that no group beats the control
+    drift_per_test: float | None  # rate ratio per extra test
+    carry: float | None
+    dispersion: float | None
+    sessions_needed: int | None  # more sessions that would most help the ranking
+    flags: list[Flag]
+    summary: str
+    df: float | None = None  # degrees of freedom of the t intervals
+
+    def to_dict(self) -> dict:
+        return {
+            "side": self.side,
+            "sessions": self.n_sessions,
+            "sessions_with_clicks": self.n_sessions_used,
+            "compared_with": self.compared_with,
+            "ranking": [g.to_dict() for g in self.ranking],
+            "p_none": _num(self.p_none),
+            "drift_per_test": _num(self.drift_per_test),
+            "carry_over_share": _num(self.carry),
+            "dispersion": _num(self.dispersion),
+            "sessions_needed": self.sessions_needed,
+            "flags": [dataclasses.asdict(f) for f in self.flags],
+            "summary": self.summary,
+        }
+
+
+def _num(x: float | None, digits: int = 4) -> float | None:
+    if x is None or not math.isfinite(x):
+        return None
+    return round(float(x), digits)
+
+
+# ============================================================== the analysis
+def check_frame(frame: pd.DataFrame) -> None:
+    """Raise AnalysisError if a value the analysis relies on is not valid."""
+    sides = {s.value for s in Side}
+    groups = {g.value for g in MuscleGroup}
+    bad_side = ~frame["side"].astype(str).isin(sides)
+    if bad_side.any():
+        raise AnalysisError(f"unknown side {frame['side'][bad_side].iloc[0]!r} (expected left or right)")
+    bad_group = ~frame["muscle_group"].astype(str).isin(groups)
+    if bad_group.any():
+        raise AnalysisError(f"unknown muscle group {frame['muscle_group'][bad_group].iloc[0]!r}")
+    for col in ("reps_before", "clicks_before", "reps_after", "clicks_after"):
+        if (frame[col] < 0).any():
+            raise AnalysisError(f"{col} cannot be negative")
+    if ((frame["reps_before"] == 0) | (frame["reps_after"] == 0)).any():
+        raise AnalysisError("every test needs at least one rep")
+
+
+def analyze(frame: pd.DataFrame, *, stopped_sessions: Iterable[str] = (), draws: int = N_DRAWS) -> list[LegResult]:
+    """Rank the muscle groups for each leg in ``frame`` (CSV schema); left first, then right.
+
+    ``stopped_sessions``: ids of sessions that ended early (from the store);
+    without it, a session with fewer conditions than the leg's others is
+    flagged as stopped early.
+    """
+    if frame.empty:
+        return []
+    check_frame(frame)
+    stopped = {str(s) for s in stopped_sessions}
+    out = []
+    for side in (Side.LEFT.value, Side.RIGHT.value):
+        rows = frame[frame["side"].astype(str) == side]
+        if not rows.empty:
+            out.append(analyze_leg(rows, side=side, stopped_sessions=stopped, draws=draws))
+    return out
+
+
+def analyze_leg(rows: pd.DataFrame, *, side: str, stopped_sessions: Iterable[str] = (), draws: int = N_DRAWS) -> LegResult:
+    """The ranking for one leg's rows (all of the same ``side``)."""
+    if (rows["side"].astype(str) != side).any():
+        raise AnalysisError("analyze_leg got rows of more than one leg")
+    rows = rows.copy()
+    rows["session_id"] = rows["session_id"].astype(str)
+    rows["muscle_group"] = rows["muscle_group"].astype(str)
+    tests = build_tests(rows)
+    flags = quality_flags(rows, stopped_sessions)
+    n_sessions = rows["session_id"].nunique()
+    totals = pd.Series(tests.clicks).groupby(tests.session).sum()
+    used_sessions = {tests.session_ids[s] for s, t in totals.items() if t > 0}
+    n_used = len(used_sessions)
+    has_control = (rows["muscle_group"] == CONTROL).any()
+    compared_with = CONTROL if has_control else "drift"
+    tried = {g: rows.loc[(rows["muscle_group"] == g) & rows["session_id"].isin(used_sessions), "session_id"].nunique()
+             for g in rows["muscle_group"].unique()}
+    stretch_groups = [g for g in _ordered_groups(tried) if g != CONTROL]
+
+    fit = fit_model(tests)
+    if fit is None or not stretch_groups:
+        return _no_estimate(side, n_sessions, n_used, compared_with, stretch_groups, tried, flags)
+
+    col = {g: j + 1 for j, g in enumerate(fit.groups)}
+    # Groups retested only in sessions without a single click carry no information.
+    missing = [g for g in stretch_groups if g not in col]
+    stretch_groups = [g for g in stretch_groups if g in col]
+    has_control = CONTROL in col
+    compared_with = CONTROL if has_control else "drift"
+    if not stretch_groups:
+        fit = None
+    if fit is None:
+        return _no_estimate(side, n_sessions, n_used, compared_with, missing, tried, flags)
+    m = len(stretch_groups)
+    # contrasts: each stretch group minus the control (or minus nothing)
+    L = np.zeros((m, len(fit.beta)))
+    for i, g in enumerate(stretch_groups):
+        L[i, col[g]] = 1.0
+        if has_control:
+            L[i, col[CONTROL]] = -1.0
+    est = L @ fit.beta
+    cov = L @ fit.cov @ L.T
+    se = np.sqrt(np.clip(np.diag(cov), 0, None))
+    t95 = stats.t.ppf(0.975, fit.df)
+    t_adj = stats.t.ppf(1 - FAMILY_ALPHA / m, fit.df)
+    # P(top): multivariate t draws of the contrasts
+    rng = np.random.default_rng(SEED)
+    chol = np.linalg.cholesky(cov + 1e-12 * np.eye(m))
+    z = rng.standard_normal((draws, m)) @ chol.T
+    scale = np.sqrt(fit.df / rng.chisquare(fit.df, size=(draws, 1)))
+    sims = est + z * scale
+    best = sims.argmin(axis=1)
+    beats = sims[np.arange(draws), best] < 0
+    p_top = np.bincount(best[beats], minlength=m) / draws
+    p_none = 1.0 - beats.mean()
+
+    results = []
+    for i, g in enumerate(stretch_groups):
+        rr, lo, hi = math.exp(est[i]), math.exp(est[i] - t95 * se[i]), math.exp(est[i] + t95 * se[i])
+        hi_adj = math.exp(est[i] + t_adj * se[i])
+        verdict, reason, needed = _verdict(
+            n_group=tried[g], n_used=n_used, est=est[i], se=se[i], t95=t95, t_adj=t_adj, lo=lo, hi=hi, hi_adj=hi_adj,
+            rr=rr, has_control=has_control,
+        )
+        results.append(
+            GroupResult(g, MuscleGroup(g).label, verdict, rr, lo, hi, float(p_top[i]), tried[g], needed, reason, float(se[i]))
+        )
+    results += _unestimated(missing, tried, n_used)
+    # Ranked by the chance of being the biggest contributor; the verdict says how sure.
+    results.sort(key=lambda r: (r.sessions == 0, -(r.p_top or 0.0), r.rate_ratio if r.rate_ratio is not None else 9e9))
+
+    control = None
+    if has_control:
+        j = col[CONTROL]
+        s = math.sqrt(fit.cov[j, j])
+        b = fit.beta[j]
+        control = GroupResult(CONTROL, MuscleGroup.REST_CONTROL.label, INSUFFICIENT, math.exp(b), math.exp(b - t95 * s),
+                              math.exp(b + t95 * s), None, tried.get(CONTROL, 0), None,
+                              "the rest control against the drift the model expects")
+    needed = [r.sessions_needed for r in results if r.sessions_needed]
+    leg_needed = None
+    if results and results[0].verdict in (POSSIBLE, INSUFFICIENT) and results[0].sessions_needed:
+        leg_needed = results[0].sessions_needed
+    elif needed:
+        leg_needed = min(needed)
+    drift = math.exp(fit.beta[0])
+    return LegResult(
+        side, n_sessions, n_used, compared_with, results, control, float(p_none), drift, fit.carry, fit.dispersion,
+        leg_needed, flags, _summary(results, compared_with, leg_needed), fit.df,
+    )
+
+
+def _unestimated(groups: Iterable[str], tried: dict[str, int], n_used: int) -> list[GroupResult]:
+    return [
+        GroupResult(g, MuscleGroup(g).label, INSUFFICIENT, None, None, None, None, tried.get(g, 0),
+                    max(1, MIN_SESSIONS - tried.get(g, 0)),
+                    "no clicks were counted around this stretch, so nothing can be compared")
+        for g in groups
+    ]
+
+
+def _no_estimate(side, n_sessions, n_used, compared_with, groups, tried, flags) -> LegResult:
+    needed = max(1, MIN_SESSIONS - n_used)
+    summary = (
+        "No clicks were counted on this leg yet, so no stretch can be compared."
+        if n_sessions and not n_used
+        else "No stretch was retested in a session with clicks yet." if n_sessions else "No sessions on this leg."
+    )
+    return LegResult(side, n_sessions, n_used, compared_with, _unestimated(groups, tried, n_used), None, None, None,
+                     None, None, needed, flags, summary + f" About {needed} more session(s) with clicks would help.")
+
+
+def _verdict(*, n_group, n_used, est, se, t95, t_adj, lo, hi, hi_adj, rr, has_control):
+    """Apply the documented rules; returns (verdict, reason in words, extra sessions that would help)."""
+    if n_used < MIN_SESSIONS or n_group < MIN_SESSIONS:
+        have = min(n_used, n_group)
+        return INSUFFICIENT, f"tried in {n_group} session(s) with clicks; needs at least {MIN_SESSIONS}", MIN_SESSIONS - have
+    if hi / lo > MAX_CI_SPAN and lo < 1 < hi:
+        return INSUFFICIENT, "too few clicks to tell: the interval is still very wide", _more_sessions(n_group, se, est, t_adj, t95)
+    if hi_adj < 1 and rr <= 1 - MIN_LIKELY_CUT:
+        return LIKELY, "clearly beat " + ("resting" if has_control else "the expected drift"), None
+    if lo > 1 - UNLIKELY_CUT:
+        return UNLIKELY, f"the data rule out a cut of {UNLIKELY_CUT:.0%} or more", None
+    return POSSIBLE, "a cut is plausible but not yet clear", _more_sessions(n_group, se, est, t_adj, t95)
+
+
+def _more_sessions(n_now: int, se: float, est: float, t_adj: float, t95: float) -> int | None:
+    """Extra sessions after which, if the estimate held, the verdict would settle (SE shrinks as 1/sqrt(n))."""
+    needs = []
+    if est < math.log(1 - MIN_LIKELY_CUT):  # towards likely: the adjusted interval clears 1
+        needs.append(n_now * (t_adj * se / -est) ** 2)
+    gap_unlikely = est - math.log(1 - UNLIKELY_CUT)
+    if gap_unlikely > 0:
+        needs.append(n_now * (t95 * se / gap_unlikely) ** 2)
+    if not needs:
+        return None
+    extra = math.ceil(min(needs) - n_now)
+    return int(min(max(extra, 1), MAX_SUGGESTED))
+
+
+def _summary(results: list[GroupResult], compared_with: str, needed: int | None) -> str:
+    likely = [r.label.lower() for r in results if r.verdict == LIKELY]
+    if likely:
+        head = "Likely contributor" + ("s" if len(likely) > 1 else "") + ": " + ", ".join(likely) + "."
+    elif all(r.verdict == INSUFFICIENT for r in results):
+        head = "Not enough data yet to rank the groups."
+    elif all(r.verdict == UNLIKELY for r in results):
+        head = "No stretch cut the clicking more than " + ("resting" if compared_with == CONTROL else "the drift") + "."
+    else:
+        head = "No clear contributor yet."
+    if needed:
+        head += f" About {needed}{'+' if needed >= MAX_SUGGESTED else ''} more session(s) would make the ranking surer."
+    return head
+
+
+# ============================================================ data quality
+def quality_flags(rows: pd.DataFrame, stopped_sessions: Iterable[str] = ()) -> list[Flag]:
+    """Warnings about one leg's data: low baselines, early stops, pain, counts at the floor."""
+    flags: list[Flag] = []
+    stopped = {str(s) for s in stopped_sessions}
+    if rows.empty:
+        return flags
+    f = _sorted_rows(rows)
+    sizes = f.groupby("_s")["position"].count().to_dict()
+    full = max(sizes.values())
+    pain_cols = [c for c in ("pain_before", "pain_after") if c in f.columns]
+    pain = (
+        pd.concat([pd.to_numeric(f[c], errors="coerce") for c in pain_cols], axis=1).max(axis=1).fillna(0).tolist()
+        if pain_cols
+        else [0] * len(f)
+    )
+    cols = [f[c].tolist() for c in ("_s", "session_id", "position", "muscle_group", "clicks_before")]
+    cur = None
+    session_pain: dict[str, float] = {}
+    for (s, sid, pos, group, cb), hurt in zip(zip(*cols), pain):
+        sid = str(sid)
+        if s != cur:
+            cur, stretched = s, False
+            if int(cb) <= FLOOR_CLICKS:
+                flags.append(Flag("baseline_low", sid, f"Session {sid}: only {int(cb)} click(s) at baseline, so a "
+                                  "stretch had little clicking to cut."))
+            if sid in stopped or sizes[s] < full:
+                flags.append(Flag("stopped_early", sid, f"Session {sid} stopped early ({sizes[s]} of {full} conditions)."))
+        elif stretched and int(cb) <= FLOOR_CLICKS:
+            label = MuscleGroup(str(group)).label.lower()
+            flags.append(Flag("floor_after_stretch", sid, f"Session {sid}: the clicking was already at {int(cb)} "
+                              f"before {label} (position {int(pos)}), after an earlier stretch, so it could not show "
+                              "a drop.", int(pos)))
+        if hurt > 0:
+            session_pain[sid] = max(session_pain.get(sid, 0), hurt)
+        if str(group) != CONTROL:
+            stretched = True
+    for sid, hurt in session_pain.items():
+        flags.append(Flag("pain", sid, f"Session {sid}: pain was reported (up to {int(hurt)}/10). Clicking with pain "
+                          "is a reason to see a clinician, not to keep testing."))
+    return flags
+
+
+# ============================================================ words
+def sentence(result: GroupResult, compared_with: str) -> str:
+    """One plain sentence for a group, e.g. 'Stretching your calves cut clicking by 55% (95% CI 30-72%) more than
+    resting did: likely contributor.'"""
+    name = result.label.lower()
+    against = "resting did" if compared_with == CONTROL else "the test order alone would predict"
+    if result.rate_ratio is None:
+        return f"Stretching your {name}: not enough data yet ({result.reason})."
+    cut = 100 * (1 - result.rate_ratio)
+    lo_cut, hi_cut = 100 * (1 - result.ci_high), 100 * (1 - result.ci_low)
+    verdict_words = {
+        LIKELY: "likely contributor",
+        POSSIBLE: "possible contributor",
+        UNLIKELY: "unlikely contributor",
+        INSUFFICIENT: "not enough data yet",
+    }[result.verdict]
+    if cut >= 0:
+        effect = f"cut clicking by {cut:.0f}%"
+    else:
+        effect = f"raised clicking by {-cut:.0f}%"
+    if lo_cut >= 0:
+        interval = f"95% CI {_pct(lo_cut)} to {_pct(hi_cut)}"
+    elif cut >= 0:
+        interval = f"95% CI from {_pct(-lo_cut)} more to {_pct(hi_cut)} less"
+    else:
+        interval = f"95% CI from {_pct(hi_cut)} less to {_pct(-lo_cut)} more" if hi_cut > 0 else (
+            f"95% CI {_pct(-hi_cut)} to {_pct(-lo_cut)} more")
+    return f"Stretching your {name} {effect} ({interval}) more than {against}: {verdict_words}."
+
+
+def _pct(x: float) -> str:
+    return f"{x:.0f}%" if math.isfinite(x) else "any%"
+
+
+def next_steps(leg: LegResult) -> list[str]:
+    """What to do next, in plain words (our own text and group names only: safe as Markdown)."""
+    from core.session.protocol import STRETCHES  # here, not at the top: protocol is words, analysis is numbers
+
+    steps: list[str] = []
+    if any(f.kind == "pain" for f in leg.flags):
+        steps.append("Pain was reported in a session. Clicking with pain is a reason to see a clinician before "
+                     "more testing.")
+    likely = [r for r in leg.ranking if r.verdict == LIKELY]
+    for r in likely:
+        s = STRETCHES[MuscleGroup(r.muscle_group)]
+        steps.append(f"Stretch your {r.label.lower()} every day ({s.name.lower()}) and strengthen them: "
+                     f"{s.strengthen[0].lower()}{s.strengthen[1:]}")
+    if not likely:
+        candidates = [r for r in leg.ranking if r.verdict == POSSIBLE][:2]
+        if candidates:
+            names = " and ".join(r.label.lower() for r in candidates)
+            steps.append(f"No group is a clear culprit yet; the best candidate(s): {names}. Keep testing before "
+                         "changing your routine.")
+            for r in candidates:
+                s = STRETCHES[MuscleGroup(r.muscle_group)]
+                steps.append(f"If it is confirmed, for your {r.label.lower()}: {s.name.lower()}, and to strengthen: "
+                             f"{s.strengthen[0].lower()}{s.strengthen[1:]}")
+    if leg.compared_with != CONTROL:
+        steps.append("Include the rest control in your next sessions: without it the drift can only be guessed.")
+    if leg.sessions_needed:
+        more = f"{leg.sessions_needed}+" if leg.sessions_needed >= MAX_SUGGESTED else str(leg.sessions_needed)
+        steps.append(f"Run about {more} more session(s) on this leg, on different days, in random order with the rest "
+                     "control, to make the ranking surer.")
+    steps.append("Keep the test the same every time: the same movement, number of reps and tempo, and retest right "
+                 "after each stretch.")
+    return steps

@@ -1,0 +1,716 @@
+"""Count knee clicks in a microphone recording (WAV), with a verdict on how far to trust the count.
+
+The entry point is :func:`detect_clicks`: give it WAV bytes (e.g. what Streamlit's ``st.audio_input``
+returns), a file-like object or a path; it returns a :class:`Detection` with the click times, the count, a
+:class:`Quality` verdict in plain words, and a light envelope for a picture of the recording
+(``core.audio.picture``).
+
+How clicks are told apart (levels are 1 ms RMS in the analysis band, in dBFS):
+
+1. **Band**: 1-8 kHz (4th-order Butterworth; high-pass only when the rate is too low for the upper edge).
+   Foot thumps (< 300 Hz), mains hum and most room rumble drop out; knee clicks keep most of their energy;
+   a 48 kHz recording is analysed in the same band as the 16 kHz one Streamlit records by default.
+2. **Envelope**: 1 ms RMS every 0.5 ms (stereo: the channels' power averaged, so channels in opposite
+   phase cannot cancel a click).
+3. **Background**: a running median of the envelope over ~0.3 s, never below ``floor_dbfs`` (raised for
+   8-bit audio, whose quantisation steps would otherwise look like tiny clicks).
+4. **Candidates**: envelope peaks more than ``threshold_db`` above the background.
+5. **Shape**, the part that rejects talking and rustling. A click
+   - rises abruptly: ``onset_db`` above the mean of the 3-30 ms before it, and from near the background to
+     within 6 dB of its peak in at most ``rise_ms`` (vowels and hiss swell over 5-30 ms);
+   - dies away: ``tail_db`` below its peak on average 15-45 ms after (or down to the background);
+   - stands alone: nothing within ``isolation_db`` of its level in the 3-30 ms before (the last pulse of a
+     voiced sound is abrupt and short, but it ends a train of equally loud pulses).
+6. **Thump guard**: a candidate whose low band (< 300 Hz) is far louder than its peak *and* starts right
+   there (a thump's onset), or overwhelms it, or sits on clipped samples (a clipped thump's flat top makes
+   high-frequency corners), is dropped. A click during a thump's ring-out is kept.
+7. **Refractory**: of candidates closer than ``refractory_s``, the loudest is kept.
+8. **Edges**: clicks in the first and last ``edge_s`` (0.3 s) are left out of the count
+   (``Detection.ignored_at_edges``): that is where the tap or mouse click that starts and stops the
+   recording lands, and no rep is under way yet.
+
+The :class:`Quality` verdict flags what makes a count doubtful: a silent or very quiet recording, clipping,
+talking (64 ms frames whose high-band energy repeats at a pitch period of 2.5-12.5 ms), many rejected
+click-like sounds (rustling, tapping), clicks barely above the background, clicks at a clock-like even pace
+(a metronome), very short recordings and files cut short.
+
+Only numpy and scipy; no Streamlit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import math
+import os
+import warnings
+import wave
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+from scipy import ndimage, signal
+from scipy.io import wavfile
+
+__all__ = [
+    "AudioError",
+    "NotWavError",
+    "EmptyRecordingError",
+    "UnsupportedAudioError",
+    "Settings",
+    "NOTES_BASELINE",
+    "RECORDING_ADVICE",
+    "MESSAGES",
+    "Issue",
+    "Quality",
+    "Click",
+    "Envelope",
+    "Detection",
+    "read_wav",
+    "detect_clicks",
+    "detect_clicks_in_samples",
+]
+
+MIN_SAMPLE_RATE = 4000
+MAX_SAMPLE_RATE = 192_000
+MAX_DURATION_S = 10 * 60  # one test is a minute or two; longer files are refused before analysis
+
+
+# ---------------------------------------------------------------------------------------------- errors
+class AudioError(ValueError):
+    """A recording that cannot be analysed; the message is meant for the person."""
+
+
+class NotWavError(AudioError):
+    """The data is not a WAV file kneeclick can read (empty file, another format, truncated header)."""
+
+
+class EmptyRecordingError(AudioError):
+    """A valid WAV file that holds no audio samples."""
+
+
+class UnsupportedAudioError(AudioError):
+    """A WAV file outside what the detector handles (sample rate, length)."""
+
+
+# ---------------------------------------------------------------------------------------------- results
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """The detector's knobs. The defaults are what the tests and the benchmark use.
+
+    ``None`` switches a test off (``lowpass_hz``, ``tail_db``, ``rise_ms``, ``isolation_db``, and
+    ``thump_onset_ratio_db``); :data:`NOTES_BASELINE` is the simpler design the benchmark compares against.
+    """
+
+    highpass_hz: float = 1000.0
+    lowpass_hz: float | None = 8000.0
+    window_ms: float = 1.0
+    hop_ms: float = 0.5
+    background_s: float = 0.31
+    floor_dbfs: float = -80.0
+    threshold_db: float = 10.0
+    onset_db: float = 8.0
+    onset_window_ms: tuple[float, float] = (3.0, 30.0)
+    tail_db: float | None = 10.0
+    tail_window_ms: tuple[float, float] = (15.0, 45.0)
+    thump_ratio_db: float = 30.0
+    thump_onset_ratio_db: float | None = 12.0
+    clipped_thump_ratio_db: float = 10.0
+    rise_ms: float | None = 3.0
+    isolation_db: float | None = 6.0
+    refractory_s: float = 0.12
+    edge_s: float = 0.3
+
+
+#: The detector described in the project's domain notes, for comparison: high-pass only, onset test and a
+#: plain "low band dominates" thump test (no decay, rise-time or isolation tests, no onset-aware thump test).
+NOTES_BASELINE = Settings(
+    lowpass_hz=None,
+    tail_db=None,
+    rise_ms=None,
+    isolation_db=None,
+    thump_ratio_db=0.0,
+    clipped_thump_ratio_db=0.0,
+    thump_onset_ratio_db=None,
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Issue:
+    """One reason to doubt the count. ``severity``: ``"warning"`` (check the count) or ``"error"`` (no count)."""
+
+    code: str
+    message: str
+    severity: str = "warning"
+
+    def to_dict(self) -> dict[str, str]:
+        return dataclasses.asdict(self)
+
+
+@dataclasses.dataclass(frozen=True)
+class Quality:
+    """How far to trust the count.
+
+    ``verdict``: ``"ok"`` (no reason to doubt it), ``"check"`` (listen back or count again: see ``issues``),
+    ``"unusable"`` (nothing to count: a silent recording). Issue codes: ``silent``, ``too_quiet``,
+    ``clipped``, ``speech``, ``noisy``, ``faint``, ``metronome``, ``too_short``, ``truncated``.
+    """
+
+    verdict: str
+    issues: tuple[Issue, ...]
+    peak_dbfs: float
+    noise_dbfs: float
+    clipped_fraction: float
+    speech_s: float
+
+    @property
+    def ok(self) -> bool:
+        return self.verdict == "ok"
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(i.code for i in self.issues)
+
+    @property
+    def messages(self) -> tuple[str, ...]:
+        return tuple(i.message for i in self.issues)
+
+    @property
+    def summary(self) -> str:
+        """One line for the person: what the verdict means for the proposed count."""
+        if self.verdict == "unusable":
+            return "No count: there is nothing to count in this recording."
+        if self.verdict == "check":
+            n = len(self.issues)
+            return f"Check the count before you accept it ({n} reason{'s' if n != 1 else ''} to doubt it)."
+        return "Nothing in the recording casts doubt on the count."
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "verdict": self.verdict,
+            "summary": self.summary,
+            "issues": [i.to_dict() for i in self.issues],
+            "peak_dbfs": _round(self.peak_dbfs),
+            "noise_dbfs": _round(self.noise_dbfs),
+            "clipped_fraction": round(self.clipped_fraction, 6),
+            "speech_s": round(self.speech_s, 2),
+        }
+
+
+@dataclasses.dataclass(frozen=True)
+class Click:
+    """A detected click: when, how loud (1 ms RMS in the high band, dBFS), and how far above the background."""
+
+    time_s: float
+    level_dbfs: float
+    snr_db: float
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Envelope:
+    """The recording's high-band level, downsampled for a chart: the max of each bin, and the background."""
+
+    times_s: np.ndarray
+    level_dbfs: np.ndarray
+    background_dbfs: np.ndarray
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Detection:
+    """What :func:`detect_clicks` found."""
+
+    count: int
+    clicks: tuple[Click, ...]
+    quality: Quality
+    sample_rate: int
+    channels: int
+    duration_s: float
+    envelope: Envelope
+    rejected: int = 0
+    ignored_at_edges: int = 0
+
+    @property
+    def times_s(self) -> tuple[float, ...]:
+        return tuple(c.time_s for c in self.clicks)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready summary (without the envelope)."""
+        return {
+            "count": self.count,
+            "times_s": [round(t, 4) for t in self.times_s],
+            "quality": self.quality.to_dict(),
+            "sample_rate": self.sample_rate,
+            "channels": self.channels,
+            "duration_s": round(self.duration_s, 3),
+            "ignored_at_edges": self.ignored_at_edges,
+            "clicks": [
+                {"time_s": round(c.time_s, 4), "level_dbfs": _round(c.level_dbfs), "snr_db": _round(c.snr_db)}
+                for c in self.clicks
+            ],
+        }
+
+
+def _round(x: float) -> float | None:
+    return None if not math.isfinite(x) else round(float(x), 1)
+
+
+# ---------------------------------------------------------------------------------------------- reading
+Source = bytes | bytearray | memoryview | str | os.PathLike | IO[bytes]
+
+
+def read_source(source: Source) -> bytes:
+    """The bytes of WAV bytes, a path or a binary file; AudioError (with the path) when a file cannot be read."""
+    if isinstance(source, bytes | bytearray | memoryview):
+        return bytes(source)
+    if isinstance(source, str | os.PathLike):
+        path = Path(source)
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
+            raise AudioError(f"{path}: no such file") from None
+        except IsADirectoryError:
+            raise AudioError(f"{path}: is a folder, not a WAV file") from None
+        except OSError as e:
+            raise AudioError(f"{path}: cannot be read ({e.strerror or e})") from None
+    if hasattr(source, "read"):
+        if hasattr(source, "seek"):
+            try:
+                source.seek(0)
+            except (OSError, ValueError):
+                pass
+        data = source.read()
+        if isinstance(data, str):
+            raise NotWavError("got text, not WAV audio")
+        return bytes(data)
+    raise TypeError(f"expected WAV bytes, a path or a binary file object, not {type(source).__name__}")
+
+
+def read_wav(source: Source) -> tuple[np.ndarray, int]:
+    """Decode a WAV file to float32 samples in [-1, 1] of shape ``(n, channels)``, and the sample rate.
+
+    Reads 8-bit unsigned, 16/24/32/64-bit signed integer and 32/64-bit float PCM (plain or
+    WAVE_FORMAT_EXTENSIBLE headers); a file cut short is read up to where it ends. Raises
+    :class:`NotWavError`, :class:`EmptyRecordingError` or :class:`UnsupportedAudioError` with a message for
+    the person.
+    """
+    samples, sample_rate, _, _ = _read_wav(source)
+    return samples, sample_rate
+
+
+def _read_wav(source: Source) -> tuple[np.ndarray, int, bool, int | None]:
+    """read_wav, whether the file was cut short, and the integer bit depth (None for float)."""
+    data = read_source(source)
+    if not data:
+        raise NotWavError("the file is empty (0 bytes), not a WAV recording")
+    if len(data) < 12 or data[:4] not in (b"RIFF", b"RIFX", b"RF64") or data[8:12] != b"WAVE":
+        raise NotWavError("not a WAV file (it does not start with a RIFF/WAVE header)")
+    truncated = False
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")  # unknown chunks (LIST, fact, ...) are fine; a short file is noted
+            sample_rate, x = wavfile.read(io.BytesIO(data))
+        truncated = any("EOF" in str(w.message) or "truncat" in str(w.message).lower() for w in caught)
+    except Exception as scipy_error:  # noqa: BLE001 - any decoder failure becomes one clear message
+        sample_rate, x, truncated = _read_with_wave_module(data, scipy_error)
+    x = np.asarray(x)
+    if x.ndim == 1:
+        x = x[:, None]
+    if x.ndim != 2 or x.shape[1] == 0:
+        raise NotWavError("a WAV file without audio channels")
+    samples = _to_float(x)
+    bits = None if np.issubdtype(x.dtype, np.floating) else 8 * x.dtype.itemsize
+    if not MIN_SAMPLE_RATE <= sample_rate <= MAX_SAMPLE_RATE:
+        raise UnsupportedAudioError(
+            f"sample rate {sample_rate} Hz is not supported (use {MIN_SAMPLE_RATE}-{MAX_SAMPLE_RATE} Hz; "
+            "8000-48000 Hz is typical)"
+        )
+    if samples.shape[0] == 0:
+        raise EmptyRecordingError("the recording is empty: the WAV file holds no audio")
+    if samples.shape[0] / sample_rate > MAX_DURATION_S:
+        raise UnsupportedAudioError(
+            f"the recording is {samples.shape[0] / sample_rate / 60:.1f} minutes long, over the "
+            f"{MAX_DURATION_S // 60}-minute limit; record one test at a time"
+        )
+    return samples, int(sample_rate), truncated, bits
+
+
+def _read_with_wave_module(data: bytes, scipy_error: Exception) -> tuple[int, np.ndarray, bool]:
+    try:
+        with wave.open(io.BytesIO(data), "rb") as w:
+            channels, width, rate = w.getnchannels(), w.getsampwidth(), w.getframerate()
+            declared = w.getnframes()
+            raw = w.readframes(declared)
+    except Exception:  # noqa: BLE001 - the wave module raises many kinds on damaged headers
+        detail = str(scipy_error) if "format" in str(scipy_error).lower() else "its header or data is damaged"
+        raise NotWavError(f"a damaged or unsupported WAV file ({detail})") from None
+    usable = len(raw) // (width * channels) * width * channels
+    raw = raw[:usable]
+    if width == 1:
+        x = np.frombuffer(raw, dtype=np.uint8)
+    elif width in (2, 4):
+        x = np.frombuffer(raw, dtype=f"<i{width}")
+    elif width == 3:
+        b = np.frombuffer(raw, dtype=np.uint8).reshape(-1, 3).astype(np.int32)
+        x = ((b[:, 0] << 8) | (b[:, 1] << 16) | (b[:, 2] << 24)).astype(np.int32)
+    else:
+        raise NotWavError(f"unsupported WAV sample width: {width * 8} bits")
+    return rate, x.reshape(-1, channels), len(raw) < declared * width * channels
+
+
+def _to_float(x: np.ndarray) -> np.ndarray:
+    if x.dtype == np.uint8:
+        return ((x.astype(np.float32) - 128.0) / 128.0).astype(np.float32)
+    if np.issubdtype(x.dtype, np.signedinteger):
+        scale = np.float32(1.0 / 2 ** (8 * x.dtype.itemsize - 1))
+        return x.astype(np.float32) * scale
+    if np.issubdtype(x.dtype, np.floating):
+        y = np.nan_to_num(x.astype(np.float32), nan=0.0, posinf=1.0, neginf=-1.0)
+        return np.clip(y, -1.0, 1.0)
+    raise NotWavError(f"unsupported WAV sample format: {x.dtype}")
+
+
+# ---------------------------------------------------------------------------------------------- detection
+def detect_clicks(source: Source, settings: Settings | None = None) -> Detection:
+    """Find the knee clicks in a WAV recording (bytes, a binary file object, or a path).
+
+    Raises :class:`AudioError` (one of its subclasses) when the data cannot be analysed; a silent recording
+    is not an error: it gives ``count == 0`` and ``quality.verdict == "unusable"``.
+    """
+    samples, sample_rate, truncated, bits = _read_wav(source)
+    detection = detect_clicks_in_samples(samples, sample_rate, settings, bits=bits)
+    if truncated:
+        q = detection.quality
+        issues = (*q.issues, Issue("truncated", MESSAGES["truncated"]))
+        verdict = q.verdict if q.verdict == "unusable" else "check"
+        detection = dataclasses.replace(detection, quality=dataclasses.replace(q, verdict=verdict, issues=issues))
+    return detection
+
+
+def detect_clicks_in_samples(
+    samples: np.ndarray, sample_rate: int, settings: Settings | None = None, *, bits: int | None = None
+) -> Detection:
+    """As :func:`detect_clicks`, on samples in [-1, 1] of shape ``(n,)`` or ``(n, channels)``.
+
+    ``bits``: the integer PCM depth the samples came from, if any. Coarse formats (8-bit) turn quiet
+    passages into isolated one-step jumps that look like tiny clicks; the background floor is raised to
+    their level.
+    """
+    s = settings or Settings()
+    x = np.asarray(samples, dtype=np.float32)
+    if x.ndim == 1:
+        x = x[:, None]
+    n, channels = x.shape
+    if n == 0:
+        raise EmptyRecordingError("the recording is empty: it holds no audio")
+    if not MIN_SAMPLE_RATE <= sample_rate <= MAX_SAMPLE_RATE:
+        raise UnsupportedAudioError(f"sample rate {sample_rate} Hz is not supported")
+    sr = float(sample_rate)
+    duration = n / sr
+    rows = np.ascontiguousarray(x.T)  # (channels, n): every per-channel pass runs over contiguous memory
+    if n < int(0.1 * sr):  # analyse a very short recording padded with silence to 0.1 s
+        rows = np.concatenate((rows, np.zeros((channels, int(0.1 * sr) - n), dtype=rows.dtype)), axis=1)
+
+    hop = max(1, int(round(sr * s.hop_ms / 1000)))
+    per_window = max(1, int(round(s.window_ms / s.hop_ms)))
+    frame_s = hop / sr
+
+    # 1-2. High band and its 1 ms RMS envelope (power averaged over channels).
+    sos = _band_sos(sr, s)
+    y = signal.sosfilt(sos.astype(np.float32), rows, axis=-1)
+    power = y[0] * y[0]
+    for c in range(1, channels):
+        power += y[c] * y[c]
+    if channels > 1:
+        power /= channels
+    n_hops = rows.shape[1] // hop
+    hop_energy = power[: n_hops * hop].reshape(n_hops, hop).sum(axis=1, dtype=np.float64)
+    if n_hops >= per_window:
+        cum = np.concatenate(([0.0], np.cumsum(hop_energy)))
+        env = (cum[per_window:] - cum[:-per_window]) / (per_window * hop)
+    else:
+        env = np.array([hop_energy.sum() / max(n, 1)])
+    env_db = 10.0 * np.log10(env + 1e-20)
+
+    # 3. Background: running median over ~0.3 s, on 10 ms block medians (fast at any length).
+    block = max(1, int(round(0.010 / frame_s)))
+    n_blocks = max(1, len(env_db) // block)
+    block_med = np.median(env_db[: n_blocks * block].reshape(n_blocks, block), axis=1) if len(env_db) >= block else env_db[:1]
+    span = max(1, int(round(s.background_s / 0.010))) | 1
+    bg_blocks = ndimage.median_filter(block_med, size=min(span, (len(block_med) | 1)), mode="nearest")
+    bg_db = np.repeat(bg_blocks, block)
+    bg_db = np.concatenate((bg_db, np.full(len(env_db) - len(bg_db), bg_blocks[-1])))[: len(env_db)]
+    floor = s.floor_dbfs if bits is None else max(s.floor_dbfs, 20 * math.log10(2.0 ** (1 - bits)) - 6.0)
+    bg_db = np.maximum(bg_db, floor)
+
+    # 4. Candidates: the peak of each run above background + threshold.
+    above = env_db > bg_db + s.threshold_db
+    candidates = _run_peaks(above, env_db)
+
+    # 5-6. Shape and thump tests.
+    mono = rows.mean(axis=0) if channels > 1 else rows[0]
+    clip_mask = _clipped_mask(rows)
+    def frames(ms: float) -> int:
+        return int(round(ms / 1000 / frame_s))
+
+    on_lo, on_hi = frames(s.onset_window_ms[0]), frames(s.onset_window_ms[1])
+    tail_lo, tail_hi = frames(s.tail_window_ms[0]), frames(s.tail_window_ms[1])
+    rise_max, back = frames(s.rise_ms or 0.0), frames(15.0)
+    kept: list[tuple[int, float, float]] = []
+    rejected = 0
+    for k in candidates:
+        peak = env_db[k]
+        pre = env[max(0, k - on_hi) : max(0, k - on_lo)]
+        pre_db = 10 * np.log10(pre.mean() + 1e-20) if pre.size else bg_db[k]
+        post = env[k + tail_lo : k + tail_hi]
+        post_db = 10 * np.log10(post.mean() + 1e-20) if post.size else bg_db[k]
+        if _thump_like(mono, clip_mask, k * hop, sr, peak, s):
+            continue  # expected: a foot thump's edge, not noise
+        pre_max = env_db[max(0, k - on_hi) : max(0, k - on_lo)].max(initial=-400.0)
+        in_train = s.isolation_db is not None and pre_max > peak - s.isolation_db and pre_max > bg_db[k] + s.threshold_db
+        if (
+            peak - pre_db < s.onset_db
+            or (s.tail_db is not None and peak - post_db < min(s.tail_db, peak - bg_db[k] - 2.0))
+            or in_train
+            or (s.rise_ms is not None and not _fast_rise(env_db, k, bg_db[k], rise_max, back))
+        ):
+            rejected += 1  # a short sound that is not click-shaped (voice, rustle, tap)
+            continue
+        kept.append((k, peak, peak - bg_db[k]))
+
+    # 7. Refractory period: the loudest of close candidates wins.
+    min_gap = s.refractory_s / frame_s
+    accepted: list[tuple[int, float, float]] = []
+    for cand in sorted(kept, key=lambda c: -c[1]):
+        if all(abs(cand[0] - a[0]) >= min_gap for a in accepted):
+            accepted.append(cand)
+    accepted.sort()
+    # The first and last moments hold the tap or mouse click that started and stopped the recording.
+    inside = [a for a in accepted if s.edge_s <= a[0] * frame_s <= duration - s.edge_s]
+    at_edges = len(accepted) - len(inside)
+    clicks = tuple(Click(time_s=k * frame_s, level_dbfs=float(p), snr_db=float(snr)) for k, p, snr in inside)
+
+    quality = _quality(rows, sr, env_db, bg_db, hop_energy, hop, clip_mask, clicks, rejected, duration)
+    return Detection(
+        count=len(clicks),
+        clicks=clicks,
+        quality=quality,
+        sample_rate=int(sample_rate),
+        channels=channels,
+        duration_s=duration,
+        envelope=_downsample(env_db, bg_db, frame_s),
+        rejected=rejected,
+        ignored_at_edges=at_edges,
+    )
+
+
+def _band_sos(sr: float, s: Settings) -> np.ndarray:
+    """High-pass at ``highpass_hz``; also low-pass at ``lowpass_hz`` when the rate allows, so a 48 kHz
+    recording is analysed in the same band as a 16 kHz one (and its extra hiss stays out)."""
+    nyq = sr / 2
+    low = min(s.highpass_hz, 0.45 * sr) / nyq
+    if s.lowpass_hz and s.lowpass_hz < 0.9 * nyq:
+        return signal.butter(4, [low, s.lowpass_hz / nyq], "bandpass", output="sos")
+    return signal.butter(4, low, "highpass", output="sos")
+
+
+def _run_peaks(above: np.ndarray, level: np.ndarray) -> list[int]:
+    """The index of the maximum of ``level`` in each run of True in ``above``."""
+    if not above.any():
+        return []
+    edges = np.diff(np.concatenate(([0], above.view(np.int8), [0])))
+    starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    return [int(a + np.argmax(level[a:b])) for a, b in zip(starts, stops, strict=True)]
+
+
+def _fast_rise(env_db: np.ndarray, k: int, bg: float, rise_max: int, back: int) -> bool:
+    """Does the envelope climb from near the background (or 15 dB below the peak) to within 6 dB of the
+    peak at ``k`` in at most ``rise_max`` frames? Clicks do (< 1 ms); vowels and fricatives swell over 5-30 ms."""
+    peak = env_db[k]
+    high = peak - 6.0
+    low = min(max(peak - 15.0, bg + 4.0), high - 2.0)
+    j = k
+    stop = max(0, k - back)
+    while j > stop and env_db[j] >= low:
+        j -= 1
+    if env_db[j] >= low:
+        return False  # no quiet moment in the 15 ms before: not an isolated onset
+    first_high = j + 1 + int(np.argmax(env_db[j + 1 : k + 1] >= high))
+    return first_high - j <= rise_max
+
+
+def _thump_like(mono: np.ndarray, clip_mask: np.ndarray | None, i: int, sr: float, peak_db: float, s: Settings) -> bool:
+    """Is the candidate at sample ``i`` the high-frequency edge of a low sound (a foot thump)?
+
+    Yes if the low band (< 300 Hz) in the 35 ms from the candidate is much louder than its high-band peak and
+    either starts right there (a thump's onset), or is overwhelming, or the spot is clipped (a clipped
+    thump's flattened top makes high-frequency corners).
+    """
+    ms = sr / 1000.0
+    lo, hi = max(0, i - int(90 * ms)), min(mono.size, i + int(35 * ms))
+    seg = mono[lo:hi].astype(np.float64)
+    if seg.size < int(10 * ms):
+        return False
+    low = signal.sosfilt(_lowpass_sos(sr), seg - seg.mean())
+    j = i - lo
+    post = low[max(0, j - int(2 * ms)) :]
+    pre = low[max(0, j - int(30 * ms)) : max(0, j - int(3 * ms))]
+    post_db = 10 * np.log10(np.mean(post**2) + 1e-20)
+    pre_db = 10 * np.log10(np.mean(pre**2) + 1e-20) if pre.size else -200.0
+    ratio = post_db - peak_db
+    if clip_mask is not None and clip_mask[max(0, i - int(5 * ms)) : i + int(35 * ms)].any():
+        return bool(ratio > s.clipped_thump_ratio_db)
+    if ratio > s.thump_ratio_db:
+        return True
+    if s.thump_onset_ratio_db is None:
+        return False
+    return bool(ratio > s.thump_onset_ratio_db and post_db - pre_db > 10.0)
+
+
+_LOWPASS_CACHE: dict[float, np.ndarray] = {}
+
+
+def _lowpass_sos(sr: float) -> np.ndarray:
+    if sr not in _LOWPASS_CACHE:
+        _LOWPASS_CACHE[sr] = signal.butter(4, 300.0 / (sr / 2), "lowpass", output="sos")
+    return _LOWPASS_CACHE[sr]
+
+
+def _clipped_mask(rows: np.ndarray) -> np.ndarray | None:
+    """Samples in runs of >= 3 at full scale (or at the recording's own flat maximum), any channel; None if none.
+
+    ``rows``: shape (channels, n)."""
+    a = np.abs(rows).max(axis=0)
+    top = float(a.max())
+    if top < 0.1:
+        return None
+    level = 0.999 if top >= 0.999 else top * (1 - 1e-6)
+    hot = a >= level
+    if hot.sum() < 3:
+        return None
+    edges = np.diff(np.concatenate(([0], hot.view(np.int8), [0])))
+    starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    long = (stops - starts) >= 3
+    if not long.any():
+        return None
+    mask = np.zeros(a.size, dtype=bool)
+    for a0, b0 in zip(starts[long], stops[long], strict=True):
+        mask[a0:b0] = True
+    return mask
+
+
+# ---------------------------------------------------------------------------------------------- quality
+#: What to tell the person before they record a test (the same every time, so the tests stay comparable).
+RECORDING_ADVICE = (
+    "Put the phone in the same place for every test, about a hand's width from the knee, not on the floor.",
+    "Record in a quiet room, and don't talk or count out loud during the reps.",
+    "Start the recording, do all the reps at your usual pace, then stop it.",
+)
+
+MESSAGES = {
+    "silent": "The recording is silent: nothing reached the microphone. Check that the microphone is allowed "
+    "and not muted, then record again.",
+    "too_quiet": "The recording is very quiet, so faint clicks may be missed. Put the phone closer to the "
+    "knee (about a hand's width away) and keep it in the same place for every test.",
+    "clipped": "Parts of the recording were too loud for the microphone (clipped). Loud thumps or taps can "
+    "hide clicks or look like them. Move the phone a little further from the knee and away from the floor.",
+    "speech": "Talking (or another humming, buzzing sound) was picked up during the test. Voices can hide "
+    "clicks or be mistaken for them: stay quiet during the reps, or check the count.",
+    "noisy": "The room is noisy: many short sounds that are not clear clicks (rustling, tapping, a fan). "
+    "The count may be off; a quieter room helps.",
+    "loud_background": "The background noise is loud, so faint clicks may be missed. A quieter room helps.",
+    "faint": "The clicks are only just louder than the background, so some may have been missed. Put the "
+    "phone closer to the knee or find a quieter room, and check the count.",
+    "metronome": "The clicks come at an exactly even pace, like a metronome or a ticking clock. If one was "
+    "running, the count is probably of its ticks, not of your knee.",
+    "truncated": "The file ends early (it was cut short while saving or sending), so the end of the test "
+    "may be missing.",
+    "too_short": "The recording is very short; record the whole test (all the reps).",
+}
+
+
+def _quality(
+    rows: np.ndarray,
+    sr: float,
+    env_db: np.ndarray,
+    bg_db: np.ndarray,
+    hop_energy: np.ndarray,
+    hop: int,
+    clip_mask: np.ndarray | None,
+    clicks: Sequence[Click],
+    rejected: int,
+    duration: float,
+) -> Quality:
+    peak = float(np.abs(rows).max())
+    peak_dbfs = 20 * math.log10(peak) if peak > 0 else -math.inf
+    noise_dbfs = float(np.median(env_db)) if env_db.size else -math.inf
+    clipped_fraction = float(clip_mask.mean()) if clip_mask is not None else 0.0
+    issues: list[Issue] = []
+
+    def add(key: str, severity: str = "warning") -> None:
+        code = "noisy" if key == "loud_background" else key
+        issues.append(Issue(code, MESSAGES[key], severity))
+
+    if peak_dbfs < -80:
+        add("silent", "error")
+        return Quality("unusable", tuple(issues), peak_dbfs, noise_dbfs, 0.0, 0.0)
+    speech_s = _voiced_seconds(hop_energy, hop / sr, hop, env_db)
+    if duration < 1.0:
+        add("too_short")
+    if peak_dbfs < -40:
+        add("too_quiet")
+    if clip_mask is not None:
+        add("clipped")
+    if speech_s >= 0.4 and speech_s >= 0.03 * duration:
+        add("speech")
+    if rejected >= 6 and rejected >= len(clicks) and "speech" not in (i.code for i in issues):
+        add("noisy")
+    elif noise_dbfs > -40:
+        add("loud_background")
+    if clicks and float(np.median([c.snr_db for c in clicks])) < 15.0:
+        add("faint")
+    if len(clicks) >= 6:
+        gaps = np.diff([c.time_s for c in clicks])
+        if gaps.mean() > 0.2 and gaps.std() < 0.02 * gaps.mean():
+            add("metronome")
+    verdict = "ok" if not issues else "check"
+    return Quality(verdict, tuple(issues), peak_dbfs, noise_dbfs, clipped_fraction, speech_s)
+
+
+def _voiced_seconds(hop_energy: np.ndarray, hop_s: float, samples_per_hop: int, env_db: np.ndarray) -> float:
+    """Seconds of pitch-periodic high-band sound (voiced speech): 64 ms frames of the 0.5 ms energy
+    sequence whose autocorrelation has a peak at a pitch period of 2.5-12.5 ms (80-400 Hz)."""
+    frame = max(8, int(round(0.064 / hop_s)))
+    n_frames = hop_energy.size // frame
+    if n_frames == 0:
+        return 0.0
+    e = hop_energy[: n_frames * frame].reshape(n_frames, frame)
+    # Only frames that stand out from the background (a steady fan or hiss is not a voice).
+    mean_power_db = 10 * np.log10(e.mean(axis=1) / samples_per_hop + 1e-20)
+    quiet_db = float(np.percentile(env_db, 20))
+    loud = mean_power_db > quiet_db + 6.0
+    z = e - e.mean(axis=1, keepdims=True)
+    spec = np.fft.rfft(z, n=2 * frame, axis=1)
+    ac = np.fft.irfft(np.abs(spec) ** 2, axis=1)[:, :frame]
+    ac0 = ac[:, :1]
+    lags = np.arange(frame)
+    ac = ac / np.maximum(ac0, 1e-30) * frame / np.maximum(frame - lags, 1)
+    lo, hi = max(2, int(round(0.0025 / hop_s))), int(round(0.0125 / hop_s))
+    lags = np.arange(lo, hi + 1)
+    # A pitch period is a peak: the energy repeats after one period but not after half of one (a slow swell,
+    # like a rustle fading in and out, correlates at every lag).
+    periodic = ac[:, lags] - ac[:, lags // 2]
+    best = np.take_along_axis(ac[:, lags], periodic.argmax(axis=1)[:, None], axis=1)[:, 0]
+    voiced = (periodic.max(axis=1) > 0.3) & (best > 0.5)
+    return float((voiced & loud).sum() * frame * hop_s)
+
+
+def _downsample(env_db: np.ndarray, bg_db: np.ndarray, frame_s: float, points: int = 3000) -> Envelope:
+    size = max(1, math.ceil(env_db.size / points))
+    m = env_db.size // size
+    if m == 0:
+        return Envelope(np.zeros(1), env_db[:1].copy(), bg_db[:1].copy())
+    level = env_db[: m * size].reshape(m, size).max(axis=1)
+    bg = bg_db[: m * size].reshape(m, size).mean(axis=1)
+    times = np.arange(m) * size * frame_s
+    return Envelope(times_s=times, level_dbfs=level, background_dbfs=bg)

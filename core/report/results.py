@@ -1,0 +1,58 @@
+"""What the Results page shows, built in one go from a store (no Streamlit here).
+
+The page caches :func:`results_views` per store revision, so the analysis, the exact tests and the charts'
+validation run once per change of the data, not on every rerun.  Charts are returned as Vega-Lite specs
+(plain dicts), which cache and draw without Altair's validation.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pandas as pd
+
+from core.report import charts
+from core.analysis.ranking import LegResult, analyze, session_table
+from core.data.store import Store
+
+#: The columns of the table of every condition, in the order shown.
+DETAIL_COLUMNS = [
+    "session_date", "position", "muscle_group", "clicks_before", "clicks_after", "change_pct",
+    "rate_ratio", "ci_low", "ci_high", "p_value", "notes",
+]  # fmt: skip
+
+
+@dataclasses.dataclass(frozen=True)
+class LegView:
+    """One leg's results: the analysis, its four charts (Vega-Lite specs; None when there is nothing to
+    draw) and the table of every condition with its exact test."""
+
+    leg: LegResult
+    ranking: dict | None
+    p_top: dict | None
+    before_after: dict
+    over_time: dict
+    detail: pd.DataFrame
+
+
+def results_views(store: Store) -> list[LegView]:
+    """Every leg's results from the store's completed conditions; empty when there are none."""
+    frame = store.trials_frame()
+    if frame.empty:
+        return []
+    sessions = store.list_sessions()
+    stopped = sessions.loc[sessions["status"] == "stopped", "id"].tolist()
+    views = []
+    for leg in analyze(frame, stopped_sessions=stopped):
+        rows = frame[frame["side"] == leg.side]
+        views.append(
+            LegView(
+                leg=leg,
+                ranking=charts.ranking_chart(leg).to_dict() if any(r.rate_ratio is not None for r in leg.ranking) else None,
+                p_top=charts.p_top_chart(leg).to_dict() if any(r.p_top is not None for r in leg.ranking) else None,
+                before_after=charts.before_after_chart(rows).to_dict(),
+                over_time=charts.rate_over_time_chart(rows).to_dict(),
+                detail=session_table(rows)[DETAIL_COLUMNS],
+            )
+        )
+    return views

@@ -1,0 +1,152 @@
+"""One session's before/after, as a small table and an Altair chart (no Streamlit here).
+
+The one per-session summary: the Session page shows it when a session ends, the History page when one is
+opened (with two more columns, ``details=True``).  One session cannot separate a stretch's effect from
+noise: these show what was counted, in the order it happened, with the rest control beside the stretches.
+The Results page does the comparison across sessions.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from core.session.flow import trial_state
+from core.session.vocabulary import Session
+
+TABLE_COLUMNS = ("Order", "Condition", "Status", "Before", "After", "Change", "Pain after")
+#: What ``summary_table(..., details=True)`` adds: the reps of the two tests, and the condition's note.
+DETAIL_COLUMNS = ("Reps", "Note")
+
+
+def conditions_frame(session: Session) -> pd.DataFrame:
+    """One row per planned condition, in order: what was counted just before and right after it.
+
+    Skipped conditions and conditions the session never reached have no counts (never zero).
+    """
+    rows = []
+    for t in sorted(session.trials, key=lambda t: t.position):
+        before = session.measurements.get(t.before_seq) if t.before_seq is not None else None
+        after = session.measurements.get(t.after_seq) if t.after_seq is not None else None
+        rows.append(
+            {
+                "position": t.position,
+                "condition": t.muscle_group.label,
+                "muscle_group": t.muscle_group.value,
+                "is_control": t.muscle_group.is_control,
+                "status": trial_state(session, t),
+                "reps_before": before.reps if before else None,
+                "clicks_before": before.clicks if before else None,
+                "reps_after": after.reps if after else None,
+                "clicks_after": after.clicks if after else None,
+                "pain_after": after.pain if after else None,
+                "notes": t.notes or "",
+            }
+        )
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "position", "condition", "muscle_group", "is_control", "status",
+            "reps_before", "clicks_before", "reps_after", "clicks_after", "pain_after", "notes",
+        ],
+    )  # fmt: skip
+    for col in ("reps_before", "clicks_before", "reps_after", "clicks_after", "pain_after"):
+        frame[col] = frame[col].astype("Int64")
+    frame["change"] = frame["clicks_after"] - frame["clicks_before"]
+    return frame
+
+
+def summary_table(session: Session, *, details: bool = False) -> pd.DataFrame:
+    """The small table of one session: one row per condition, counts as clicks in the test's reps.
+
+    ``details``: also the reps of the test before and after ("10 / 10") and the condition's note.
+    """
+    f = conditions_frame(session)
+    columns = {
+        "Order": f["position"].astype("int64"),
+        "Condition": f["condition"],
+        "Status": f["status"],
+        "Before": f["clicks_before"],
+        "After": f["clicks_after"],
+        "Change": f["change"],
+        "Pain after": f["pain_after"],
+    }
+    if details:
+        columns["Reps"] = [
+            "" if pd.isna(b) or pd.isna(a) else f"{b} / {a}" for b, a in zip(f["reps_before"], f["reps_after"])
+        ]
+        columns["Note"] = f["notes"]
+    return pd.DataFrame(columns, columns=list(TABLE_COLUMNS) + (list(DETAIL_COLUMNS) if details else []))
+
+
+def reps_differ(session: Session) -> bool:
+    """Whether any test was done with other than the planned reps (then raw counts are not comparable)."""
+    return any(m.reps != session.reps_per_test for m in session.measurements.values())
+
+
+def before_after_chart(session: Session) -> alt.Chart | None:
+    """Clicks before and after each done condition, in the order run; None when no condition was done.
+
+    A line joins each condition's before and after; the rest control is drawn dashed, so a stretch's drop
+    can be read against the drop from resting alone.
+    """
+    f = conditions_frame(session)
+    done = f[f["status"] == "done"]
+    if done.empty:
+        return None
+    long = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "label": done["position"].astype(str) + ". " + done["condition"],
+                    "order": done["position"].astype(int),
+                    "kind": done["is_control"].map({True: "Rest control", False: "Stretch"}),
+                    "when": when,
+                    "clicks": done[col].astype(int),
+                    "reps": done[reps].astype(int),
+                }
+            )
+            for when, col, reps in (("Before", "clicks_before", "reps_before"), ("After", "clicks_after", "reps_after"))
+        ],
+        ignore_index=True,
+    )
+    labels = sorted(long["label"].unique(), key=lambda s: int(s.split(".")[0]))
+    angle = 0 if len(labels) <= 3 else -35  # long group names side by side overlap on a phone
+    x = alt.X("label:N", sort=labels, title=None, axis=alt.Axis(labelAngle=angle, labelLimit=140))
+    y = alt.Y("clicks:Q", title="Clicks in the test", scale=alt.Scale(zero=True), axis=alt.Axis(tickMinStep=1))
+    tooltip = [
+        alt.Tooltip("label:N", title="Condition"),
+        alt.Tooltip("when:N", title="Test"),
+        alt.Tooltip("clicks:Q", title="Clicks"),
+        alt.Tooltip("reps:Q", title="Reps"),
+    ]
+    rule = (
+        alt.Chart(long)
+        .mark_line(strokeWidth=2, color="#8a9a94")
+        .encode(
+            x=x,
+            y=y,
+            detail="label:N",
+            strokeDash=alt.StrokeDash(
+                "kind:N",
+                scale=alt.Scale(domain=["Stretch", "Rest control"], range=[[1, 0], [4, 3]]),
+                legend=alt.Legend(title=None, orient="bottom", columns=2),
+            ),
+        )
+    )
+    points = (
+        alt.Chart(long)
+        .mark_point(filled=True, size=110)
+        .encode(
+            x=x,
+            y=y,
+            color=alt.Color(
+                "when:N",
+                scale=alt.Scale(domain=["Before", "After"], range=["#b8c4bf", "#2f6f5e"]),
+                legend=alt.Legend(title=None, orient="bottom", columns=2),
+            ),
+            shape=alt.Shape("when:N", scale=alt.Scale(domain=["Before", "After"], range=["circle", "diamond"]), legend=None),
+            tooltip=tooltip,
+        )
+    )
+    return (rule + points).properties(height=260, title="Clicks before and after each condition")

@@ -1,0 +1,334 @@
+"""The statistics behind the ranking: hand-checked numbers, the model against statsmodels, verdict edge cases."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import core.analysis.ranking as A
+from core.analysis.ranking import (
+    CONTROL,
+    INSUFFICIENT,
+    LIKELY,
+    POSSIBLE,
+    UNLIKELY,
+    VERDICTS,
+    analyze,
+    build_tests,
+    compare_counts,
+    quality_flags,
+    sentence,
+    session_table,
+)
+from core.data.csvio import read_csv
+from core.data.sample import SAMPLE_CSV
+from core.analysis.simulate import Person, make_person, simulate_sessions
+from core.data.store import CSV_COLUMNS
+
+GROUPS4 = ("quadriceps", "hamstrings", "calves", "hip_abductors")
+
+
+def person(effects: dict[str, float], **kw) -> Person:
+    base = dict(base_rate=1.2, drift=0.95, carry=0.3, fade=0.7, day_sd=0.2, shape=12.0, miscount=0.0)
+    base.update(kw)
+    return Person(effects={g: effects.get(g, 1.0) for g in GROUPS4}, **base)
+
+
+def rows(*conditions, session="s1", side="left", reps=10, date="2026-01-01"):
+    """A chained session: rows(("quadriceps", 8, 1), ...) = (group, clicks before, clicks after)."""
+    return pd.DataFrame(
+        [
+            dict(session_id=session, session_date=date, side=side, movement="bodyweight_squat", position=i,
+                 muscle_group=g, stretch_seconds=90, reps_before=reps, clicks_before=b, reps_after=reps,
+                 clicks_after=a, pain_before=0, pain_after=0, notes="")
+            for i, (g, b, a) in enumerate(conditions, start=1)
+        ]
+    )
+
+
+# ------------------------------------------------------------ one session
+def _binom_cdf(k: int, n: int, p: float) -> float:
+    return sum(math.comb(n, i) * p**i * (1 - p) ** (n - i) for i in range(k + 1))
+
+
+def test_8_to_1_clicks_in_10_reps_gives_the_hand_computed_exact_test():
+    # Given n = 8 + 1 = 9 clicks in two tests of equal length, under "no change" each click is equally likely
+    # to fall in either test: after ~ Binomial(9, 1/2).  P(after <= 1) = (C(9,0) + C(9,1)) / 2^9 = 10/512; the
+    # distribution is symmetric, so the two-sided p-value is 2 * 10/512 = 20/512 = 0.0390625.
+    # Rate ratio = (1/10) / (8/10) = 0.125.
+    # Exact (Clopper-Pearson) 95% interval for p = P(a click is in the after-test):
+    #   lower: P(X >= 1; p) = 0.025  ->  1 - (1-p)^9 = 0.025  ->  p = 1 - 0.975^(1/9) = 0.0028091
+    #   upper: P(X <= 1; p) = 0.025  ->  (1-p)^9 + 9 p (1-p)^8 = 0.025  ->  p = 0.48250 (solved by bisection below)
+    # and the rate ratio is p / (1 - p) (equal reps): 0.0028170 to 0.93238.
+    res = compare_counts(8, 10, 1, 10)
+    assert res.p_value == pytest.approx(20 / 512, rel=1e-9)
+    assert res.rate_ratio == pytest.approx(0.125)
+    p_low = 1 - 0.975 ** (1 / 9)
+    lo, hi = 0.0, 1.0
+    for _ in range(100):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if _binom_cdf(1, 9, mid) > 0.025 else (lo, mid)
+    p_high = (lo + hi) / 2
+    assert p_high == pytest.approx(0.48250, abs=1e-5)
+    assert res.ci_low == pytest.approx(p_low / (1 - p_low), rel=1e-6)
+    assert res.ci_high == pytest.approx(p_high / (1 - p_high), rel=1e-6)
+    assert res.ci_low == pytest.approx(0.0028170, rel=1e-4) and res.ci_high == pytest.approx(0.93238, rel=1e-4)
+
+
+def test_unequal_reps_are_exposures_and_the_test_is_symmetric():
+    # 6 clicks in 10 reps, then 6 in 20 reps: the rate halved.  p0 = 20/30 = 2/3 under no change.
+    fwd = compare_counts(6, 10, 6, 20)
+    back = compare_counts(6, 20, 6, 10)
+    assert fwd.rate_ratio == pytest.approx(0.5)
+    assert back.rate_ratio == pytest.approx(2.0)
+    assert fwd.ci_low == pytest.approx(1 / back.ci_high) and fwd.ci_high == pytest.approx(1 / back.ci_low)
+    assert fwd.p_value == pytest.approx(back.p_value)
+    # one-sided tail by hand: P(after <= 6 | n=12, p=2/3); the two-sided p must be at least that
+    tail = _binom_cdf(6, 12, 2 / 3)
+    assert tail < fwd.p_value <= 2 * tail + 1e-12
+
+
+def test_no_clicks_at_all_compares_nothing():
+    res = compare_counts(0, 10, 0, 10)
+    assert math.isnan(res.rate_ratio) and res.p_value == 1.0 and res.ci_low == 0 and res.ci_high == math.inf
+
+
+def test_session_table_gives_change_per_rep_and_percent():
+    t = session_table(rows(("quadriceps", 8, 1), ("rest_control", 1, 0)))
+    first = t.iloc[0]
+    assert first["change_per_rep"] == pytest.approx(-0.7)
+    assert first["change_pct"] == pytest.approx(-87.5)
+    assert first["p_value"] == pytest.approx(20 / 512)
+    assert t.iloc[1]["change_pct"] == pytest.approx(-100)
+
+
+# ----------------------------------------------------------- the tests of a session
+def test_a_chain_shares_tests_and_separate_pretests_are_kept():
+    chain = build_tests(rows(("quadriceps", 8, 4), ("calves", 4, 5)))
+    assert chain.clicks.tolist() == [8, 4, 5]
+    assert chain.after == [None, "quadriceps", "calves"]
+    assert chain.earlier[2] == frozenset({"quadriceps"})
+    separate = build_tests(rows(("quadriceps", 8, 4), ("calves", 7, 5)))
+    assert separate.clicks.tolist() == [8, 4, 7, 5]
+    assert separate.after == [None, "quadriceps", None, "calves"]
+
+
+# -------------------------------------------------------- the model itself
+def test_the_model_equals_a_poisson_glm_with_session_dummies(monkeypatch):
+    """Without the prior and carry-over, the conditional fit is the textbook Poisson GLM (statsmodels)."""
+    import statsmodels.api as sm
+
+    monkeypatch.setattr(A, "PRIOR_SD_EFFECT", 1e6)
+    monkeypatch.setattr(A, "PRIOR_SD_DRIFT", 1e6)
+    monkeypatch.setattr(A, "PHI_PRIOR_DF", 0.0)
+    monkeypatch.setattr(A, "CARRY_GRID", (0.0,))
+    rng = np.random.default_rng(3)
+    frame = simulate_sessions(person({"calves": 0.5}, carry=0.0), 6, rng)
+    tests = build_tests(frame)
+    fit = A.fit_model(tests)
+    imm, _ = A._design_parts(tests, fit.groups)
+    dummies = np.eye(len(tests.session_ids))[tests.session]
+    X = np.hstack([imm, dummies])
+    glm = sm.GLM(tests.clicks, X, family=sm.families.Poisson(), offset=np.log(tests.reps)).fit(scale="X2")
+    p = imm.shape[1]
+    np.testing.assert_allclose(fit.beta, glm.params[:p], rtol=1e-5, atol=1e-6)
+    expected_phi = max(1.0, glm.scale)
+    assert fit.dispersion == pytest.approx(expected_phi, rel=1e-5)
+    np.testing.assert_allclose(fit.cov, glm.cov_params()[:p, :p] * expected_phi / glm.scale, rtol=1e-4, atol=1e-8)
+
+
+def test_a_strong_culprit_is_found_and_called_likely():
+    rng = np.random.default_rng(11)
+    (leg,) = analyze(simulate_sessions(person({"calves": 0.3}), 6, rng))
+    assert leg.ranking[0].muscle_group == "calves"
+    assert leg.ranking[0].verdict == LIKELY
+    assert leg.ranking[0].ci_high < 1
+    assert [r.verdict for r in leg.ranking[1:]].count(LIKELY) == 0
+    assert CONTROL not in [r.muscle_group for r in leg.ranking]
+    assert sum(r.p_top for r in leg.ranking) + leg.p_none == pytest.approx(1.0)
+
+
+def test_warm_up_alone_rarely_makes_a_likely_contributor_unlike_the_naive_rule():
+    """Strong warm-up drift, no culprit: the article's rule sees a drop after nearly every stretch; the model's
+    chance of any false `likely` is designed to be at most 5% (40 people: allow up to 4 by chance)."""
+    from core.analysis.simulate import naive_rule
+
+    rng = np.random.default_rng(5)
+    false_likely = naive_flags = 0
+    drifts = []
+    for i in range(40):
+        p = person({}, drift=0.8)
+        (leg,) = analyze(simulate_sessions(p, 5, rng, prefix=f"p{i}"), draws=200)
+        false_likely += any(r.verdict == LIKELY for r in leg.ranking)
+        drifts.append(leg.drift_per_test)
+        naive = naive_rule(simulate_sessions(p, 1, rng, randomized=False, control=False))
+        naive_flags += any(drop > 0 for _, drop in naive)
+    assert false_likely <= 4
+    assert naive_flags >= 36
+    assert 0.7 < np.median(drifts) < 0.9, "the model sees the warm-up (0.8 per test)"
+
+
+def test_intervals_cover_the_truth_about_95_percent_of_the_time():
+    """Calibration on the simulator: the 95% interval of a group vs the control covers its true ratio."""
+    rng = np.random.default_rng(21)
+    hits = []
+    for i in range(60):
+        p = make_person(rng, i % 2)
+        (leg,) = analyze(simulate_sessions(p, 4, rng), draws=200)
+        hits += [r.ci_low <= p.effects[r.muscle_group] <= r.ci_high for r in leg.ranking]
+    assert 0.88 <= np.mean(hits) <= 0.995
+
+
+def test_verdicts_are_from_the_documented_set_and_ranking_is_by_p_top():
+    (leg,) = analyze(read_csv(SAMPLE_CSV))
+    assert {r.verdict for r in leg.ranking} <= set(VERDICTS)
+    p = [r.p_top for r in leg.ranking]
+    assert p == sorted(p, reverse=True)
+    assert leg.compared_with == CONTROL
+
+
+# ----------------------------------------------------------------- verdict rules
+def _v(est, se, n=4, n_used=4, df=20.0, m=4):
+    t95 = A.stats.t.ppf(0.975, df)
+    t_adj = A.stats.t.ppf(1 - A.FAMILY_ALPHA / m, df)
+    lo, hi = math.exp(est - t95 * se), math.exp(est + t95 * se)
+    return A._verdict(n_group=n, n_used=n_used, est=est, se=se, t95=t95, t_adj=t_adj, lo=lo, hi=hi,
+                      hi_adj=math.exp(est + t_adj * se), rr=math.exp(est), has_control=True)
+
+
+def test_verdict_rules_on_their_edges():
+    assert _v(math.log(0.4), 0.2)[0] == LIKELY  # clear, large cut
+    # 95% interval excludes 1 but the multiplicity-adjusted one does not: only possible
+    se = 0.3
+    est = -2.3 * se
+    assert math.exp(est + A.stats.t.ppf(0.975, 20) * se) < 1
+    assert _v(est, se)[0] == POSSIBLE
+    assert _v(math.log(0.9), 0.02)[0] == UNLIKELY  # tiny cut, very precise: rules out a 30% cut
+    assert _v(math.log(0.85), 0.01)[0] == UNLIKELY  # a 'significant' 15% cut is below MIN_LIKELY_CUT
+    assert _v(math.log(0.5), 0.2, n=1)[0] == INSUFFICIENT  # tried once
+    assert _v(math.log(0.5), 0.2, n_used=1)[0] == INSUFFICIENT  # one session on the leg
+    assert _v(math.log(0.5), 0.7)[0] == INSUFFICIENT  # interval spans > 12-fold
+    verdict, _, needed = _v(math.log(0.6), 0.3)
+    assert verdict == POSSIBLE and 1 <= needed <= A.MAX_SUGGESTED
+
+
+def test_all_zeros_is_insufficient_not_a_crash():
+    frame = pd.concat([rows(*[(g, 0, 0) for g in (*GROUPS4, CONTROL)], session=f"s{i}") for i in range(3)])
+    (leg,) = analyze(frame)
+    assert leg.ranking and all(r.verdict == INSUFFICIENT for r in leg.ranking)
+    assert leg.sessions_needed >= 1 and "No clicks" in leg.summary
+    assert any(f.kind == "baseline_low" for f in leg.flags)
+
+
+def test_one_session_is_insufficient_and_says_one_more_helps():
+    (leg,) = analyze(rows(("quadriceps", 9, 2), ("rest_control", 2, 8), ("calves", 8, 8), ("hamstrings", 8, 7)))
+    assert [r.verdict for r in leg.ranking] == [INSUFFICIENT] * 3
+    assert leg.sessions_needed == 1
+    assert leg.ranking[0].muscle_group == "quadriceps"  # still ordered by what the data suggest
+
+
+def test_no_control_compares_with_the_drift():
+    rng = np.random.default_rng(2)
+    (leg,) = analyze(simulate_sessions(person({"quadriceps": 0.3}), 6, rng, control=False))
+    assert leg.compared_with == "drift" and leg.control is None
+    assert leg.ranking[0].muscle_group == "quadriceps"
+    assert "resting" not in sentence(leg.ranking[0], leg.compared_with)
+
+
+def test_a_skipped_condition_and_a_group_tried_once():
+    rng = np.random.default_rng(4)
+    frame = simulate_sessions(person({"calves": 0.35}), 5, rng)
+    # hamstrings skipped in sessions 2-5 (the chain closes over the gap, as the app records it)
+    frame = frame[~((frame["muscle_group"] == "hamstrings") & (frame["session_id"] != "sim-01"))].copy()
+    for _, s in frame.groupby("session_id"):
+        frame.loc[s.index, "position"] = range(1, len(s) + 1)
+        frame.loc[s.index[1:], "clicks_before"] = s["clicks_after"].to_numpy()[:-1]
+    (leg,) = analyze(frame)
+    by = {r.muscle_group: r for r in leg.ranking}
+    assert by["hamstrings"].sessions == 1 and by["hamstrings"].verdict == INSUFFICIENT
+    assert by["calves"].sessions == 5 and by["calves"].verdict != INSUFFICIENT
+    assert leg.ranking[0].muscle_group == "calves"
+
+
+def test_separation_all_zero_after_one_stretch_stays_finite():
+    frame = pd.concat(
+        [rows(("quadriceps", 9, 0), ("rest_control", 0, 8), ("calves", 8, 9), ("hamstrings", 9, 8), session=f"s{i}")
+         for i in range(4)]
+    )
+    (leg,) = analyze(frame)
+    top = leg.ranking[0]
+    assert top.muscle_group == "quadriceps" and 0 < top.rate_ratio < 0.2 and math.isfinite(top.ci_low)
+    assert top.verdict == LIKELY
+
+
+def test_left_and_right_are_never_pooled():
+    rng = np.random.default_rng(8)
+    left = simulate_sessions(person({"quadriceps": 0.3}), 5, rng, side="left", prefix="L")
+    right = simulate_sessions(person({"calves": 0.3}), 5, rng, side="right", prefix="R")
+    both = pd.concat([right, left])
+    legs = analyze(both)
+    assert [leg.side for leg in legs] == ["left", "right"]
+    assert legs[0].ranking[0].muscle_group == "quadriceps"
+    assert legs[1].ranking[0].muscle_group == "calves"
+    (alone,) = analyze(left)
+    assert alone.to_dict() == legs[0].to_dict()
+
+
+def test_unknown_values_raise_a_clear_error():
+    bad = rows(("quadriceps", 8, 1))
+    bad.loc[0, "side"] = "middle"
+    with pytest.raises(A.AnalysisError, match="side"):
+        analyze(bad)
+
+
+# ------------------------------------------------------------------ flags
+def test_data_quality_flags():
+    frame = pd.concat(
+        [
+            rows(("quadriceps", 1, 0), ("calves", 0, 0), ("rest_control", 0, 1), session="low"),
+            rows(("calves", 8, 7), ("quadriceps", 7, 1), ("rest_control", 1, 2), session="floor"),
+            rows(("calves", 8, 7), session="short"),
+        ]
+    )
+    frame.loc[(frame["session_id"] == "floor") & (frame["position"] == 2), "pain_after"] = 3
+    flags = quality_flags(frame, stopped_sessions=["low"])
+    kinds = {(f.kind, f.session_id) for f in flags}
+    assert ("baseline_low", "low") in kinds
+    assert ("stopped_early", "low") in kinds  # told by the store
+    assert ("stopped_early", "short") in kinds  # fewer conditions than the others
+    assert ("pain", "floor") in kinds
+    floor = [f for f in flags if f.kind == "floor_after_stretch" and f.session_id == "floor"]
+    assert [f.position for f in floor] == [3]  # 1 click before the control, after the quadriceps stretch
+    assert ("baseline_low", "floor") not in kinds and ("pain", "low") not in kinds
+
+
+# ------------------------------------------------------------------ words
+def test_the_sentence_reads_like_the_issue():
+    r = A.GroupResult("calves", "Calves", LIKELY, 0.45, 0.28, 0.70, 0.8, 4, None, "")
+    assert sentence(r, CONTROL) == (
+        "Stretching your calves cut clicking by 55% (95% CI 30% to 72%) more than resting did: likely contributor."
+    )
+    r = A.GroupResult("hamstrings", "Hamstrings", POSSIBLE, 1.2, 0.6, 2.4, 0.0, 4, 3, "")
+    assert "raised clicking by 20%" in sentence(r, CONTROL) and "40% less to 140% more" in sentence(r, CONTROL)
+
+
+def test_next_steps_name_the_strengthening_exercise():
+    from core.session.protocol import STRETCHES
+    from core.session.vocabulary import MuscleGroup
+
+    rng = np.random.default_rng(11)
+    (leg,) = analyze(simulate_sessions(person({"calves": 0.3}), 6, rng))
+    text = " ".join(A.next_steps(leg))
+    assert STRETCHES[MuscleGroup.CALVES].strengthen[1:].rstrip(".") in text
+
+
+def test_the_simulator_writes_the_csv_schema_as_a_chain():
+    rng = np.random.default_rng(0)
+    frame = simulate_sessions(make_person(rng, 1), 2, rng)
+    assert list(frame.columns[: len(CSV_COLUMNS)]) == list(CSV_COLUMNS)
+    for _, s in frame.groupby("session_id"):
+        assert (s["clicks_before"].to_numpy()[1:] == s["clicks_after"].to_numpy()[:-1]).all()
+        assert sorted(s["muscle_group"]) == sorted((*GROUPS4, CONTROL))

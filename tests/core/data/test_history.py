@@ -1,0 +1,31 @@
+"""core/data/history.py and core/report/summary.py: the tables the History page shows, and Markdown-safe user text."""
+
+from core.data.history import md, session_label
+from core.report.summary import before_after_chart, summary_table
+from tests.core.data.test_csv_roundtrip import session
+
+
+def test_markdown_in_user_text_is_escaped_character_by_character():
+    text = "**bold** [x](javascript:alert(1)) ![i](http://e/i.png) :red[r] $x$ <b>"
+    escaped = md(text)
+    assert "**" not in escaped and "](" not in escaped and ":red[" not in escaped and "$x$" not in escaped
+    assert escaped.replace("\\", "") == text, "nothing but the escapes is added"
+    assert md("two\nlines") == "two lines"
+
+
+def test_before_after_keeps_skipped_conditions_apart_from_zero(store):
+    s = store.create_session(session())
+    store.record_test(s.id, 10, 6)
+    store.record_test(s.id, 10, 0, after_position=1)
+    store.skip_trial(s.id, 2)
+    store.record_test(s.id, 10, 2, after_position=3)
+    table = summary_table(store.get_session(s.id), details=True)
+    assert table["Status"].tolist() == ["done", "skipped", "done", "planned"]
+    assert table["After"].tolist()[0] == 0 and table["After"].isna().tolist() == [False, True, False, True]
+    assert table["Change"].tolist()[:1] == [-6] and table["Before"].tolist()[2] == 0
+    assert table["Reps"].tolist() == ["10 / 10", "", "10 / 10", ""]
+    spec = before_after_chart(store.get_session(s.id)).to_dict()
+    (data,) = spec["datasets"].values()
+    assert sorted({d["label"] for d in data}) == ["1. Calves", "3. Quadriceps"], "a skipped one is not drawn as 0"
+    row = store.list_sessions().iloc[0]
+    assert session_label(row).endswith(f"in progress · {s.id}")
