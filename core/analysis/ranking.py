@@ -107,22 +107,20 @@ from scipy import stats
 from core.session.vocabulary import MuscleGroup, Side
 
 # ----------------------------------------------------------------- constants
-LIKELY = "likely"
-POSSIBLE = "possible"
-UNLIKELY = "unlikely"
-INSUFFICIENT = "insufficient_data"
+from core.analysis.decision import (  # noqa: E402  (the verdicts and their rules live with the decision)
+    INSUFFICIENT,
+    LIKELY,
+    LIKELY_P,
+    MIN_LIKELY_CUT,
+    MIN_SESSIONS,
+    POSSIBLE,
+    UNLIKELY,
+    UNLIKELY_CUT,
+    decide,
+)
+
 VERDICTS = (LIKELY, POSSIBLE, UNLIKELY, INSUFFICIENT)
 
-#: Sessions (with clicks) a group must appear in before it gets a verdict.
-MIN_SESSIONS = 2
-#: A 95% interval spanning more than this factor (hi/lo) says too little.
-MAX_CI_SPAN = 12.0
-#: Chance of calling any group ``likely`` when none is (one-sided, split over the groups).
-FAMILY_ALPHA = 0.05
-#: ``likely`` needs at least this extra cut (a share of the clicks) ...
-MIN_LIKELY_CUT = 0.2
-#: ... and ``unlikely`` needs the 95% interval to rule out a cut this big.
-UNLIKELY_CUT = 0.3
 #: Prior standard deviations (log scale) of the group effects and the drift per test.
 PRIOR_SD_EFFECT = 1.5
 PRIOR_SD_DRIFT = 0.5
@@ -232,26 +230,40 @@ def _sorted_rows(frame: pd.DataFrame) -> pd.DataFrame:
 def build_tests(frame: pd.DataFrame) -> Tests:
     """Rebuild the distinct tests of each session from CSV rows.
 
-    In a chain (a row's before-test equals the previous row's after-test) both
-    rows share one test, as the app records them; otherwise the before-test is
-    a separate test.
+    A row's before-test is the previous row's after-test (a chain, as the app records them) only when the rows
+    say so.  With the store's test numbers (optional columns ``before_seq`` and ``after_seq``) that is decided
+    by identity: a separate pre-test stays separate even when its counts equal the previous retest's.  Without
+    them (a CSV file) it is decided as the importer does (``core.data.csv_import``): same reps, clicks and pain;
+    a before-test with pain recorded differently is a separate test.
     """
     session, index, reps, clicks, after, earlier, ids = [], [], [], [], [], [], []
     if frame.empty:
         return Tests(np.zeros(0, int), [], np.zeros(0), np.zeros(0), np.zeros(0), [], [])
     f = _sorted_rows(frame)
     cols = [f[c].tolist() for c in ("_s", "session_id", "muscle_group", "reps_before", "clicks_before", "reps_after", "clicks_after")]
+    n = len(f)
+    if "before_seq" in f.columns and "after_seq" in f.columns:
+        ident_before = [("seq", int(x)) for x in f["before_seq"]]
+        ident_after = [("seq", int(x)) for x in f["after_seq"]]
+    else:
+        def pain(col):
+            if col not in f.columns:
+                return [None] * n
+            v = pd.to_numeric(f[col], errors="coerce")
+            return [None if pd.isna(x) else int(x) for x in v]
+
+        ident_before = list(zip(f["reps_before"].astype(int), f["clicks_before"].astype(int), pain("pain_before")))
+        ident_after = list(zip(f["reps_after"].astype(int), f["clicks_after"].astype(int), pain("pain_after")))
     cur = None
-    for s, sid, group, rb, cb, ra, ca in zip(*cols):
+    for (s, sid, group, rb, cb, ra, ca), id_b, id_a in zip(zip(*cols), ident_before, ident_after):
         if s != cur:
             cur, done, last, k = s, [], None, 0
             ids.append(str(sid))
-        before = (int(rb), int(cb))
-        if last is None or before != last:
+        if last is None or id_b != last:
             session.append(s)
             index.append(k)
-            reps.append(before[0])
-            clicks.append(before[1])
+            reps.append(int(rb))
+            clicks.append(int(cb))
             after.append(None)
             earlier.append(frozenset(done))
             k += 1
@@ -264,7 +276,7 @@ def build_tests(frame: pd.DataFrame) -> Tests:
         earlier.append(frozenset(g for g in done if g != group))
         done.append(group)
         k += 1
-        last = (int(ra), int(ca))
+        last = id_a
     return Tests(
         np.asarray(session, dtype=int),
         ids,
@@ -451,6 +463,8 @@ class GroupResult:
     sessions_needed: int | None  # more sessions that would likely settle it (None: settled / unknown)
     reason: str
     se_log: float | None = None  # standard error of log(rate_ratio)
+    #: The posterior chance that this group is a culprit at all (see core.analysis.decision).
+    p_culprit: float | None = None
 
     @property
     def cut_pct(self) -> float | None:
@@ -466,6 +480,7 @@ class GroupResult:
             "ci_high": _num(self.ci_high),
             "cut_pct": _num(self.cut_pct),
             "p_top": _num(self.p_top),
+            "p_culprit": _num(self.p_culprit),
             "sessions": self.sessions,
             "sessions_needed": self.sessions_needed,
             "reason": self.reason,
@@ -499,6 +514,8 @@ class LegResult:
     flags: list[Flag]
     summary: str
     df: float | None = None  # degrees of freedom of the t intervals
+    #: The first-ranked group's p_culprit when it meets every other rule of `likely` (for the calibration).
+    likely_statistic: float | None = None
 
     def to_dict(self) -> dict:
         return {
@@ -541,12 +558,14 @@ def check_frame(frame: pd.DataFrame) -> None:
         raise AnalysisError("every test needs at least one rep")
 
 
-def analyze(frame: pd.DataFrame, *, stopped_sessions: Iterable[str] = (), draws: int = N_DRAWS) -> list[LegResult]:
+def analyze(frame: pd.DataFrame, *, stopped_sessions: Iterable[str] = (), draws: int = N_DRAWS,
+            likely_p: float | None = None) -> list[LegResult]:
     """Rank the muscle groups for each leg in ``frame`` (CSV schema); left first, then right.
 
     ``stopped_sessions``: ids of sessions that ended early (from the store);
     without it, a session with fewer conditions than the leg's others is
-    flagged as stopped early.
+    flagged as stopped early.  ``likely_p`` overrides the calibrated threshold of ``likely`` (only the
+    calibration script uses it).
     """
     if frame.empty:
         return []
@@ -556,11 +575,12 @@ def analyze(frame: pd.DataFrame, *, stopped_sessions: Iterable[str] = (), draws:
     for side in (Side.LEFT.value, Side.RIGHT.value):
         rows = frame[frame["side"].astype(str) == side]
         if not rows.empty:
-            out.append(analyze_leg(rows, side=side, stopped_sessions=stopped, draws=draws))
+            out.append(analyze_leg(rows, side=side, stopped_sessions=stopped, draws=draws, likely_p=likely_p))
     return out
 
 
-def analyze_leg(rows: pd.DataFrame, *, side: str, stopped_sessions: Iterable[str] = (), draws: int = N_DRAWS) -> LegResult:
+def analyze_leg(rows: pd.DataFrame, *, side: str, stopped_sessions: Iterable[str] = (), draws: int = N_DRAWS,
+                likely_p: float | None = None) -> LegResult:
     """The ranking for one leg's rows (all of the same ``side``)."""
     if (rows["side"].astype(str) != side).any():
         raise AnalysisError("analyze_leg got rows of more than one leg")
@@ -602,34 +622,22 @@ def analyze_leg(rows: pd.DataFrame, *, side: str, stopped_sessions: Iterable[str
             L[i, col[CONTROL]] = -1.0
     est = L @ fit.beta
     cov = L @ fit.cov @ L.T
-    se = np.sqrt(np.clip(np.diag(cov), 0, None))
     t95 = stats.t.ppf(0.975, fit.df)
-    t_adj = stats.t.ppf(1 - FAMILY_ALPHA / m, fit.df)
-    # P(top): multivariate t draws of the contrasts
-    rng = np.random.default_rng(SEED)
-    chol = np.linalg.cholesky(cov + 1e-12 * np.eye(m))
-    z = rng.standard_normal((draws, m)) @ chol.T
-    scale = np.sqrt(fit.df / rng.chisquare(fit.df, size=(draws, 1)))
-    sims = est + z * scale
-    best = sims.argmin(axis=1)
-    beats = sims[np.arange(draws), best] < 0
-    p_top = np.bincount(best[beats], minlength=m) / draws
-    p_none = 1.0 - beats.mean()
-
+    decision = decide(est, cov, fit.df, sessions=[tried[g] for g in stretch_groups], n_used=n_used, draws=draws,
+                      likely_p=likely_p)
     results = []
-    for i, g in enumerate(stretch_groups):
-        rr, lo, hi = math.exp(est[i]), math.exp(est[i] - t95 * se[i]), math.exp(est[i] + t95 * se[i])
-        hi_adj = math.exp(est[i] + t_adj * se[i])
-        verdict, reason, needed = _verdict(
-            n_group=tried[g], n_used=n_used, est=est[i], se=se[i], t95=t95, t_adj=t_adj, lo=lo, hi=hi, hi_adj=hi_adj,
-            rr=rr, has_control=has_control,
-        )
+    for d in decision.ranked:  # already in ranking order: the one decision (core.analysis.decision)
+        g = stretch_groups[d.i]
+        needed = None
+        if d.verdict in (POSSIBLE, INSUFFICIENT):
+            needed = (MIN_SESSIONS - min(n_used, tried[g]) if d.verdict == INSUFFICIENT
+                      else _more_sessions(tried[g], d.se_log, est[d.i], t95))
         results.append(
-            GroupResult(g, MuscleGroup(g).label, verdict, rr, lo, hi, float(p_top[i]), tried[g], needed, reason, float(se[i]))
+            GroupResult(g, MuscleGroup(g).label, d.verdict, d.rate_ratio, d.ci_low, d.ci_high, d.p_top, tried[g],
+                        needed, d.reason, d.se_log, d.p_culprit)
         )
+    p_none = decision.p_none
     results += _unestimated(missing, tried, n_used)
-    # Ranked by the chance of being the biggest contributor; the verdict says how sure.
-    results.sort(key=lambda r: (r.sessions == 0, -(r.p_top or 0.0), r.rate_ratio if r.rate_ratio is not None else 9e9))
 
     control = None
     if has_control:
@@ -643,13 +651,15 @@ def analyze_leg(rows: pd.DataFrame, *, side: str, stopped_sessions: Iterable[str
     leg_needed = None
     if results and results[0].verdict in (POSSIBLE, INSUFFICIENT) and results[0].sessions_needed:
         leg_needed = results[0].sessions_needed
-    elif needed:
+    elif needed and results[0].verdict != LIKELY:
         leg_needed = min(needed)
     drift = math.exp(fit.beta[0])
-    return LegResult(
+    leg = LegResult(
         side, n_sessions, n_used, compared_with, results, control, float(p_none), drift, fit.carry, fit.dispersion,
-        leg_needed, flags, _summary(results, compared_with, leg_needed), fit.df,
+        leg_needed, flags, "", fit.df, decision.likely_statistic,
     )
+    leg.summary = summary(leg)
+    return leg
 
 
 def _unestimated(groups: Iterable[str], tried: dict[str, int], n_used: int) -> list[GroupResult]:
@@ -663,34 +673,20 @@ def _unestimated(groups: Iterable[str], tried: dict[str, int], n_used: int) -> l
 
 def _no_estimate(side, n_sessions, n_used, compared_with, groups, tried, flags) -> LegResult:
     needed = max(1, MIN_SESSIONS - n_used)
-    summary = (
+    text = (
         "No clicks were counted on this leg yet, so no stretch can be compared."
         if n_sessions and not n_used
         else "No stretch was retested in a session with clicks yet." if n_sessions else "No sessions on this leg."
     )
     return LegResult(side, n_sessions, n_used, compared_with, _unestimated(groups, tried, n_used), None, None, None,
-                     None, None, needed, flags, summary + f" About {needed} more session(s) with clicks would help.")
+                     None, None, needed, flags, text + f" About {needed} more session(s) with clicks would help.")
 
 
-def _verdict(*, n_group, n_used, est, se, t95, t_adj, lo, hi, hi_adj, rr, has_control):
-    """Apply the documented rules; returns (verdict, reason in words, extra sessions that would help)."""
-    if n_used < MIN_SESSIONS or n_group < MIN_SESSIONS:
-        have = min(n_used, n_group)
-        return INSUFFICIENT, f"tried in {n_group} session(s) with clicks; needs at least {MIN_SESSIONS}", MIN_SESSIONS - have
-    if hi / lo > MAX_CI_SPAN and lo < 1 < hi:
-        return INSUFFICIENT, "too few clicks to tell: the interval is still very wide", _more_sessions(n_group, se, est, t_adj, t95)
-    if hi_adj < 1 and rr <= 1 - MIN_LIKELY_CUT:
-        return LIKELY, "clearly beat " + ("resting" if has_control else "the expected drift"), None
-    if lo > 1 - UNLIKELY_CUT:
-        return UNLIKELY, f"the data rule out a cut of {UNLIKELY_CUT:.0%} or more", None
-    return POSSIBLE, "a cut is plausible but not yet clear", _more_sessions(n_group, se, est, t_adj, t95)
-
-
-def _more_sessions(n_now: int, se: float, est: float, t_adj: float, t95: float) -> int | None:
+def _more_sessions(n_now: int, se: float, est: float, t95: float) -> int | None:
     """Extra sessions after which, if the estimate held, the verdict would settle (SE shrinks as 1/sqrt(n))."""
     needs = []
-    if est < math.log(1 - MIN_LIKELY_CUT):  # towards likely: the adjusted interval clears 1
-        needs.append(n_now * (t_adj * se / -est) ** 2)
+    if est < math.log(1 - MIN_LIKELY_CUT):  # towards likely: the estimate clears 1 by a calibrated margin
+        needs.append(n_now * (stats.norm.ppf(LIKELY_P) * se / -est) ** 2)
     gap_unlikely = est - math.log(1 - UNLIKELY_CUT)
     if gap_unlikely > 0:
         needs.append(n_now * (t95 * se / gap_unlikely) ** 2)
@@ -698,21 +694,6 @@ def _more_sessions(n_now: int, se: float, est: float, t_adj: float, t95: float) 
         return None
     extra = math.ceil(min(needs) - n_now)
     return int(min(max(extra, 1), MAX_SUGGESTED))
-
-
-def _summary(results: list[GroupResult], compared_with: str, needed: int | None) -> str:
-    likely = [r.label.lower() for r in results if r.verdict == LIKELY]
-    if likely:
-        head = "Likely contributor" + ("s" if len(likely) > 1 else "") + ": " + ", ".join(likely) + "."
-    elif all(r.verdict == INSUFFICIENT for r in results):
-        head = "Not enough data yet to rank the groups."
-    elif all(r.verdict == UNLIKELY for r in results):
-        head = "No stretch cut the clicking more than " + ("resting" if compared_with == CONTROL else "the drift") + "."
-    else:
-        head = "No clear contributor yet."
-    if needed:
-        head += f" About {needed}{'+' if needed >= MAX_SUGGESTED else ''} more session(s) would make the ranking surer."
-    return head
 
 
 # ============================================================ data quality
@@ -759,68 +740,119 @@ def quality_flags(rows: pd.DataFrame, stopped_sessions: Iterable[str] = ()) -> l
 
 
 # ============================================================ words
+# Every sentence here reads like a person talking: no interval names, no ratios, no raw ids (those live in the
+# numbers expander and in `kneeclick analyze`).  All of them read the one decision in ``leg.ranking``.
+VERDICT_WORDS = {
+    LIKELY: "This is likely a cause of your clicking.",
+    POSSIBLE: "It may be part of the cause, but that is not clear yet.",
+    UNLIKELY: "Probably not the cause.",
+    INSUFFICIENT: "Not tried in enough sessions yet to tell.",
+}
+
+
+def _against(compared_with: str) -> str:
+    return "after resting" if compared_with == CONTROL else "the test order alone would predict"
+
+
+def _about(x: float) -> str:
+    """A share in % rounded the way a person says it (to 5%)."""
+    return f"{5 * round(abs(x) / 5):.0f}%" if math.isfinite(x) else "many times"
+
+
+def _range(lo_cut: float, hi_cut: float) -> str:
+    """The 95% interval of a cut (in %, negative: more clicking) in words."""
+    if lo_cut >= 0:
+        return f"somewhere between {_about(lo_cut)} and {_about(hi_cut)} less"
+    if hi_cut <= 0:
+        return f"somewhere between {_about(-hi_cut)} and {_about(-lo_cut)} more"
+    return f"anything from {_about(hi_cut)} less to {_about(-lo_cut)} more"
+
+
 def sentence(result: GroupResult, compared_with: str) -> str:
-    """One plain sentence for a group, e.g. 'Stretching your calves cut clicking by 55% (95% CI 30-72%) more than
-    resting did: likely contributor.'"""
+    """One plain sentence for a group, e.g. 'After stretching your calves you clicked about 55% less than after
+    resting (somewhere between 30% and 70% less). This is likely a cause of your clicking.'"""
     name = result.label.lower()
-    against = "resting did" if compared_with == CONTROL else "the test order alone would predict"
     if result.rate_ratio is None:
-        return f"Stretching your {name}: not enough data yet ({result.reason})."
+        return f"Your {name}: no clicks were counted around this stretch yet, so there is nothing to compare."
     cut = 100 * (1 - result.rate_ratio)
     lo_cut, hi_cut = 100 * (1 - result.ci_high), 100 * (1 - result.ci_low)
-    verdict_words = {
-        LIKELY: "likely contributor",
-        POSSIBLE: "possible contributor",
-        UNLIKELY: "unlikely contributor",
-        INSUFFICIENT: "not enough data yet",
-    }[result.verdict]
-    if cut >= 0:
-        effect = f"cut clicking by {cut:.0f}%"
+    against = _against(compared_with)
+    if abs(cut) < 2.5:
+        effect = f"about as much as {against}"
     else:
-        effect = f"raised clicking by {-cut:.0f}%"
-    if lo_cut >= 0:
-        interval = f"95% CI {_pct(lo_cut)} to {_pct(hi_cut)}"
-    elif cut >= 0:
-        interval = f"95% CI from {_pct(-lo_cut)} more to {_pct(hi_cut)} less"
-    else:
-        interval = f"95% CI from {_pct(hi_cut)} less to {_pct(-lo_cut)} more" if hi_cut > 0 else (
-            f"95% CI {_pct(-hi_cut)} to {_pct(-lo_cut)} more")
-    return f"Stretching your {name} {effect} ({interval}) more than {against}: {verdict_words}."
+        effect = f"about {_about(cut)} {'less' if cut > 0 else 'more'} than {against}"
+    verdict = VERDICT_WORDS[result.verdict]
+    if result.verdict == UNLIKELY and result.rate_ratio >= 1:
+        verdict = "The clicking went up, not down, so it is not a candidate."
+    elif result.verdict == INSUFFICIENT:
+        verdict = f"Tried in {result.sessions} session(s) with clicks so far: too few to tell."
+    return f"After stretching your {name} you clicked {effect} ({_range(lo_cut, hi_cut)}). {verdict}"
 
 
-def _pct(x: float) -> str:
-    return f"{x:.0f}%" if math.isfinite(x) else "any%"
+def _candidate(r: GroupResult | None) -> bool:
+    """A group worth naming as a candidate: it has an estimate and its stretch cut the clicking."""
+    return r is not None and r.rate_ratio is not None and r.rate_ratio < 1 and r.verdict != UNLIKELY
+
+
+def summary(leg: LegResult) -> str:
+    """The sentence at the top of Results, from the same ranking and verdicts as everything else."""
+    top = leg.ranking[0] if leg.ranking else None
+    likely = [r.label.lower() for r in leg.ranking if r.verdict == LIKELY]
+    if top is not None and top.verdict == LIKELY:
+        if len(likely) == 1:
+            head = f"Your {likely[0]} are the likely cause: stretching them cut the clicking the most."
+        else:
+            head = (f"Likely causes: your {' and '.join(likely)}. Stretching your {likely[0]} cut the clicking "
+                    "the most.")
+    elif _candidate(top):
+        head = f"No clear answer yet. So far your {top.label.lower()} look the most promising."
+    elif top is None or all(r.rate_ratio is None for r in leg.ranking):
+        head = "Not enough data yet to compare the stretches."
+    else:
+        head = "No stretch cut the clicking more than " + (
+            "resting did." if leg.compared_with == CONTROL else "the test order alone would predict.")
+    needed = leg.sessions_needed
+    if needed:
+        head += f" About {needed}{'+' if needed >= MAX_SUGGESTED else ''} more session(s) would make the answer surer."
+    return head
 
 
 def next_steps(leg: LegResult) -> list[str]:
-    """What to do next, in plain words (our own text and group names only: safe as Markdown)."""
+    """What to do next, in plain words (our own text and group names only: safe as Markdown).
+
+    Names the first-ranked group (and any other `likely` one), never a group whose stretch raised the clicking.
+    """
     from core.session.protocol import STRETCHES  # here, not at the top: protocol is words, analysis is numbers
 
     steps: list[str] = []
     if any(f.kind == "pain" for f in leg.flags):
         steps.append("Pain was reported in a session. Clicking with pain is a reason to see a clinician before "
                      "more testing.")
-    likely = [r for r in leg.ranking if r.verdict == LIKELY]
-    for r in likely:
-        s = STRETCHES[MuscleGroup(r.muscle_group)]
-        steps.append(f"Stretch your {r.label.lower()} every day ({s.name.lower()}) and strengthen them: "
+    top = leg.ranking[0] if leg.ranking else None
+    if top is not None and top.verdict == LIKELY:
+        for r in leg.ranking:
+            if r.verdict != LIKELY:
+                break
+            s = STRETCHES[MuscleGroup(r.muscle_group)]
+            steps.append(f"Stretch your {r.label.lower()} every day ({s.name.lower()}) and strengthen them: "
+                         f"{s.strengthen[0].lower()}{s.strengthen[1:]}")
+    elif _candidate(top):
+        s = STRETCHES[MuscleGroup(top.muscle_group)]
+        name = top.label.lower()
+        steps.append(f"No group is a clear cause yet; the best candidate is your {name}. Keep testing before "
+                     "changing your routine.")
+        steps.append(f"If it is confirmed, for your {name}: {s.name.lower()}, and to strengthen: "
                      f"{s.strengthen[0].lower()}{s.strengthen[1:]}")
-    if not likely:
-        candidates = [r for r in leg.ranking if r.verdict == POSSIBLE][:2]
-        if candidates:
-            names = " and ".join(r.label.lower() for r in candidates)
-            steps.append(f"No group is a clear culprit yet; the best candidate(s): {names}. Keep testing before "
-                         "changing your routine.")
-            for r in candidates:
-                s = STRETCHES[MuscleGroup(r.muscle_group)]
-                steps.append(f"If it is confirmed, for your {r.label.lower()}: {s.name.lower()}, and to strengthen: "
-                             f"{s.strengthen[0].lower()}{s.strengthen[1:]}")
+    elif leg.ranking:
+        steps.append("None of the stretches has cut the clicking more than "
+                     + ("resting" if leg.compared_with == CONTROL else "expected")
+                     + " so far. Keep testing, and if the clicking bothers you, ask a clinician.")
     if leg.compared_with != CONTROL:
         steps.append("Include the rest control in your next sessions: without it the drift can only be guessed.")
     if leg.sessions_needed:
         more = f"{leg.sessions_needed}+" if leg.sessions_needed >= MAX_SUGGESTED else str(leg.sessions_needed)
         steps.append(f"Run about {more} more session(s) on this leg, on different days, in random order with the rest "
-                     "control, to make the ranking surer.")
+                     "control, to make the answer surer.")
     steps.append("Keep the test the same every time: the same movement, number of reps and tempo, and retest right "
                  "after each stretch.")
     return steps

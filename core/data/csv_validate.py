@@ -103,7 +103,14 @@ def _validate(raw: _Raw) -> pd.DataFrame:
         report(valid[col] & (v > high), col, lambda x: f"{what} of {x} is not plausible (at most {high})")
 
     rng("position", 1, MAX_POSITION, "the position")
-    rng("stretch_seconds", 1, MAX_STRETCH_SECONDS, "the stretch time in seconds")
+    # The rest control has no stretch: 0 seconds is a valid way to say so; every stretch lasts at least a second.
+    rest = out["muscle_group"].astype(str).eq(MuscleGroup.REST_CONTROL.value).to_numpy()
+    sec = out["stretch_seconds"].to_numpy()
+    report(valid["stretch_seconds"] & (sec < 0), "stretch_seconds", lambda x: f"the stretch time in seconds cannot be negative, got {x}")
+    report(valid["stretch_seconds"] & ~rest & (sec == 0), "stretch_seconds",
+           lambda x: f"the stretch time in seconds must be at least 1, got {x} (only the rest control can be 0)")
+    report(valid["stretch_seconds"] & (sec > MAX_STRETCH_SECONDS), "stretch_seconds",
+           lambda x: f"the stretch time in seconds of {x} is not plausible (at most {MAX_STRETCH_SECONDS})")
     for when in ("before", "after"):
         reps, clicks = f"reps_{when}", f"clicks_{when}"
         rng(reps, 0, MAX_REPS, "reps")

@@ -106,6 +106,21 @@ def test_session_table_gives_change_per_rep_and_percent():
 
 
 # ----------------------------------------------------------- the tests of a session
+def test_a_separate_pretest_equal_to_the_previous_retest_is_not_merged():
+    """The store's test numbers decide what is one test; counts that happen to be equal do not."""
+    frame = rows(("quadriceps", 8, 4), ("calves", 4, 5))
+    frame["before_seq"], frame["after_seq"] = [0, 2], [1, 3]  # calves had its own pre-test (seq 2) of 4 clicks
+    tests = build_tests(frame)
+    assert tests.clicks.tolist() == [8, 4, 4, 5]
+    assert tests.after == [None, "quadriceps", None, "calves"]
+    frame["before_seq"], frame["after_seq"] = [0, 1], [1, 2]  # a real chain
+    assert build_tests(frame).clicks.tolist() == [8, 4, 5]
+    # without test numbers (a CSV file), as the importer reads it: a different pain score means another test
+    frame = rows(("quadriceps", 8, 4), ("calves", 4, 5)).drop(columns=[])
+    frame.loc[1, "pain_before"] = 2
+    assert build_tests(frame).clicks.tolist() == [8, 4, 4, 5]
+
+
 def test_a_chain_shares_tests_and_separate_pretests_are_kept():
     chain = build_tests(rows(("quadriceps", 8, 4), ("calves", 4, 5)))
     assert chain.clicks.tolist() == [8, 4, 5]
@@ -191,28 +206,65 @@ def test_verdicts_are_from_the_documented_set_and_ranking_is_by_p_top():
 
 
 # ----------------------------------------------------------------- verdict rules
-def _v(est, se, n=4, n_used=4, df=20.0, m=4):
-    t95 = A.stats.t.ppf(0.975, df)
-    t_adj = A.stats.t.ppf(1 - A.FAMILY_ALPHA / m, df)
-    lo, hi = math.exp(est - t95 * se), math.exp(est + t95 * se)
-    return A._verdict(n_group=n, n_used=n_used, est=est, se=se, t95=t95, t_adj=t_adj, lo=lo, hi=hi,
-                      hi_adj=math.exp(est + t_adj * se), rr=math.exp(est), has_control=True)
+def _decide(est, se, sessions=4, n_used=4, rho=0.5):
+    """The decision for contrasts with standard errors ``se`` sharing the control (correlation ``rho``)."""
+    from core.analysis.decision import decide
+
+    est, se = np.asarray(est, float), np.asarray(se, float)
+    cov = rho * np.outer(se, se) + (1 - rho) * np.diag(se**2)
+    return decide(est, cov, 20.0, sessions=[sessions] * len(est), n_used=n_used, draws=2000)
 
 
 def test_verdict_rules_on_their_edges():
-    assert _v(math.log(0.4), 0.2)[0] == LIKELY  # clear, large cut
-    # 95% interval excludes 1 but the multiplicity-adjusted one does not: only possible
-    se = 0.3
-    est = -2.3 * se
-    assert math.exp(est + A.stats.t.ppf(0.975, 20) * se) < 1
-    assert _v(est, se)[0] == POSSIBLE
-    assert _v(math.log(0.9), 0.02)[0] == UNLIKELY  # tiny cut, very precise: rules out a 30% cut
-    assert _v(math.log(0.85), 0.01)[0] == UNLIKELY  # a 'significant' 15% cut is below MIN_LIKELY_CUT
-    assert _v(math.log(0.5), 0.2, n=1)[0] == INSUFFICIENT  # tried once
-    assert _v(math.log(0.5), 0.2, n_used=1)[0] == INSUFFICIENT  # one session on the leg
-    assert _v(math.log(0.5), 0.7)[0] == INSUFFICIENT  # interval spans > 12-fold
-    verdict, _, needed = _v(math.log(0.6), 0.3)
-    assert verdict == POSSIBLE and 1 <= needed <= A.MAX_SUGGESTED
+    d = _decide([math.log(0.3), 0.0, 0.0], [0.15, 0.15, 0.15])
+    assert [(g.i, g.verdict) for g in d.ranked][0] == (0, LIKELY)  # clear, large cut
+    assert d.p_none < 0.01 and d.ranked[0].p_top > 0.95
+    # a real-looking but uncertain cut: a candidate, not yet likely
+    d = _decide([math.log(0.6), 0.0, 0.0], [0.3, 0.3, 0.3])
+    assert d.ranked[0].i == 0 and d.ranked[0].verdict == POSSIBLE
+    # a precise small cut is below MIN_LIKELY_CUT, and its interval rules out a 30% cut
+    d = _decide([math.log(0.9), 0.0], [0.02, 0.02])
+    assert {g.verdict for g in d.ranked} == {UNLIKELY}
+    # a stretch that raised the clicking is never a candidate, however wide its interval
+    d = _decide([math.log(0.5), math.log(1.3)], [0.5, 0.9])
+    by = {g.i: g for g in d.ranked}
+    assert by[1].verdict == UNLIKELY and by[0].verdict in (POSSIBLE, LIKELY)
+    # too few sessions, and nothing else, makes insufficient_data
+    assert {g.verdict for g in _decide([math.log(0.2), 0.0], [0.9, 0.9], sessions=1).ranked} == {INSUFFICIENT}
+    assert {g.verdict for g in _decide([math.log(0.2), 0.0], [0.9, 0.9], n_used=1).ranked} == {INSUFFICIENT}
+    # a big cut with a very wide interval (few clicks left after the stretch) is no longer set aside
+    d = _decide([math.log(0.25), 0.0, 0.0, 0.0], [0.7, 0.3, 0.3, 0.3], sessions=2, n_used=2)
+    assert d.ranked[0].i == 0 and d.ranked[0].verdict != INSUFFICIENT
+
+
+def test_p_none_is_high_when_nothing_beats_resting_and_low_when_a_group_does():
+    flat = _decide([0.02, -0.05, 0.04, 0.0], [0.15] * 4)
+    strong = _decide([math.log(0.4), -0.05, 0.04, 0.0], [0.15] * 4)
+    assert flat.p_none > 0.6 and strong.p_none < 0.05
+    for d in (flat, strong):
+        assert sum(g.p_top for g in d.ranked) + d.p_none == pytest.approx(1.0)
+        assert all(g.p_top <= g.p_culprit + 0.02 for g in d.ranked)  # up to the draws' noise
+
+
+def test_the_two_session_case_from_the_issue():
+    """Calves cut the clicking 8 -> 2 and 7 -> 2, every other condition stayed flat (issue 9)."""
+    frame = pd.concat([
+        rows(("quadriceps", 8, 8), ("calves", 8, 2), ("hamstrings", 2, 8), ("rest_control", 8, 8),
+             ("hip_abductors", 8, 8), session="s1"),
+        rows(("hamstrings", 7, 8), ("rest_control", 8, 7), ("calves", 7, 2), ("hip_abductors", 2, 7),
+             ("quadriceps", 7, 8), session="s2", date="2026-01-03"),
+    ])
+    (leg,) = analyze(frame)
+    top = leg.ranking[0]
+    assert top.muscle_group == "calves" and top.verdict in (LIKELY, POSSIBLE)
+    assert top.p_top > 0.5
+    assert all(r.verdict != INSUFFICIENT for r in leg.ranking), "two sessions each: nothing is set aside"
+    assert all(r.verdict == UNLIKELY for r in leg.ranking[1:]), "no flat group is a candidate"
+    advice = " ".join(A.next_steps(leg))
+    assert "calves" in advice
+    for other in ("quadriceps", "hamstrings", "hip abductors"):
+        assert other not in advice and other not in leg.summary
+    assert "calves" in leg.summary
 
 
 def test_all_zeros_is_insufficient_not_a_crash():
@@ -306,13 +358,19 @@ def test_data_quality_flags():
 
 
 # ------------------------------------------------------------------ words
-def test_the_sentence_reads_like_the_issue():
-    r = A.GroupResult("calves", "Calves", LIKELY, 0.45, 0.28, 0.70, 0.8, 4, None, "")
+def test_the_sentence_reads_like_a_person_talking():
+    r = A.GroupResult("calves", "Calves", LIKELY, 0.4, 0.1, 0.6, 0.8, 4, None, "")
     assert sentence(r, CONTROL) == (
-        "Stretching your calves cut clicking by 55% (95% CI 30% to 72%) more than resting did: likely contributor."
+        "After stretching your calves you clicked about 60% less than after resting (somewhere between 40% and "
+        "90% less). This is likely a cause of your clicking."
     )
-    r = A.GroupResult("hamstrings", "Hamstrings", POSSIBLE, 1.2, 0.6, 2.4, 0.0, 4, 3, "")
-    assert "raised clicking by 20%" in sentence(r, CONTROL) and "40% less to 140% more" in sentence(r, CONTROL)
+    r = A.GroupResult("hamstrings", "Hamstrings", UNLIKELY, 1.2, 0.6, 2.4, 0.0, 4, 3, "")
+    text = sentence(r, CONTROL)
+    assert "about 20% more than after resting" in text and "anything from 40% less to 140% more" in text
+    assert "not a candidate" in text
+    r = A.GroupResult("hip_abductors", "Hip abductors", POSSIBLE, 0.7, 0.3, 1.5, 0.3, 2, 2, "")
+    for words in ("CI", "rate ratio", "log", "variance", "p=", "hip_abductors"):
+        assert words not in sentence(r, CONTROL) + sentence(r, "drift")
 
 
 def test_next_steps_name_the_strengthening_exercise():

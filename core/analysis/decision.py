@@ -1,0 +1,189 @@
+"""The one decision behind Results: which group is the culprit, how sure, and what each group is called.
+
+The fit (:mod:`core.analysis.ranking`) gives, for the ``m`` stretched groups of a leg, the estimated log effect
+of each stretch against the control (``est``) and its covariance (``cov``); the contrasts share the control, so
+they are correlated (about 0.5).  Everything the page, the summary, the advice and ``kneeclick analyze`` say comes
+from :func:`decide` on those two, so they cannot disagree.
+
+The model of the decision (a "spike and slab" prior over which groups are culprits)
+-----------------------------------------------------------------------------------
+Each group is, before any data, a culprit with probability ``PRIOR_CULPRIT``.  A culprit's stretch cuts the
+clicking by a real margin: its log effect is Normal(``log CULPRIT_EFFECT``, ``CULPRIT_SD``), i.e. a cut of 50%
+with most culprits between about 20% and 80%.  Any other group does (almost) nothing: Normal(0, ``NULL_SD``).
+Given which groups are culprits (one of the ``2**m`` configurations), ``est`` is Normal with mean the prior mean
+and covariance ``cov + prior variances`` (the fit's normal approximation), so the posterior of every
+configuration is exact up to that approximation, with the correlation between contrasts taken into account.
+
+* ``p_culprit``: posterior chance the group is a culprit (sum over configurations).
+* ``p_none``: posterior chance no group is a culprit, i.e. that no stretch beats resting by a real margin.
+* ``p_top``: posterior chance the group is a culprit *and* the one with the biggest cut (draws of the
+  configuration, then of the effects given it).  ``sum(p_top) + p_none = 1``.
+
+Verdicts, in ranking order (ranked by ``p_top``)
+------------------------------------------------
+* ``insufficient_data`` only when the group was not tried in ``MIN_SESSIONS`` sessions with clicks (or the leg
+  has fewer such sessions).  A strong cut with few clicks left is strong evidence, never set aside.
+* ``unlikely`` when the stretch raised the clicking (estimate above the control: never a candidate), when
+  ``p_culprit <= UNLIKELY_P``, or when the 95% interval rules out a cut of ``UNLIKELY_CUT``.
+* ``likely`` when ``p_culprit >= LIKELY_P``, the estimated cut is at least ``MIN_LIKELY_CUT`` and every group
+  ranked above it is ``likely`` too (so a lower-ranked group never passes over the first-ranked one).
+  ``LIKELY_P`` is calibrated by simulation (``python -m core.analysis.calibrate``) on people with no culprit who
+  open Results after sessions 2, 3, 4 and 5: any ``likely`` at any look counts as one false ``likely``, and the
+  threshold holds that share at 5%.
+* ``possible`` otherwise.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import math
+
+import numpy as np
+from scipy import stats
+
+LIKELY = "likely"
+POSSIBLE = "possible"
+UNLIKELY = "unlikely"
+INSUFFICIENT = "insufficient_data"
+
+#: Sessions (with clicks) a group must appear in before it gets a verdict.
+MIN_SESSIONS = 2
+#: Prior chance that any one group is a culprit (about one culprit in four groups).
+PRIOR_CULPRIT = 0.25
+#: A culprit's effect (clicks after its stretch / after resting) on a typical person, and its spread (log scale).
+CULPRIT_EFFECT = 0.5
+CULPRIT_SD = 0.5
+#: A group that is not a culprit: effect 1 give or take this (log scale).
+NULL_SD = 0.1
+#: ``likely`` needs this posterior chance of being a culprit.  Calibrated by ``python -m core.analysis.calibrate``
+#: on tuning seeds 0-599 (core.analysis.simulate: people with no culprit, the four default groups in random
+#: order with the rest control, Results opened after sessions 2, 3, 4 and 5): the 95th percentile of the largest
+#: statistic a person reached at any look, rounded up to 0.79 (false ``likely`` on those people: 4.5%).  The
+#: held-out seeds (10000 on) are reported by benchmarks/bench_ranking.py.  Re-run both after changing the model.
+LIKELY_P = 0.79
+#: ... and an estimated extra cut of at least this share (so that with very many sessions a trivial cut is not
+#: called likely).
+MIN_LIKELY_CUT = 0.2
+#: ``unlikely``: the posterior chance of being a culprit is at most this ...
+UNLIKELY_P = 0.05
+#: ... or the 95% interval rules out a cut this big.
+UNLIKELY_CUT = 0.3
+#: Draws for P(top); fixed seed so one dataset always gives one answer.
+SEED = 20261123
+
+
+@dataclasses.dataclass(frozen=True)
+class GroupDecision:
+    """One group's part of the decision (index ``i`` into the groups given to :func:`decide`)."""
+
+    i: int
+    verdict: str
+    reason: str
+    p_culprit: float
+    p_top: float
+    rate_ratio: float
+    ci_low: float
+    ci_high: float
+    se_log: float
+
+
+@dataclasses.dataclass(frozen=True)
+class Decision:
+    """The groups in ranking order (most likely biggest contributor first) and ``p_none``."""
+
+    ranked: list[GroupDecision]
+    p_none: float
+    #: The first-ranked group's ``p_culprit`` when it meets every other condition of ``likely`` (None if not):
+    #: the leg has a ``likely`` exactly when this reaches ``LIKELY_P``.  What the calibration looks at.
+    likely_statistic: float | None
+
+
+def culprit_posterior(est: np.ndarray, cov: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Posterior over which groups are culprits.
+
+    Returns ``(configs, weights, means, covs)``: the ``2**m`` culprit configurations (0/1 rows), their
+    posterior probabilities, and the posterior mean and covariance of the log effects given each.
+    """
+    m = len(est)
+    configs = np.array(list(itertools.product((0, 1), repeat=m)), dtype=float).reshape(-1, m)
+    prior_mean = configs * math.log(CULPRIT_EFFECT)
+    prior_var = np.where(configs == 1, CULPRIT_SD**2, NULL_SD**2)
+    k = configs.sum(axis=1)
+    log_prior = k * math.log(PRIOR_CULPRIT) + (m - k) * math.log(1 - PRIOR_CULPRIT)
+    V = cov + 1e-9 * np.eye(m)
+    marg = V[None] + prior_var[:, :, None] * np.eye(m)[None]  # (K, m, m)
+    resid = est[None] - prior_mean
+    sign, logdet = np.linalg.slogdet(marg)
+    quad = np.einsum("ki,ki->k", resid, np.linalg.solve(marg, resid[..., None])[..., 0])
+    log_w = log_prior - 0.5 * (logdet + quad)
+    w = np.exp(log_w - log_w.max())
+    w /= w.sum()
+    Vinv = np.linalg.inv(V)
+    prec = Vinv[None] + np.eye(m)[None] / prior_var[:, :, None]
+    post_cov = np.linalg.inv(prec)
+    rhs = (Vinv @ est)[None] + prior_mean / prior_var
+    post_mean = np.einsum("kij,kj->ki", post_cov, rhs)
+    return configs, w, post_mean, post_cov
+
+
+def decide(
+    est: np.ndarray,
+    cov: np.ndarray,
+    df: float,
+    *,
+    sessions: list[int],
+    n_used: int,
+    draws: int = 4000,
+    likely_p: float | None = None,
+) -> Decision:
+    """Rank ``m`` groups and give each its verdict from the contrasts ``est`` (log effect vs control) and ``cov``.
+
+    ``sessions``: sessions with clicks in which each group was tried; ``n_used``: such sessions on the leg;
+    ``df``: degrees of freedom of the t intervals.  ``likely_p`` overrides ``LIKELY_P`` (for the calibration).
+    """
+    threshold = LIKELY_P if likely_p is None else likely_p
+    m = len(est)
+    configs, w, post_mean, post_cov = culprit_posterior(est, cov)
+    p_culprit = configs.T @ w
+    p_none = float(w[configs.sum(axis=1) == 0].sum())
+    # P(top): draw a configuration, then the effects given it; the top group is the culprit with the biggest cut.
+    rng = np.random.default_rng(SEED)
+    pick = rng.choice(len(w), size=draws, p=w)
+    chol = np.linalg.cholesky(post_cov + 1e-12 * np.eye(m))
+    z = rng.standard_normal((draws, m))
+    theta = post_mean[pick] + np.einsum("nij,nj->ni", chol[pick], z)
+    theta = np.where(configs[pick] == 1, theta, np.inf)
+    any_culprit = np.isfinite(theta).any(axis=1)
+    top = theta.argmin(axis=1)
+    p_top = np.bincount(top[any_culprit], minlength=m) / draws
+    # keep sum(p_top) + p_none exactly 1 (the draws' share of "no culprit" is close to the exact p_none)
+    if p_top.sum() > 0:
+        p_top = p_top / p_top.sum() * (1 - p_none)
+
+    se = np.sqrt(np.clip(np.diag(cov), 0, None))
+    t95 = stats.t.ppf(0.975, df)
+    order = sorted(range(m), key=lambda i: (sessions[i] == 0, -round(p_top[i], 6), est[i]))
+    ranked: list[GroupDecision] = []
+    all_above_likely = True
+    statistic = None
+    for i in order:
+        rr = math.exp(est[i])
+        lo, hi = math.exp(est[i] - t95 * se[i]), math.exp(est[i] + t95 * se[i])
+        enough = n_used >= MIN_SESSIONS and sessions[i] >= MIN_SESSIONS
+        eligible = enough and rr <= 1 - MIN_LIKELY_CUT and all_above_likely
+        if eligible and not ranked:  # any `likely` needs the first-ranked group to be `likely`
+            statistic = float(p_culprit[i])
+        if not enough:
+            verdict, reason = INSUFFICIENT, f"tried in {sessions[i]} session(s) with clicks; needs at least {MIN_SESSIONS}"
+        elif eligible and p_culprit[i] >= threshold:
+            verdict, reason = LIKELY, "clearly cut the clicking more than the comparison"
+        elif rr >= 1:
+            verdict, reason = UNLIKELY, "the clicking went up after this stretch, not down"
+        elif p_culprit[i] <= UNLIKELY_P or lo > 1 - UNLIKELY_CUT:
+            verdict, reason = UNLIKELY, "the data speak against a real cut"
+        else:
+            verdict, reason = POSSIBLE, "a cut is plausible but not yet clear"
+        all_above_likely = all_above_likely and verdict == LIKELY
+        ranked.append(GroupDecision(i, verdict, reason, float(p_culprit[i]), float(p_top[i]), rr, lo, hi, float(se[i])))
+    return Decision(ranked, p_none, statistic)
