@@ -1,20 +1,23 @@
-"""How often does kneeclick name the right culprit, compared with the article's rule?
+"""How well does kneeclick's ranking name the culprit, on the seeds it was tuned on and on held-out seeds?
 
-Run from the project folder:  python benchmarks/bench_ranking.py  [--people N] [--seed S]
+Run from the project folder:  python benchmarks/bench_ranking.py  [--people N] [--jobs J]
 
-Simulated people (core/analysis/simulate.py) with 0, 1 or 2 culprit groups among the
-four default groups.  For each person: the article's rule on one pass in a
-fixed order without a control, and kneeclick's ranking on 1, 3 and 5 sessions
-in random order with a rest control (the first 1 or 3 sessions are the start of
-the same 5).  Figures:
+Simulated people (core/analysis/simulate.py, the four default groups), the fixed design: 3 sessions, random
+order, rest control, 10 reps per test.  Two seed ranges: the tuning seeds (0 on, the range LIKELY_P in
+core/analysis/decision.py was calibrated on by ``python -m core.analysis.calibrate``) and held-out seeds (10000
+on, never used for any choice).  Person seed ``s`` with ``k`` culprits uses the random stream ``[s, k]``; the
+people with no culprit for the repeated looks use the stream ``[s]``, exactly as the calibration does.
 
-- top-1: people with one culprit whose culprit is ranked first;
-- false likely: people with no culprit given any `likely` (naive: any drop);
-- culprit likely: people with culprits whose main culprit is `likely` (naive: it dropped);
-- main culprit `unlikely`: people with culprits whose main culprit is called `unlikely` (a harmful miss);
-- both in top 2: people with two culprits who have both ranked in the top two.
+Figures per range:
 
-A last column repeats 3 sessions with 20 reps per test instead of 10.
+- top-1: people with one culprit whose culprit is ranked first (3 sessions);
+- culprit `likely`: people with one or two culprits whose main culprit is `likely` (3 sessions);
+- culprit `unlikely`: the main culprit called `unlikely` (a harmful miss);
+- false `likely` over looks: people with no culprit who see any `likely` when they open Results after sessions
+  2, 3, 4 and 5 (target <= 0.05);
+- coverage: the share of 95% intervals (each group against resting) that hold the true effect (target 0.93-0.97);
+- P(top) calibration: predicted P(top) in bins against how often that group is the true main culprit;
+  ``p_none`` likewise against "this person has no culprit".
 
 Then the time to analyse one leg with 1,000 sessions (target <= 0.5 s).
 """
@@ -31,104 +34,84 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from core.analysis.calibrate import LOOKS, largest_statistic  # noqa: E402
+from core.analysis.decision import LIKELY_P  # noqa: E402
 from core.analysis.ranking import LIKELY, UNLIKELY, analyze  # noqa: E402
-from core.analysis.simulate import make_person, naive_rule, simulate_sessions  # noqa: E402
+from core.analysis.simulate import make_person, simulate_sessions  # noqa: E402
 
-SESSIONS = (1, 3, 5)
-NAMES = {
-    "top1": "top-1 accuracy (one culprit)",
-    "false_likely": "no culprit, yet any `likely`",
-    "culprit_likely": "main culprit is `likely`",
-    "culprit_unlikely": "main culprit called `unlikely`",
-    "both_top2": "both culprits in top 2",
-}
+RANGES = {"tuning": 0, "held-out": 10000}
+SESSIONS = 3
+BINS = (0.0, 0.1, 0.3, 0.5, 0.7, 0.9, 1.0001)
 
 
-COLUMNS = ["naive", *[f"{n} session{'s' if n > 1 else ''}" for n in SESSIONS], "3 x 20 reps"]
-
-
-def one_person(args: tuple[int, int]) -> list[tuple[str, int, list[str], list[str], set[str], list | None]]:
-    """Everything scored for simulated person ``i`` (its own random stream, so results do not depend on --jobs)."""
-    seed, i = args
-    rng = np.random.default_rng([seed, i])
-    k = i % 3  # 0, 1, 2 culprits in equal shares
-    person = make_person(rng, k)
-    culprits = person.culprits
-    out = []
-    # the article's rule: one fixed-order pass, no control
-    naive = naive_rule(simulate_sessions(person, 1, rng, randomized=False, control=False))
-    out.append(("naive", k, culprits, [g for g, _ in naive], {g for g, d in naive if d > 0}, None))
-    frame = simulate_sessions(person, max(SESSIONS), rng)
-    runs = []
-    for n, col in zip(SESSIONS, COLUMNS[1:]):
-        ids = sorted(frame["session_id"].unique())[:n]
-        runs.append((col, frame[frame["session_id"].isin(ids)]))
-    # the same person, 3 sessions with 20 reps per test instead of 10
-    runs.append((COLUMNS[-1], simulate_sessions(person, 3, rng, reps=20)))
-    for col, data in runs:
-        (leg,) = analyze(data, draws=1000)
-        verdicts = [(r.muscle_group, r.verdict) for r in leg.ranking]
-        out.append((col, k, culprits, [g for g, _ in verdicts], {g for g, v in verdicts if v == LIKELY}, verdicts))
+def one_seed(seed: int) -> dict:
+    """Everything scored for seed ``seed``."""
+    out = {"looks": largest_statistic(seed) >= LIKELY_P, "cover": [], "ptop": [], "pnone": []}
+    for k in (0, 1, 2):
+        rng = np.random.default_rng([seed, k])
+        person = make_person(rng, k)
+        (leg,) = analyze(simulate_sessions(person, SESSIONS, rng), draws=1000)
+        main = person.culprits[0] if k else None
+        if k == 1:
+            out["top1"] = leg.ranking[0].muscle_group == main
+        if k:
+            verdict = {r.muscle_group: r.verdict for r in leg.ranking}[main]
+            out[f"likely{k}"] = verdict == LIKELY
+            out[f"unlikely{k}"] = verdict == UNLIKELY
+        for r in leg.ranking:
+            if r.ci_low is not None:
+                out["cover"].append(r.ci_low <= person.effects[r.muscle_group] <= r.ci_high)
+                out["ptop"].append((r.p_top, r.muscle_group == main))
+        if leg.p_none is not None:
+            out["pnone"].append((leg.p_none, k == 0))
     return out
 
 
-def run(people: int, seed: int, jobs: int = 2) -> dict:
-    tally = {c: {k: [] for k in NAMES} for c in COLUMNS}
-    tasks = [(seed, i) for i in range(people)]
+def _binned(pairs: list[tuple[float, bool]]) -> str:
+    p = np.array([a for a, _ in pairs])
+    hit = np.array([b for _, b in pairs], dtype=float)
+    cells = []
+    for lo, hi in zip(BINS[:-1], BINS[1:]):
+        sel = (p >= lo) & (p < hi)
+        if sel.sum():
+            cells.append(f"{lo:.1f}-{min(hi, 1):.1f}: said {p[sel].mean():.2f}, came true {hit[sel].mean():.2f} (n={sel.sum()})")
+    return "\n      ".join(cells)
+
+
+def report(name: str, first: int, people: int, jobs: int) -> None:
+    seeds = range(first, first + people)
+    t0 = time.perf_counter()
     if jobs > 1:
         with multiprocessing.Pool(jobs) as pool:
-            results = pool.map(one_person, tasks, chunksize=20)
+            res = pool.map(one_seed, seeds, chunksize=10)
     else:
-        results = [one_person(t) for t in tasks]
-    for person in results:
-        for col, k, culprits, ranked, flagged, verdicts in person:
-            _score(tally[col], k, culprits, ranked, flagged, verdicts)
-    return tally
+        res = [one_seed(s) for s in seeds]
+    took = time.perf_counter() - t0
 
+    def share(key: str, keys=None) -> str:
+        v = [r[k] for r in res for k in (keys or [key]) if k in r]
+        m = float(np.mean(v))
+        return f"{m:.3f} ±{1.96 * np.sqrt(m * (1 - m) / len(v)):.3f} (n={len(v)})"
 
-def _score(t: dict, k: int, culprits: list[str], ranked: list[str], flagged: set[str], results=None) -> None:
-    if k == 0:
-        t["false_likely"].append(bool(flagged))
-        return
-    t["culprit_likely"].append(culprits[0] in flagged)
-    if results is not None:
-        t["culprit_unlikely"].append((culprits[0], UNLIKELY) in results)
-    if k == 1:
-        t["top1"].append(ranked[0] == culprits[0])
-    else:
-        t["both_top2"].append(set(culprits) <= set(ranked[:2]))
+    cover = [c for r in res for c in r["cover"]]
+    print(f"\n{name} seeds {first}-{first + people - 1} ({took:.0f} s), {SESSIONS} sessions, fixed design:")
+    print(f"  top-1 (one culprit)                     {share('top1')}")
+    print(f"  main culprit `likely`                   {share('', ['likely1', 'likely2'])}")
+    print(f"  main culprit `unlikely` (harmful miss)  {share('', ['unlikely1', 'unlikely2'])}")
+    print(f"  false `likely`, looks after {','.join(map(str, LOOKS))}   {share('looks')}   (target <= 0.05)")
+    print(f"  95% interval coverage                   {np.mean(cover):.3f} (n={len(cover)})   (target 0.93-0.97)")
+    print("  P(top) calibration (all groups):\n      " + _binned([p for r in res for p in r["ptop"]]))
+    print("  p_none calibration (came true = no culprit):\n      " + _binned([p for r in res for p in r["pnone"]]))
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--people", type=int, default=1200, help="simulated people (a third each with 0, 1, 2 culprits)")
-    ap.add_argument("--seed", type=int, default=4)
+    ap.add_argument("--people", type=int, default=600, help="seeds per range (each: people with 0, 1 and 2 culprits)")
     ap.add_argument("--jobs", type=int, default=2, help="worker processes (results do not depend on it)")
     args = ap.parse_args(argv)
-    t0 = time.perf_counter()
-    tally = run(args.people, args.seed, args.jobs)
-    elapsed = time.perf_counter() - t0
-    names = NAMES
-    cols = list(tally)
-    print(f"{args.people} simulated people (seed {args.seed}), four groups; naive = the article's rule on one "
-          "fixed-order pass without a control;"
-          "\n'3 x 20 reps' = 3 sessions with 20 reps per test instead of 10")
-    print(f"{'':32s}" + "".join(f"{c:>13s}" for c in cols))
-    for key, label in names.items():
-        cells = []
-        for c in cols:
-            v = tally[c][key]
-            if not v:
-                cells.append("-")
-                continue
-            cells.append(f"{np.mean(v):8.2f} ±{1.96 * np.sqrt(np.mean(v) * (1 - np.mean(v)) / len(v)):.2f}")
-        print(f"{label:32s}" + "".join(f"{x:>13s}" for x in cells))
-    n = {key: len(tally[cols[0]][key]) for key in names}
-    print(f"(people per figure: {n['top1']} with one culprit, {n['false_likely']} with none, {n['both_top2']} with two; "
-          "± is a 95% margin)")
-    print("targets at 3 sessions: top-1 >= 0.85, false likely <= 0.05")
-    print(f"accuracy run took {elapsed:.0f} s with {args.jobs} worker(s)")
-    # speed: one leg with 1,000 sessions
+    print(f"LIKELY_P = {LIKELY_P} (calibrated on the tuning seeds by python -m core.analysis.calibrate)")
+    for name, first in RANGES.items():
+        report(name, first, args.people, args.jobs)
     rng = np.random.default_rng(1)
     big = simulate_sessions(make_person(rng, 1), 1000, rng)
     analyze(big)  # warm up imports and caches
@@ -137,7 +120,7 @@ def main(argv=None) -> int:
         t = time.perf_counter()
         analyze(big)
         times.append(time.perf_counter() - t)
-    print(f"analysis of 1,000 sessions ({len(big)} rows): median {np.median(times):.3f} s over 5 runs (target <= 0.5 s)")
+    print(f"\nanalysis of 1,000 sessions ({len(big)} rows): median {np.median(times):.3f} s over 5 runs (target <= 0.5 s)")
     return 0
 
 

@@ -7,6 +7,7 @@ from core.analysis.ranking import (
     INSUFFICIENT,
     LIKELY,
     POSSIBLE,
+    UNLIKELY,
     next_steps,
     sentence,
 )
@@ -38,9 +39,10 @@ for tab, view in zip(tabs, legs):
             st.vega_lite_chart(
                 spec=view.ranking,
                 key=f"ranking-{leg.side}",
-                alt=f"{leg.side} knee: each stretch's effect on clicking compared with resting, with 95% intervals",
+                alt=f"{leg.side} knee: each stretch's effect on clicking compared with resting, with the range the data allow",
             )
-        icons = {LIKELY: ":material/priority_high:", POSSIBLE: ":material/help:", INSUFFICIENT: ":material/hourglass_empty:"}
+        icons = {LIKELY: ":material/priority_high:", POSSIBLE: ":material/help:", INSUFFICIENT: ":material/hourglass_empty:",
+                 UNLIKELY: ":material/remove:"}
         st.markdown(  # one paragraph per group, in ranking order
             "\n\n".join(f"{icons.get(r.verdict, ':material/remove:')} {sentence(r, leg.compared_with)}" for r in leg.ranking)
         )
@@ -74,10 +76,14 @@ for tab, view in zip(tabs, legs):
             alt=f"{leg.side} knee: click rate at baseline and after each condition across sessions",
         )
         # Filled only while open (a table of every condition of every session is the page's heaviest element)
-        detail = st.expander("Every condition of every session, with its exact test", key=f"detail-open-{leg.side}",
+        detail = st.expander("The numbers: the ranking and every condition of every session", key=f"detail-open-{leg.side}",
                              on_change="rerun")  # fmt: skip
         if detail.open:
             with detail:
+                st.caption("Rate ratio = clicks after the stretch ÷ after resting, with its 95% CI; P(top) = chance of "
+                           "being the biggest contributor; P(culprit) = chance of being a culprit at all."
+                           + (f" Chance that no group beats resting (p_none): {leg.p_none:.0%}." if leg.p_none is not None else ""))
+                st.dataframe(view.numbers, hide_index=True, key=f"numbers-{leg.side}")
                 st.caption(
                     "Rate ratio = clicks per rep after ÷ before. The interval and p-value come from the exact test for "
                     "two counts; one session alone is weak evidence, because the clicking also drifts by itself."
@@ -104,8 +110,8 @@ for tab, view in zip(tabs, legs):
             st.markdown(
                 f"A count model of every test, with each session's own level, a drift along the test order "
                 f"(estimated: ×{leg.drift_per_test:.2f} per test), carry-over of earlier stretches "
-                f"(estimated share {leg.carry:.0%}) and extra noise (×{leg.dispersion:.1f} the variance of pure "
-                "chance). The About page explains it in plain words."
+                f"(estimated share {leg.carry:.0%}) and counts that vary {leg.dispersion:.1f} times as much as pure "
+                "chance would make them. The About page explains it in plain words."
                 if leg.drift_per_test is not None
                 else "Not enough clicks were counted on this leg to fit the model yet."
             )

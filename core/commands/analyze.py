@@ -5,7 +5,11 @@ right).  Without ``--json``: a readable table per file and leg.  With
 ``--json``: JSON Lines, one object per file and leg, in input order::
 
     {"file": ..., "side": "left", "ranking": [{"muscle_group": ..., "verdict": ...,
-     "rate_ratio": ..., "ci_low": ..., "ci_high": ..., "cut_pct": ..., "p_top": ..., ...}, ...], ...}
+     "rate_ratio": ..., "ci_low": ..., "ci_high": ..., "cut_pct": ..., "p_top": ..., "p_culprit": ..., ...},
+     ...], "p_none": ..., ...}
+
+``p_top`` is the chance a group is the biggest contributor, ``p_culprit`` the chance it is a culprit at all,
+``p_none`` the chance no group beats the control (core.analysis.decision).
 
 ``ranking`` runs from the most to the least likely contributor; the rest
 control is never in it.  A file that cannot be read or analysed stops the
@@ -118,13 +122,14 @@ def table(path: str, leg: LegResult) -> str:
     against = "rest control" if leg.compared_with == CONTROL else "expected drift (no rest control in this file)"
     lines = [
         f"{path}: {leg.side} knee, {leg.n_sessions} session(s), compared with the {against}",
-        f"  {'#':>2}  {'muscle group':22s} {'verdict':18s} {'clicks vs control':>17s} {'95% CI':>13s} {'P(top)':>7s} {'sessions':>8s}",
+        f"  {'#':>2}  {'muscle group':22s} {'verdict':18s} {'clicks vs control':>17s} {'95% CI':>13s} {'P(top)':>7s} {'P(culprit)':>10s} {'sessions':>8s}",
     ]
     for i, r in enumerate(leg.ranking, start=1):
         ci = f"{_fmt(r.ci_low, '.2f')}-{_fmt(r.ci_high, '.2f')}" if r.ci_low is not None else "-"
         lines.append(
             f"  {i:>2}  {r.muscle_group:22s} {r.verdict:18s} {_fmt(r.rate_ratio, '.2f'):>17s} {ci:>13s} "
             f"{_fmt(None if r.p_top is None else 100 * r.p_top, '.0f') + ('%' if r.p_top is not None else ''):>7s} "
+            f"{_fmt(None if r.p_culprit is None else 100 * r.p_culprit, '.0f') + ('%' if r.p_culprit is not None else ''):>10s} "
             f"{r.sessions:>8d}"
         )
     if leg.p_none is not None:

@@ -60,14 +60,14 @@ def ranking_chart(leg: LegResult) -> alt.Chart:
     lo = min([0.5, *data["ci_low"].tolist()]) / 1.2
     hi = max([2.0, *data["ci_high"].tolist()]) * 1.2
     scale = alt.Scale(type="log", domain=[max(lo, 0.01), min(hi, 20.0)], clamp=True)
-    x = alt.X("rate_ratio:Q", title=f"Clicks after the stretch ÷ clicks after {against} (log scale)", scale=scale)
+    x = alt.X("rate_ratio:Q", title=f"Clicks after the stretch ÷ clicks after {against}", scale=scale)
     y = alt.Y("group:N", sort=order, title=None)
     tooltip = [
         alt.Tooltip("group:N", title="Group"),
         alt.Tooltip("verdict:N", title="Verdict"),
-        alt.Tooltip("rate_ratio:Q", title="Rate ratio", format=".2f"),
-        alt.Tooltip("ci_low:Q", title="95% CI from", format=".2f"),
-        alt.Tooltip("ci_high:Q", title="95% CI to", format=".2f"),
+        alt.Tooltip("rate_ratio:Q", title=f"Clicks vs {against}", format=".2f"),
+        alt.Tooltip("ci_low:Q", title="Could be as low as", format=".2f"),
+        alt.Tooltip("ci_high:Q", title="Could be as high as", format=".2f"),
         alt.Tooltip("p_top:Q", title="P(biggest contributor)", format=".0%"),
     ]
     base = alt.Chart(data)

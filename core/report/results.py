@@ -33,6 +33,23 @@ class LegView:
     before_after: dict
     over_time: dict
     detail: pd.DataFrame
+    #: The ranking's numbers (shown only in the numbers expander): one row per group, in ranking order.
+    numbers: pd.DataFrame
+
+
+def numbers_frame(leg: LegResult) -> pd.DataFrame:
+    """The ranking as numbers (the same quantities the sentences are made of), one row per group."""
+    return pd.DataFrame(
+        [
+            {
+                "group": r.label, "verdict": r.verdict.replace("_", " "), "rate ratio": r.rate_ratio,
+                "95% CI from": r.ci_low, "95% CI to": r.ci_high, "P(top)": r.p_top, "P(culprit)": r.p_culprit,
+                "sessions": r.sessions,
+            }
+            for r in leg.ranking
+        ],
+        columns=["group", "verdict", "rate ratio", "95% CI from", "95% CI to", "P(top)", "P(culprit)", "sessions"],
+    )  # fmt: skip
 
 
 def results_views(store: Store) -> list[LegView]:
@@ -53,6 +70,7 @@ def results_views(store: Store) -> list[LegView]:
                 before_after=charts.before_after_chart(rows).to_dict(),
                 over_time=charts.rate_over_time_chart(rows).to_dict(),
                 detail=session_table(rows)[DETAIL_COLUMNS],
+                numbers=numbers_frame(leg),
             )
         )
     return views

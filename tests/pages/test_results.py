@@ -34,9 +34,9 @@ def test_results_on_the_example_data_show_ranking_charts_and_sentences(app_test)
     (leg,) = analyze(read_csv(SAMPLE_CSV))
     # the ranking comes first: the summary, then the forest plot, then one sentence per group in ranking order
     assert leg.summary in text
-    positions = [text.index(f"Stretching your {r.label.lower()} ") for r in leg.ranking]
+    positions = [text.index(f"After stretching your {r.label.lower()} ") for r in leg.ranking]
     assert positions == sorted(positions)
-    assert "than resting did" in text
+    assert "than after resting" in text
     # what to do next names the strengthening exercise of the best candidate
     top = STRETCHES[MuscleGroup(leg.ranking[0].muscle_group)]
     assert top.strengthen[1:].rstrip(".") in text
@@ -102,7 +102,7 @@ def test_one_session_says_more_sessions_are_needed(app_test, store):
     at = app_test(page="results")
     assert not at.exception
     text = _markdown(at)
-    assert "not enough data yet" in text
+    assert "too few to tell" in text
     assert "more session" in text
 
 
@@ -120,7 +120,7 @@ def test_a_leg_with_only_rest_controls_renders(app_test, store):
     import_frame(store, frame[frame["muscle_group"] == "rest_control"])
     at = app_test(page="results")
     assert not at.exception
-    assert "Stretching your" not in _markdown(at)
+    assert "After stretching your" not in _markdown(at)
 
 
 def test_the_about_page_explains_the_model_in_plain_words(app_test):
@@ -129,3 +129,35 @@ def test_the_about_page_explains_the_model_in_plain_words(app_test):
     for words in ("own click level", "drift", "carry over", "95% interval", "likely", "insufficient data",
                   "biggest contributor"):
         assert words in text, words
+
+
+def test_two_sessions_where_only_calves_cut_the_clicking(app_test, store):
+    """Issue 9: calves cut the clicking 8 -> 2 and 7 -> 2, every other condition stayed flat.  Calves come
+    first, "What to do next" names them, no flat group is called a candidate, and the words are plain."""
+    from tests.core.analysis.test_ranking import rows
+
+    frame = pd.concat([
+        rows(("quadriceps", 8, 8), ("calves", 8, 2), ("hamstrings", 2, 8), ("rest_control", 8, 8),
+             ("hip_abductors", 8, 8), session="s1"),
+        rows(("hamstrings", 7, 8), ("rest_control", 8, 7), ("calves", 7, 2), ("hip_abductors", 2, 7),
+             ("quadriceps", 7, 8), session="s2", date="2026-01-03"),
+    ])
+    import_frame(store, frame)
+    at = app_test(page="results")
+    assert not at.exception
+    text = _markdown(at)
+    summary = next(m.value for m in at.markdown if m.value.startswith("**"))
+    sentences = text
+    assert "your calves" in summary
+    first = text.index("After stretching your calves")
+    assert all(first < text.index(f"After stretching your {g}") for g in ("quadriceps", "hamstrings", "hip abductors"))
+    advice = [m.value for m in at.markdown if m.value.startswith("- ")]
+    assert advice and "calves" in advice[0]
+    for flat in ("quadriceps", "hamstrings", "hip abductors"):
+        assert flat not in advice[0] and flat not in summary
+        sentence = next(line for line in sentences.split("\n\n") if f"your {flat} " in line)
+        assert "not a candidate" in sentence or "Probably not" in sentence
+    assert "not enough data" not in text.lower()
+    outside = text + " ".join(c.value for c in at.caption)
+    for jargon in ("95% CI", "rate ratio", "log scale", "variance", "hip_abductors", "rest_control"):
+        assert jargon not in outside, jargon

@@ -58,6 +58,7 @@ CASES = {
     "absurd clicks": (csv_text(with_cell(0, "clicks_before", "500")), [(2, 9, "not plausible")]),
     "absurd reps": (csv_text(with_cell(0, "reps_after", "1000")), [(2, 10, "not plausible")]),
     "absurd stretch": (csv_text(with_cell(1, "stretch_seconds", "86400")), [(3, 7, "not plausible")]),
+    "a stretch of 0 seconds": (csv_text(with_cell(0, "stretch_seconds", "0")), [(2, 7, "only the rest control can be 0")]),
     "clicks with zero reps": (csv_text(with_cell(1, "reps_after", "0")), [(3, 11, "zero reps")]),
     "bad pain": (csv_text(with_cell(0, "pain_after", "11")), [(2, 13, "0-10")]),
     "unknown muscle group": (csv_text(with_cell(2, "muscle_group", "glutes")), [(4, 6, "unknown muscle group 'glutes'")]),
@@ -172,3 +173,12 @@ def test_import_as_a_real_process_exits_2_with_no_traceback(tmp_path, db_url):
         cwd=ROOT, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert missing.returncode == 2 and "no such file" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_a_rest_control_with_no_stretch_time_is_accepted():
+    """The rest control has no stretch: 0 seconds is how a file may say so, and it reads like any other row."""
+    from core.data.csvio import read_csv
+
+    frame = read_csv(csv_text(with_cell(1, "stretch_seconds", "0")).encode())
+    assert frame["stretch_seconds"].tolist() == [90, 0, 90]
+    assert frame["muscle_group"].tolist()[1] == "rest_control"
