@@ -42,12 +42,13 @@ Each group's result is how many clicks follow its stretch compared with how many
 example 0.45: 55% fewer than after resting), with a 95% interval: the range of effects that fit your data.
 The chance that a group is the biggest contributor comes from the same model. The verdicts:
 
-- **likely**: the stretch clearly beat resting, even allowing for having compared several groups at once, and
-  cut the clicking by at least a fifth;
-- **unlikely**: the data rule out that the stretch cuts the clicking by 30% or more beyond resting;
+- **likely**: the chance that the stretch cuts the clicking by a real margin is high enough that, for people
+  with no culprit at all, this is said by mistake at most about 5 times in 100, even if they look after every
+  session; and the cut is at least a fifth;
+- **unlikely**: the clicking went up after the stretch, or the data speak against a real cut (they rule out a
+  cut of 30% or more beyond resting);
 - **possible**: anything in between: keep testing;
-- **insufficient data**: the group was tried in fewer than two sessions with clicks, or the counts are still too
-  few to tell a big cut from a big rise.
+- **insufficient data**: the group was tried in fewer than two sessions with clicks.
 
 Without a rest control the stretches can only be compared with the drift the model infers from the test order,
 which is weaker evidence. The left and right knee are analysed separately. On simulated people whose answer is

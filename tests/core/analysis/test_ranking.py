@@ -194,7 +194,8 @@ def test_intervals_cover_the_truth_about_95_percent_of_the_time():
         p = make_person(rng, i % 2)
         (leg,) = analyze(simulate_sessions(p, 4, rng), draws=200)
         hits += [r.ci_low <= p.effects[r.muscle_group] <= r.ci_high for r in leg.ranking]
-    assert 0.88 <= np.mean(hits) <= 0.995
+    # 240 intervals: a 95% coverage lands in 0.92-0.98 by chance; the old 98.5% (too wide) would not
+    assert 0.92 <= np.mean(hits) <= 0.98
 
 
 def test_verdicts_are_from_the_documented_set_and_ranking_is_by_p_top():
