@@ -6,6 +6,7 @@ import sys
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from core.analysis.ranking import VERDICTS
 from core.data.csvio import write_csv
@@ -45,9 +46,17 @@ def test_json_lines_one_object_per_file_and_leg_in_input_order(tmp_path):
         assert "rest_control" not in [r["muscle_group"] for r in ranking]
         for r in ranking:
             assert r["verdict"] in VERDICTS
-            assert {"muscle_group", "verdict", "rate_ratio", "ci_low", "ci_high", "p_top"} <= set(r)
+            assert {"muscle_group", "verdict", "rate_ratio", "ci_low", "ci_high", "p_top", "p_culprit"} <= set(r)
         p_top = [r["p_top"] for r in ranking if r["p_top"] is not None]
         assert p_top == sorted(p_top, reverse=True), "most likely first"
+        # one decision: P(top) and p_none share out the whole chance; a group is never surer to be the biggest
+        # contributor than to be a culprit at all (up to the draws' noise); `likely` groups come first
+        assert sum(p_top) + o["p_none"] == pytest.approx(1.0, abs=1e-3)
+        assert all(r["p_top"] <= r["p_culprit"] + 0.02 for r in ranking if r["p_top"] is not None)
+        verdicts = [r["verdict"] for r in ranking]
+        assert verdicts[: verdicts.count("likely")] == ["likely"] * verdicts.count("likely")
+        assert all(r["verdict"] in ("unlikely", "insufficient_data") for r in ranking
+                   if r["rate_ratio"] is not None and r["rate_ratio"] >= 1), "a rise is never a candidate"
     sample = objects[2]["ranking"]
     assert {r["muscle_group"] for r in sample} == {"quadriceps", "hamstrings", "calves", "hip_abductors"}
     assert all(r["ci_low"] < r["rate_ratio"] < r["ci_high"] for r in sample)
