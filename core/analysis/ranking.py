@@ -98,6 +98,7 @@ from core.analysis.decision import (  # noqa: E402  (the verdicts and their rule
     MIN_LIKELY_CUT,
     MIN_SESSIONS,
     POSSIBLE,
+    SEED,  # the draws' seed, kept importable from here
     UNLIKELY,
     UNLIKELY_CUT,
     decide,
@@ -117,7 +118,6 @@ PHI_PRIOR_DF = 4.0
 CARRY_GRID = tuple(np.round(np.linspace(0.0, 1.0, 11), 2))
 #: Draws for P(top); fixed seed so one dataset always gives one answer.
 N_DRAWS = 4000
-SEED = 20261122
 #: Flags: a test with at most this many clicks is "at the floor".
 FLOOR_CLICKS = 1
 #: The most extra sessions we would ever suggest before saying "many".
