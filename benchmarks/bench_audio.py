@@ -23,7 +23,6 @@ memory for the largest WAV it accepts: 10 minutes of 48 kHz stereo 32-bit float,
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import struct
 import subprocess
