@@ -9,7 +9,6 @@ from collections.abc import Sequence
 
 from core import __version__
 from core.commands import COMMANDS
-from core.data.store import StoreError
 
 
 class CliError(Exception):
@@ -41,11 +40,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     try:
         return int(args.func(args) or 0)
-    except (CliError, StoreError) as e:
+    except Exception as e:
+        if not isinstance(e, CliError) and not _is_store_error(e):
+            raise
         print(f"kneeclick {args.command}: {e}", file=sys.stderr)
         return getattr(e, "code", 2)
     except BrokenPipeError:  # e.g. `kneeclick ... | head`
         return 0
+
+
+def _is_store_error(e: BaseException) -> bool:
+    """A core.data.store.StoreError. The store is not imported here: a command that never opened it (such
+    as count-clicks) cannot raise one, and loading SQLAlchemy would cost every command half a second."""
+    store = sys.modules.get("core.data.store")
+    return store is not None and isinstance(e, store.StoreError)
 
 
 if __name__ == "__main__":

@@ -14,16 +14,20 @@ How clicks are told apart (levels are 1 ms RMS in the analysis band, in dBFS):
    phase cannot cancel a click).
 3. **Background**: a running median of the envelope over ~0.3 s, never below ``floor_dbfs`` (raised for
    8-bit audio, whose quantisation steps would otherwise look like tiny clicks).
-4. **Candidates**: envelope peaks more than ``threshold_db`` above the background.
+4. **Candidates**: envelope peaks more than ``threshold_db`` (12 dB) above the background.
 5. **Shape**, the part that rejects talking and rustling. A click
-   - rises abruptly: ``onset_db`` above the mean of the 3-30 ms before it, and from near the background to
+   - rises abruptly: ``onset_db`` (10 dB) above the mean of the 3-30 ms before it, and from near the background to
      within 6 dB of its peak in at most ``rise_ms`` (vowels and hiss swell over 5-30 ms);
    - dies away: ``tail_db`` below its peak on average 15-45 ms after (or down to the background);
    - stands alone: nothing within ``isolation_db`` of its level in the 3-30 ms before (the last pulse of a
      voiced sound is abrupt and short, but it ends a train of equally loud pulses).
-6. **Thump guard**: a candidate whose low band (< 300 Hz) is far louder than its peak *and* starts right
-   there (a thump's onset), or overwhelms it, or sits on clipped samples (a clipped thump's flat top makes
-   high-frequency corners), is dropped. A click during a thump's ring-out is kept.
+6. **Thump guard**: a candidate is dropped when its low band (< 300 Hz) rises 15 dB right there and is
+   within 8 dB of its high-band peak (a step's or thump's onset, even through a phone microphone that cuts
+   the lows), or overwhelms it (30 dB), or sits on clipped samples (a clipped thump's flat top makes
+   high-frequency corners). A click during a thump's ring-out is kept.
+
+The thresholds of 4-6 were tuned on ``core.audio.synth`` and then on ``core.audio.fieldsynth``'s tuning
+seeds only; ``benchmarks/bench_audio.py`` reports the held-out seeds beside them.
 7. **Refractory**: of candidates closer than ``refractory_s``, the loudest is kept.
 8. **Edges**: clicks in the first and last ``edge_s`` (0.3 s) are left out of the count
    (``Detection.ignored_at_edges``): that is where the tap or mouse click that starts and stops the
@@ -34,28 +38,39 @@ talking (64 ms frames whose high-band energy repeats at a pitch period of 2.5-12
 click-like sounds (rustling, tapping), clicks barely above the background, clicks at a clock-like even pace
 (a metronome), very short recordings and files cut short.
 
-Only numpy and scipy; no Streamlit.
+Only numpy (the band filters: core.audio.filters; reading: core.audio.wavread); no scipy, no Streamlit.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import io
 import math
-import os
-import warnings
-import wave
-from collections.abc import Sequence
-from pathlib import Path
-from typing import IO, Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
-from scipy import ndimage, signal
-from scipy.io import wavfile
+
+from core.audio.filters import BlockFilter, impulse_response
+from core.audio.wavread import (
+    BLOCK_SAMPLES,
+    MAX_DURATION_S,
+    MAX_SAMPLE_RATE,
+    MIN_SAMPLE_RATE,
+    AudioError,
+    DamagedAudioError,
+    EmptyRecordingError,
+    NotWavError,
+    Source,
+    UnsupportedAudioError,
+    open_source,
+    open_wav,
+    read_source,
+)
 
 __all__ = [
     "AudioError",
     "NotWavError",
+    "DamagedAudioError",
     "EmptyRecordingError",
     "UnsupportedAudioError",
     "Settings",
@@ -68,31 +83,11 @@ __all__ = [
     "Envelope",
     "Detection",
     "read_wav",
+    "read_source",
+    "MAX_DURATION_S",
     "detect_clicks",
     "detect_clicks_in_samples",
 ]
-
-MIN_SAMPLE_RATE = 4000
-MAX_SAMPLE_RATE = 192_000
-MAX_DURATION_S = 10 * 60  # one test is a minute or two; longer files are refused before analysis
-
-
-# ---------------------------------------------------------------------------------------------- errors
-class AudioError(ValueError):
-    """A recording that cannot be analysed; the message is meant for the person."""
-
-
-class NotWavError(AudioError):
-    """The data is not a WAV file kneeclick can read (empty file, another format, truncated header)."""
-
-
-class EmptyRecordingError(AudioError):
-    """A valid WAV file that holds no audio samples."""
-
-
-class UnsupportedAudioError(AudioError):
-    """A WAV file outside what the detector handles (sample rate, length)."""
-
 
 # ---------------------------------------------------------------------------------------------- results
 @dataclasses.dataclass(frozen=True)
@@ -109,13 +104,17 @@ class Settings:
     hop_ms: float = 0.5
     background_s: float = 0.31
     floor_dbfs: float = -80.0
-    threshold_db: float = 10.0
-    onset_db: float = 8.0
+    # threshold_db and onset_db: 10 and 8 dB before tuning on core.audio.fieldsynth's TUNING_SEEDS.
+    threshold_db: float = 12.0
+    onset_db: float = 10.0
     onset_window_ms: tuple[float, float] = (3.0, 30.0)
     tail_db: float | None = 10.0
     tail_window_ms: tuple[float, float] = (15.0, 45.0)
     thump_ratio_db: float = 30.0
-    thump_onset_ratio_db: float | None = 12.0
+    # Tuned on core.audio.fieldsynth's TUNING_SEEDS (steps on a hard floor through a phone's high-pass):
+    # a low band rising 15 dB at the candidate and within 8 dB of its high-band peak is a thump's onset.
+    thump_onset_ratio_db: float | None = -8.0
+    thump_onset_rise_db: float = 15.0
     clipped_thump_ratio_db: float = 10.0
     rise_ms: float | None = 3.0
     isolation_db: float | None = 6.0
@@ -126,6 +125,8 @@ class Settings:
 #: The detector described in the project's domain notes, for comparison: high-pass only, onset test and a
 #: plain "low band dominates" thump test (no decay, rise-time or isolation tests, no onset-aware thump test).
 NOTES_BASELINE = Settings(
+    threshold_db=10.0,
+    onset_db=8.0,
     lowpass_hz=None,
     tail_db=None,
     rise_ms=None,
@@ -256,130 +257,33 @@ def _round(x: float) -> float | None:
 
 
 # ---------------------------------------------------------------------------------------------- reading
-Source = bytes | bytearray | memoryview | str | os.PathLike | IO[bytes]
-
-
-def read_source(source: Source) -> bytes:
-    """The bytes of WAV bytes, a path or a binary file; AudioError (with the path) when a file cannot be read."""
-    if isinstance(source, bytes | bytearray | memoryview):
-        return bytes(source)
-    if isinstance(source, str | os.PathLike):
-        path = Path(source)
-        try:
-            return path.read_bytes()
-        except FileNotFoundError:
-            raise AudioError(f"{path}: no such file") from None
-        except IsADirectoryError:
-            raise AudioError(f"{path}: is a folder, not a WAV file") from None
-        except OSError as e:
-            raise AudioError(f"{path}: cannot be read ({e.strerror or e})") from None
-    if hasattr(source, "read"):
-        if hasattr(source, "seek"):
-            try:
-                source.seek(0)
-            except (OSError, ValueError):
-                pass
-        data = source.read()
-        if isinstance(data, str):
-            raise NotWavError("got text, not WAV audio")
-        return bytes(data)
-    raise TypeError(f"expected WAV bytes, a path or a binary file object, not {type(source).__name__}")
-
-
 def read_wav(source: Source) -> tuple[np.ndarray, int]:
     """Decode a WAV file to float32 samples in [-1, 1] of shape ``(n, channels)``, and the sample rate.
 
-    Reads 8-bit unsigned, 16/24/32/64-bit signed integer and 32/64-bit float PCM (plain or
+    Reads 8-bit unsigned, 16/24/32-bit signed integer and 32/64-bit float PCM (plain or
     WAVE_FORMAT_EXTENSIBLE headers); a file cut short is read up to where it ends. Raises
-    :class:`NotWavError`, :class:`EmptyRecordingError` or :class:`UnsupportedAudioError` with a message for
+    :class:`NotWavError` (:class:`DamagedAudioError` for a header that contradicts itself or samples that
+    are not numbers), :class:`EmptyRecordingError` or :class:`UnsupportedAudioError` with a message for
     the person.
     """
-    samples, sample_rate, _, _ = _read_wav(source)
-    return samples, sample_rate
-
-
-def _read_wav(source: Source) -> tuple[np.ndarray, int, bool, int | None]:
-    """read_wav, whether the file was cut short, and the integer bit depth (None for float)."""
-    data = read_source(source)
-    if not data:
-        raise NotWavError("the file is empty (0 bytes), not a WAV recording")
-    if len(data) < 12 or data[:4] not in (b"RIFF", b"RIFX", b"RF64") or data[8:12] != b"WAVE":
-        raise NotWavError("not a WAV file (it does not start with a RIFF/WAVE header)")
-    truncated = False
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")  # unknown chunks (LIST, fact, ...) are fine; a short file is noted
-            sample_rate, x = wavfile.read(io.BytesIO(data))
-        truncated = any("EOF" in str(w.message) or "truncat" in str(w.message).lower() for w in caught)
-    except Exception as scipy_error:  # noqa: BLE001 - any decoder failure becomes one clear message
-        sample_rate, x, truncated = _read_with_wave_module(data, scipy_error)
-    x = np.asarray(x)
-    if x.ndim == 1:
-        x = x[:, None]
-    if x.ndim != 2 or x.shape[1] == 0:
-        raise NotWavError("a WAV file without audio channels")
-    samples = _to_float(x)
-    bits = None if np.issubdtype(x.dtype, np.floating) else 8 * x.dtype.itemsize
-    if not MIN_SAMPLE_RATE <= sample_rate <= MAX_SAMPLE_RATE:
-        raise UnsupportedAudioError(
-            f"sample rate {sample_rate} Hz is not supported (use {MIN_SAMPLE_RATE}-{MAX_SAMPLE_RATE} Hz; "
-            "8000-48000 Hz is typical)"
-        )
-    if samples.shape[0] == 0:
-        raise EmptyRecordingError("the recording is empty: the WAV file holds no audio")
-    if samples.shape[0] / sample_rate > MAX_DURATION_S:
-        raise UnsupportedAudioError(
-            f"the recording is {samples.shape[0] / sample_rate / 60:.1f} minutes long, over the "
-            f"{MAX_DURATION_S // 60}-minute limit; record one test at a time"
-        )
-    return samples, int(sample_rate), truncated, bits
-
-
-def _read_with_wave_module(data: bytes, scipy_error: Exception) -> tuple[int, np.ndarray, bool]:
-    try:
-        with wave.open(io.BytesIO(data), "rb") as w:
-            channels, width, rate = w.getnchannels(), w.getsampwidth(), w.getframerate()
-            declared = w.getnframes()
-            raw = w.readframes(declared)
-    except Exception:  # noqa: BLE001 - the wave module raises many kinds on damaged headers
-        detail = str(scipy_error) if "format" in str(scipy_error).lower() else "its header or data is damaged"
-        raise NotWavError(f"a damaged or unsupported WAV file ({detail})") from None
-    usable = len(raw) // (width * channels) * width * channels
-    raw = raw[:usable]
-    if width == 1:
-        x = np.frombuffer(raw, dtype=np.uint8)
-    elif width in (2, 4):
-        x = np.frombuffer(raw, dtype=f"<i{width}")
-    elif width == 3:
-        b = np.frombuffer(raw, dtype=np.uint8).reshape(-1, 3).astype(np.int32)
-        x = ((b[:, 0] << 8) | (b[:, 1] << 16) | (b[:, 2] << 24)).astype(np.int32)
-    else:
-        raise NotWavError(f"unsupported WAV sample width: {width * 8} bits")
-    return rate, x.reshape(-1, channels), len(raw) < declared * width * channels
-
-
-def _to_float(x: np.ndarray) -> np.ndarray:
-    if x.dtype == np.uint8:
-        return ((x.astype(np.float32) - 128.0) / 128.0).astype(np.float32)
-    if np.issubdtype(x.dtype, np.signedinteger):
-        scale = np.float32(1.0 / 2 ** (8 * x.dtype.itemsize - 1))
-        return x.astype(np.float32) * scale
-    if np.issubdtype(x.dtype, np.floating):
-        y = np.nan_to_num(x.astype(np.float32), nan=0.0, posinf=1.0, neginf=-1.0)
-        return np.clip(y, -1.0, 1.0)
-    raise NotWavError(f"unsupported WAV sample format: {x.dtype}")
+    with open_source(source) as f:
+        wav = open_wav(f)
+        return wav.read_all(), wav.sample_rate
 
 
 # ---------------------------------------------------------------------------------------------- detection
 def detect_clicks(source: Source, settings: Settings | None = None) -> Detection:
     """Find the knee clicks in a WAV recording (bytes, a binary file object, or a path).
 
-    Raises :class:`AudioError` (one of its subclasses) when the data cannot be analysed; a silent recording
-    is not an error: it gives ``count == 0`` and ``quality.verdict == "unusable"``.
+    The header is checked before anything is decoded, and the samples are decoded and analysed in blocks,
+    so memory stays bounded (about 100 MB for the largest file accepted). Raises :class:`AudioError` (one
+    of its subclasses) when the data cannot be analysed or is damaged; a silent recording is not an
+    error: it gives ``count == 0`` and ``quality.verdict == "unusable"``.
     """
-    samples, sample_rate, truncated, bits = _read_wav(source)
-    detection = detect_clicks_in_samples(samples, sample_rate, settings, bits=bits)
-    if truncated:
+    with open_source(source) as f:
+        wav = open_wav(f)
+        detection = _detect(wav.blocks, wav.frames, wav.sample_rate, wav.channels, settings, wav.int_bits)
+    if wav.truncated:
         q = detection.quality
         issues = (*q.issues, Issue("truncated", MESSAGES["truncated"]))
         verdict = q.verdict if q.verdict == "unusable" else "check"
@@ -396,48 +300,103 @@ def detect_clicks_in_samples(
     passages into isolated one-step jumps that look like tiny clicks; the background floor is raised to
     their level.
     """
-    s = settings or Settings()
     x = np.asarray(samples, dtype=np.float32)
     if x.ndim == 1:
         x = x[:, None]
     n, channels = x.shape
     if n == 0:
         raise EmptyRecordingError("the recording is empty: it holds no audio")
+    if not np.isfinite(x).all():
+        raise DamagedAudioError("a damaged recording: some samples are not numbers (NaN or infinity)")
+    x = np.clip(x, -1.0, 1.0)
+
+    def blocks(frames_per_block: int) -> Iterator[np.ndarray]:
+        for i in range(0, n, frames_per_block):
+            yield x[i : i + frames_per_block]
+
+    return _detect(blocks, n, sample_rate, channels, settings, bits)
+
+
+def _detect(
+    blocks: Callable[[int], Iterator[np.ndarray]],
+    n: int,
+    sample_rate: int,
+    channels: int,
+    settings: Settings | None,
+    bits: int | None,
+) -> Detection:
+    """The detector on a recording given as consecutive blocks of ``(frames, channels)`` float32 samples
+    (``blocks(frames_per_block)`` can be called twice: one pass for the peak, one for the analysis)."""
+    s = settings or Settings()
     if not MIN_SAMPLE_RATE <= sample_rate <= MAX_SAMPLE_RATE:
         raise UnsupportedAudioError(f"sample rate {sample_rate} Hz is not supported")
     sr = float(sample_rate)
     duration = n / sr
-    rows = np.ascontiguousarray(x.T)  # (channels, n): every per-channel pass runs over contiguous memory
-    if n < int(0.1 * sr):  # analyse a very short recording padded with silence to 0.1 s
-        rows = np.concatenate((rows, np.zeros((channels, int(0.1 * sr) - n), dtype=rows.dtype)), axis=1)
-
     hop = max(1, int(round(sr * s.hop_ms / 1000)))
     per_window = max(1, int(round(s.window_ms / s.hop_ms)))
     frame_s = hop / sr
+    low_step = max(1, int(sr // 4000))  # the low band (< 300 Hz) is kept at about 4 kHz
+    unit = hop * low_step
+    per_block = max(1, BLOCK_SAMPLES // channels // unit) * unit
+    padded = max(n, int(0.1 * sr))  # a very short recording is analysed padded with silence to 0.1 s
 
-    # 1-2. High band and its 1 ms RMS envelope (power averaged over channels).
-    sos = _band_sos(sr, s)
-    y = signal.sosfilt(sos.astype(np.float32), rows, axis=-1)
-    power = y[0] * y[0]
-    for c in range(1, channels):
-        power += y[c] * y[c]
-    if channels > 1:
-        power /= channels
-    n_hops = rows.shape[1] // hop
-    hop_energy = power[: n_hops * hop].reshape(n_hops, hop).sum(axis=1, dtype=np.float64)
+    def padded_blocks() -> Iterator[np.ndarray]:
+        yield from blocks(per_block)
+        if padded > n:
+            yield np.zeros((padded - n, channels), dtype=np.float32)
+
+    # Pass 1: the peak, which sets the clipping level.
+    peak = 0.0
+    for b in padded_blocks():
+        peak = max(peak, float(np.abs(b).max(initial=0.0)))
+    clip_level = None if peak < 0.1 else (0.999 if peak >= 0.999 else peak * (1 - 1e-6))
+
+    # Pass 2: high band (1-2) as 0.5 ms hop energies, clipped runs, and the low band for the thump test.
+    lo_edge = min(s.highpass_hz, 0.45 * sr)
+    hi_edge = s.lowpass_hz if s.lowpass_hz and s.lowpass_hz < 0.45 * sr else None
+    band = BlockFilter(impulse_response(4, lo_edge, hi_edge, sr), channels)
+    low_filter = BlockFilter(impulse_response(4, None, 300.0, sr), 1)
+    energies: list[np.ndarray] = []
+    lows: list[np.ndarray] = []
+    clip = _ClipRuns(clip_level, hop)
+    carry = np.zeros(0)
+    for b in padded_blocks():
+        rows = np.ascontiguousarray(b.T, dtype=np.float32)  # (channels, n), each channel contiguous
+        y = band(rows)
+        power = y[0] * y[0]
+        for c in range(1, channels):
+            power += y[c] * y[c]
+        if channels > 1:
+            power /= channels
+        if carry.size:
+            power = np.concatenate((carry, power))
+        whole = power.size // hop * hop
+        energies.append(power[:whole].reshape(-1, hop).sum(axis=1))
+        carry = power[whole:]
+        mono = rows.mean(axis=0, keepdims=True, dtype=np.float32) if channels > 1 else rows
+        lows.append(low_filter(mono)[0, ::low_step].astype(np.float32))
+        clip.add(b)
+    hop_energy = np.concatenate(energies) if energies else np.zeros(0)
+    low = np.concatenate(lows)
+    low_rate = sr / low_step
+    n_hops = hop_energy.size
     if n_hops >= per_window:
         cum = np.concatenate(([0.0], np.cumsum(hop_energy)))
         env = (cum[per_window:] - cum[:-per_window]) / (per_window * hop)
     else:
         env = np.array([hop_energy.sum() / max(n, 1)])
     env_db = 10.0 * np.log10(env + 1e-20)
+    clip_hops = clip.hop_mask(env_db.size)
 
     # 3. Background: running median over ~0.3 s, on 10 ms block medians (fast at any length).
     block = max(1, int(round(0.010 / frame_s)))
     n_blocks = max(1, len(env_db) // block)
-    block_med = np.median(env_db[: n_blocks * block].reshape(n_blocks, block), axis=1) if len(env_db) >= block else env_db[:1]
-    span = max(1, int(round(s.background_s / 0.010))) | 1
-    bg_blocks = ndimage.median_filter(block_med, size=min(span, (len(block_med) | 1)), mode="nearest")
+    if len(env_db) >= block:
+        block_med = np.median(env_db[: n_blocks * block].reshape(n_blocks, block), axis=1)
+    else:
+        block_med = env_db[:1]
+    span = min(max(1, int(round(s.background_s / 0.010))) | 1, len(block_med) | 1)
+    bg_blocks = _running_median(block_med, span)
     bg_db = np.repeat(bg_blocks, block)
     bg_db = np.concatenate((bg_db, np.full(len(env_db) - len(bg_db), bg_blocks[-1])))[: len(env_db)]
     floor = s.floor_dbfs if bits is None else max(s.floor_dbfs, 20 * math.log10(2.0 ** (1 - bits)) - 6.0)
@@ -448,8 +407,6 @@ def detect_clicks_in_samples(
     candidates = _run_peaks(above, env_db)
 
     # 5-6. Shape and thump tests.
-    mono = rows.mean(axis=0) if channels > 1 else rows[0]
-    clip_mask = _clipped_mask(rows)
     def frames(ms: float) -> int:
         return int(round(ms / 1000 / frame_s))
 
@@ -459,24 +416,27 @@ def detect_clicks_in_samples(
     kept: list[tuple[int, float, float]] = []
     rejected = 0
     for k in candidates:
-        peak = env_db[k]
+        peak_k = env_db[k]
         pre = env[max(0, k - on_hi) : max(0, k - on_lo)]
         pre_db = 10 * np.log10(pre.mean() + 1e-20) if pre.size else bg_db[k]
         post = env[k + tail_lo : k + tail_hi]
         post_db = 10 * np.log10(post.mean() + 1e-20) if post.size else bg_db[k]
-        if _thump_like(mono, clip_mask, k * hop, sr, peak, s):
+        clipped_here = clip_hops is not None and clip_hops[max(0, k - frames(5.0)) : k + frames(35.0)].any()
+        if _thump_like(low, low_rate, k * frame_s, clipped_here, peak_k, s):
             continue  # expected: a foot thump's edge, not noise
         pre_max = env_db[max(0, k - on_hi) : max(0, k - on_lo)].max(initial=-400.0)
-        in_train = s.isolation_db is not None and pre_max > peak - s.isolation_db and pre_max > bg_db[k] + s.threshold_db
+        in_train = (
+            s.isolation_db is not None and pre_max > peak_k - s.isolation_db and pre_max > bg_db[k] + s.threshold_db
+        )
         if (
-            peak - pre_db < s.onset_db
-            or (s.tail_db is not None and peak - post_db < min(s.tail_db, peak - bg_db[k] - 2.0))
+            peak_k - pre_db < s.onset_db
+            or (s.tail_db is not None and peak_k - post_db < min(s.tail_db, peak_k - bg_db[k] - 2.0))
             or in_train
             or (s.rise_ms is not None and not _fast_rise(env_db, k, bg_db[k], rise_max, back))
         ):
             rejected += 1  # a short sound that is not click-shaped (voice, rustle, tap)
             continue
-        kept.append((k, peak, peak - bg_db[k]))
+        kept.append((k, peak_k, peak_k - bg_db[k]))
 
     # 7. Refractory period: the loudest of close candidates wins.
     min_gap = s.refractory_s / frame_s
@@ -490,7 +450,9 @@ def detect_clicks_in_samples(
     at_edges = len(accepted) - len(inside)
     clicks = tuple(Click(time_s=k * frame_s, level_dbfs=float(p), snr_db=float(snr)) for k, p, snr in inside)
 
-    quality = _quality(rows, sr, env_db, bg_db, hop_energy, hop, clip_mask, clicks, rejected, duration)
+    quality = _quality(
+        peak, clip.samples / padded, clip_hops is not None, sr, env_db, hop_energy, hop, clicks, rejected, duration
+    )
     return Detection(
         count=len(clicks),
         clicks=clicks,
@@ -504,14 +466,62 @@ def detect_clicks_in_samples(
     )
 
 
-def _band_sos(sr: float, s: Settings) -> np.ndarray:
-    """High-pass at ``highpass_hz``; also low-pass at ``lowpass_hz`` when the rate allows, so a 48 kHz
-    recording is analysed in the same band as a 16 kHz one (and its extra hiss stays out)."""
-    nyq = sr / 2
-    low = min(s.highpass_hz, 0.45 * sr) / nyq
-    if s.lowpass_hz and s.lowpass_hz < 0.9 * nyq:
-        return signal.butter(4, [low, s.lowpass_hz / nyq], "bandpass", output="sos")
-    return signal.butter(4, low, "highpass", output="sos")
+def _running_median(x: np.ndarray, size: int) -> np.ndarray:
+    """Median over ``size`` (odd) neighbours, the ends repeated (as scipy.ndimage.median_filter, mode nearest)."""
+    half = size // 2
+    padded = np.concatenate((np.full(half, x[0]), x, np.full(half, x[-1])))
+    return np.median(np.lib.stride_tricks.sliding_window_view(padded, size), axis=1)
+
+
+class _ClipRuns:
+    """Runs of >= 3 samples at the clipping level (any channel), found block by block: how many samples,
+    and which 0.5 ms hops hold them."""
+
+    def __init__(self, level: float | None, hop: int) -> None:
+        self.level, self.hop = level, hop
+        self.samples = 0
+        self.hops: list[range] = []
+        self._offset = 0
+        self._open: int | None = None  # where a run still open at the end of the last block started
+
+    def add(self, block: np.ndarray) -> None:
+        m, at = block.shape[0], self._offset
+        self._offset += m
+        if self.level is None:
+            return
+        a = np.abs(block[:, 0])
+        for c in range(1, block.shape[1]):  # channel by channel: numpy is slow at maxima over 2 columns
+            np.maximum(a, np.abs(block[:, c]), out=a)
+        hot = a >= self.level
+        edges = np.diff(np.concatenate(([0], hot.view(np.int8), [0])))
+        starts, stops = np.flatnonzero(edges == 1) + at, np.flatnonzero(edges == -1) + at
+        if self._open is not None:
+            if starts.size and starts[0] == at:
+                starts[0] = self._open
+            else:
+                self._close(self._open, at)
+            self._open = None
+        if stops.size and stops[-1] == at + m:
+            self._open = int(starts[-1])
+            starts, stops = starts[:-1], stops[:-1]
+        for a, b in zip(starts, stops, strict=True):
+            self._close(int(a), int(b))
+
+    def _close(self, a: int, b: int) -> None:
+        if b - a >= 3:
+            self.samples += b - a
+            self.hops.append(range(a // self.hop, (b - 1) // self.hop + 1))
+
+    def hop_mask(self, n_hops: int) -> np.ndarray | None:
+        if self._open is not None:
+            self._close(self._open, self._offset)
+            self._open = None
+        if not self.hops:
+            return None
+        mask = np.zeros(n_hops + 1, dtype=bool)
+        for r in self.hops:
+            mask[r.start : min(r.stop, n_hops + 1)] = True
+        return mask
 
 
 def _run_peaks(above: np.ndarray, level: np.ndarray) -> list[int]:
@@ -539,64 +549,33 @@ def _fast_rise(env_db: np.ndarray, k: int, bg: float, rise_max: int, back: int) 
     return first_high - j <= rise_max
 
 
-def _thump_like(mono: np.ndarray, clip_mask: np.ndarray | None, i: int, sr: float, peak_db: float, s: Settings) -> bool:
-    """Is the candidate at sample ``i`` the high-frequency edge of a low sound (a foot thump)?
+def _thump_like(low: np.ndarray, low_rate: float, t: float, clipped: bool, peak_db: float, s: Settings) -> bool:
+    """Is the candidate at ``t`` seconds the high-frequency edge of a low sound (a foot thump)?
 
-    Yes if the low band (< 300 Hz) in the 35 ms from the candidate is much louder than its high-band peak and
-    either starts right there (a thump's onset), or is overwhelming, or the spot is clipped (a clipped
-    thump's flattened top makes high-frequency corners).
+    ``low``: the recording's low band (< 300 Hz) at ``low_rate``. Yes if the low band in the 35 ms from the
+    candidate is much louder than its high-band peak and either starts right there (a thump's onset), or
+    is overwhelming, or the spot is clipped (a clipped thump's flattened top makes high-frequency corners).
     """
-    ms = sr / 1000.0
-    lo, hi = max(0, i - int(90 * ms)), min(mono.size, i + int(35 * ms))
-    seg = mono[lo:hi].astype(np.float64)
+    ms = low_rate / 1000.0
+    i = int(round(t * low_rate))
+    lo, hi = max(0, i - int(90 * ms)), min(low.size, i + int(35 * ms))
+    seg = low[lo:hi].astype(np.float64)
     if seg.size < int(10 * ms):
         return False
-    low = signal.sosfilt(_lowpass_sos(sr), seg - seg.mean())
+    seg -= seg.mean()
     j = i - lo
-    post = low[max(0, j - int(2 * ms)) :]
-    pre = low[max(0, j - int(30 * ms)) : max(0, j - int(3 * ms))]
+    post = seg[max(0, j - int(2 * ms)) :]
+    pre = seg[max(0, j - int(30 * ms)) : max(0, j - int(3 * ms))]
     post_db = 10 * np.log10(np.mean(post**2) + 1e-20)
     pre_db = 10 * np.log10(np.mean(pre**2) + 1e-20) if pre.size else -200.0
     ratio = post_db - peak_db
-    if clip_mask is not None and clip_mask[max(0, i - int(5 * ms)) : i + int(35 * ms)].any():
+    if clipped:
         return bool(ratio > s.clipped_thump_ratio_db)
     if ratio > s.thump_ratio_db:
         return True
     if s.thump_onset_ratio_db is None:
         return False
-    return bool(ratio > s.thump_onset_ratio_db and post_db - pre_db > 10.0)
-
-
-_LOWPASS_CACHE: dict[float, np.ndarray] = {}
-
-
-def _lowpass_sos(sr: float) -> np.ndarray:
-    if sr not in _LOWPASS_CACHE:
-        _LOWPASS_CACHE[sr] = signal.butter(4, 300.0 / (sr / 2), "lowpass", output="sos")
-    return _LOWPASS_CACHE[sr]
-
-
-def _clipped_mask(rows: np.ndarray) -> np.ndarray | None:
-    """Samples in runs of >= 3 at full scale (or at the recording's own flat maximum), any channel; None if none.
-
-    ``rows``: shape (channels, n)."""
-    a = np.abs(rows).max(axis=0)
-    top = float(a.max())
-    if top < 0.1:
-        return None
-    level = 0.999 if top >= 0.999 else top * (1 - 1e-6)
-    hot = a >= level
-    if hot.sum() < 3:
-        return None
-    edges = np.diff(np.concatenate(([0], hot.view(np.int8), [0])))
-    starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-    long = (stops - starts) >= 3
-    if not long.any():
-        return None
-    mask = np.zeros(a.size, dtype=bool)
-    for a0, b0 in zip(starts[long], stops[long], strict=True):
-        mask[a0:b0] = True
-    return mask
+    return bool(ratio > s.thump_onset_ratio_db and post_db - pre_db > s.thump_onset_rise_db)
 
 
 # ---------------------------------------------------------------------------------------------- quality
@@ -630,21 +609,19 @@ MESSAGES = {
 
 
 def _quality(
-    rows: np.ndarray,
+    peak: float,
+    clipped_fraction: float,
+    clipped: bool,
     sr: float,
     env_db: np.ndarray,
-    bg_db: np.ndarray,
     hop_energy: np.ndarray,
     hop: int,
-    clip_mask: np.ndarray | None,
     clicks: Sequence[Click],
     rejected: int,
     duration: float,
 ) -> Quality:
-    peak = float(np.abs(rows).max())
     peak_dbfs = 20 * math.log10(peak) if peak > 0 else -math.inf
     noise_dbfs = float(np.median(env_db)) if env_db.size else -math.inf
-    clipped_fraction = float(clip_mask.mean()) if clip_mask is not None else 0.0
     issues: list[Issue] = []
 
     def add(key: str, severity: str = "warning") -> None:
@@ -659,7 +636,7 @@ def _quality(
         add("too_short")
     if peak_dbfs < -40:
         add("too_quiet")
-    if clip_mask is not None:
+    if clipped:
         add("clipped")
     if speech_s >= 0.4 and speech_s >= 0.03 * duration:
         add("speech")

@@ -23,13 +23,15 @@ import argparse
 import json
 import math
 import sys
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from core.analysis.ranking import CONTROL, AnalysisError, LegResult, analyze
 from core.cli import CliError
-from core.data.csvio import CsvError, read_csv
 from core.session.vocabulary import MAX_REPS, MuscleGroup, Side, validate_counts
+
+if TYPE_CHECKING:  # pandas and the analysis load only when the command runs (--help stays fast)
+    import pandas as pd
+
+    from core.analysis.ranking import LegResult
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -56,6 +58,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from core.analysis.ranking import AnalysisError, analyze
+
     # Read and check every file first, so a bad file is reported before any output.
     frames = [(path, load(path)) for path in args.files]
     for path, frame in frames:
@@ -75,6 +79,8 @@ def _run(args: argparse.Namespace) -> int:
 
 def load(path: str) -> pd.DataFrame:
     """Read one CSV file; any problem becomes a CliError naming the file (and line and column)."""
+    from core.data.csvio import CsvError, read_csv
+
     try:
         frame = read_csv(path)
     except CsvError as e:
@@ -119,6 +125,8 @@ def _fmt(x: float | None, spec: str) -> str:
 
 def table(path: str, leg: LegResult) -> str:
     """A plain-text table of one leg's ranking."""
+    from core.analysis.ranking import CONTROL
+
     against = "rest control" if leg.compared_with == CONTROL else "expected drift (no rest control in this file)"
     lines = [
         f"{path}: {leg.side} knee, {leg.n_sessions} session(s), compared with the {against}",

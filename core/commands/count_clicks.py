@@ -6,8 +6,6 @@ import argparse
 import json
 import sys
 
-from core.audio.detector import AudioError, detect_clicks, read_source
-
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -39,17 +37,25 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    # Imported here, not at the top: `kneeclick --help` and the other commands need none of it.
+    from core.audio.detector import AudioError, detect_clicks
+    from core.audio.wavread import open_source, spool
+
     name = "stdin" if args.file == "-" else args.file
     try:
-        data = sys.stdin.buffer.read() if args.file == "-" else read_source(args.file)
-    except AudioError as e:  # a file that cannot be read: the message names it already
-        raise _Failure(str(e)) from None
+        # A file is read block by block; stdin is copied to a temporary file first (both bounded in memory).
+        f = spool(sys.stdin.buffer) if args.file == "-" else open_source(args.file)
+    except AudioError as e:  # a file that cannot be opened: the message names it already
+        raise _Failure(str(e) if args.file != "-" else f"{name}: {e}") from None
     except OSError as e:
         raise _Failure(f"{name}: cannot be read ({e.strerror or e})") from None
     try:
-        detection = detect_clicks(data)
+        with f:
+            detection = detect_clicks(f)
     except AudioError as e:
         raise _Failure(f"{name}: {e}") from None
+    except OSError as e:
+        raise _Failure(f"{name}: cannot be read ({e.strerror or e})") from None
     if args.json:
         print(json.dumps(detection.to_dict(), indent=2))
     else:

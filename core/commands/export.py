@@ -8,8 +8,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from core.data.csvio import export_frame, write_csv
-from core.data.store import ENV_VAR, Store, resolve_db_url
+ENV_VAR = "KNEECLICK_DB_URL"  # core.data.schema.ENV_VAR (a test checks); not imported: --help stays fast
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -30,6 +29,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from core.cli import CliError
+    from core.data.csvio import export_frame, write_csv
+    from core.data.store import Store, resolve_db_url
 
     store = Store.open(resolve_db_url(args.db))
     ids = list(dict.fromkeys(args.sessions)) if args.sessions else None

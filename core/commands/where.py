@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from core.data.store import ENV_VAR, Store, describe_url, resolve_db_url
+ENV_VAR = "KNEECLICK_DB_URL"  # core.data.schema.ENV_VAR (a test checks); not imported: --help stays fast
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -19,6 +19,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from core.data.store import Store, describe_url, resolve_db_url
+
     url = resolve_db_url(args.db)
     store = Store.open(url)
     print(f"store: {describe_url(url)}")

@@ -118,3 +118,37 @@ def test_a_bad_file_in_a_real_process_is_one_line_and_exit_2_never_a_traceback(t
     code, out, err = kneeclick("count-clicks", str(bad), "--json")
     assert code == 2 and out == ""
     assert err == f"kneeclick count-clicks: {bad}: not a WAV file (it does not start with a RIFF/WAVE header)\n"
+
+
+def test_a_float_recording_with_nan_samples_exits_2_and_is_never_counted(tmp_path, run):
+    """Issue 12, finding 9: it used to print 30 with only a 'talking' warning."""
+    x = synth_recording(15, duration_s=4.0, n_clicks=4).samples.astype(np.float32)
+    x[::40] = np.nan
+    path = write_wav(tmp_path / "nan.wav", x, 16000, "float")
+    for args in ((str(path),), (str(path), "--json"), ("-",)):
+        code, out, err = run("count-clicks", *args, stdin=path.read_bytes() if args == ("-",) else None)
+        assert code == 2 and out == "", args
+        assert err.startswith("kneeclick count-clicks: ") and "NaN or infinity" in err and err.count("\n") == 1
+
+
+def test_count_clicks_loads_neither_scipy_nor_pandas_nor_the_store(tmp_path):
+    """`kneeclick count-clicks` starts in a fraction of a second: it imports only what counting needs
+    (timed in benchmarks/bench_audio.py)."""
+    path = write_wav(tmp_path / "r.wav", synth_recording(16, duration_s=3.0, n_clicks=2).samples, 16000)
+    code = (
+        "import sys; from core.cli import main; rc = main(['count-clicks', sys.argv[1]]);"
+        "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'scipy', 'pandas', 'sqlalchemy', 'statsmodels',"
+        " 'streamlit', 'altair'}); print('loaded:', *heavy)"
+    )
+    result = subprocess.run([sys.executable, "-c", code, str(path)], cwd=ROOT, capture_output=True, timeout=60)
+    assert result.returncode == 0, result.stderr.decode()
+    count, loaded = result.stdout.decode().splitlines()
+    assert int(count) == 2 and loaded == "loaded:"
+
+
+def test_the_store_commands_name_the_stores_environment_variable():
+    """where, export and import spell KNEECLICK_DB_URL out instead of importing the store for their --help."""
+    from core.commands import export, import_, where
+    from core.data.schema import ENV_VAR
+
+    assert where.ENV_VAR == export.ENV_VAR == import_.ENV_VAR == ENV_VAR
