@@ -307,20 +307,18 @@ def _why_continue(groups, keep, p_best, unestimated, challenger, no_control) -> 
     running = [g for g, p, u in zip(groups, p_best, unestimated) if p >= P_KEEP and not u]
     new = [g for g, u in zip(groups, unestimated) if u]
     dropped = [g for g in groups if g not in keep]
+    # Every group's name is a plural noun ("calves", "hip abductors"): "are", "have", "they".
     if running:
         chances = ", ".join(f"{MuscleGroup(g).label.lower()} {100 * p_best[groups.index(g)]:.0f}%" for g in running)
-        verb = "is" if len(running) == 1 else "are"
-        text += (f"{_names(running).capitalize()} {verb} still in the running to be the biggest contributor "
-                 f"(chances: {chances}).")
+        text += (f"{_names(running).capitalize()} {'are' if len(running) == 1 else 'are all'} still in the running "
+                 f"to be the biggest contributor (chances: {chances}).")
     if new:
-        text += f" {_names(new).capitalize()} {'has' if len(new) == 1 else 'have'} no estimate yet, so " \
-                f"{'it stays' if len(new) == 1 else 'they stay'} in."
+        text += f" {_names(new).capitalize()} have no estimate yet, so they stay in."
     if challenger is not None:
-        text += (f" {MuscleGroup(groups[challenger]).label} joins as the challenger, drawn at random from the "
+        text += (f" {MuscleGroup(groups[challenger]).label} join as the challenger, drawn at random from the "
                  "others, so the leader is checked against another group as well as against resting.")
     if dropped:
-        verb = "has" if len(dropped) == 1 else "have"
-        text += (f" {_names(dropped).capitalize()} {verb} less than a {100 * P_KEEP:.0f}% chance of being the "
+        text += (f" {_names(dropped).capitalize()} have less than a {100 * P_KEEP:.0f}% chance of being the "
                  "biggest contributor, so the time goes to more reps instead.")
     elif len(keep) == len(groups):
         text += " No group can be ruled out yet, so every group is tried again."
