@@ -99,7 +99,7 @@ class Plan:
     stretch_seconds : the length of every stretch (and the rest), 60-120.
     seed : the seed that shuffled ``conditions`` (``flow.plan_order`` of them in
         the app's list order with this seed gives this order).
-    why : the reasons, in plain words.
+    why : the session and the reasons for it, in plain words.
     stop : True when the answer is settled: no further session is suggested.
     sessions_to_settle : about how many more sessions like this would settle the
         answer (simulated forward); None when settled, unknown, or more than ``MAX_AHEAD``.
@@ -115,6 +115,8 @@ class Plan:
     stop: bool
     sessions_to_settle: int | None = None
     more_than_ahead: bool = False
+    #: The reasons alone (``why`` without its first sentence naming the session), for "... because ...".
+    reasons: str = ""
 
     @property
     def seconds(self) -> int:
@@ -147,7 +149,8 @@ def default_plan(side: str | Side, seed: int | None = None) -> Plan:
     why = (f"No earlier sessions on the {side} leg yet, so this is the standard first session: the four main "
            f"muscle groups and the rest control in random order, {flow.DEFAULT_REPS} reps per test and "
            f"{flow.DEFAULT_STRETCH_SECONDS}-second stretches.")
-    return Plan(side, tuple(g.value for g in order), flow.DEFAULT_REPS, flow.DEFAULT_STRETCH_SECONDS, seed, why, False)
+    return Plan(side, tuple(g.value for g in order), flow.DEFAULT_REPS, flow.DEFAULT_STRETCH_SECONDS, seed, why, False,
+                reasons=why)
 
 
 def data_seed(rows: pd.DataFrame, side: str) -> int:
@@ -204,7 +207,8 @@ def plan_next(frame: pd.DataFrame | None, side: str | Side, *, stopped_sessions:
     tail = (f" About {ahead} more session{'s' if ahead != 1 else ''} like this should settle it."
             if ahead is not None else
             f" It may take more than {MAX_AHEAD} more sessions to settle." if more else "")
-    return dataclasses.replace(plan, why=plan.why + tail, sessions_to_settle=ahead, more_than_ahead=more)
+    return dataclasses.replace(plan, why=plan.why + tail, reasons=plan.reasons + tail, sessions_to_settle=ahead,
+                               more_than_ahead=more)
 
 
 def plan_for_frames(frames: Sequence[pd.DataFrame], side: str | Side) -> list[Plan]:
@@ -273,14 +277,14 @@ def _make(side, keep, seed, why, *, stop) -> Plan:
     if stop:  # no suggestion: the standard session, should the person want one anyway
         order = flow.plan_order(flow.DEFAULT_CONDITIONS, True, seed)
         return Plan(side, tuple(g.value for g in order), flow.DEFAULT_REPS, flow.DEFAULT_STRETCH_SECONDS, seed, why,
-                    True)
+                    True, reasons=why)
     reps, seconds = fit_time(k)
     order = flow.plan_order(listed, True, seed)
     names = _names([g.value for g in listed if not g.is_control])
     head = (f"Next: {names} with the rest control, {reps} reps per test, {seconds}-second stretches "
             f"(about {math.ceil(session_seconds(k, reps, seconds) / 60)} minutes of testing and stretching, "
             "no longer than the standard session). ")
-    return Plan(side, tuple(g.value for g in order), reps, seconds, seed, head + why, False)
+    return Plan(side, tuple(g.value for g in order), reps, seconds, seed, head + why, False, reasons=why)
 
 
 def fit_time(conditions: int) -> tuple[int, int]:
