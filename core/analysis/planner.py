@@ -162,11 +162,14 @@ def data_seed(rows: pd.DataFrame, side: str) -> int:
 
 
 def plan_next(frame: pd.DataFrame | None, side: str | Side, *, stopped_sessions: Iterable[str] = (),
-              seed: int | None = None, leg: LegResult | None = None) -> Plan:
+              seed: int | None = None, leg: LegResult | None = None, p_keep: float = P_KEEP,
+              look_ahead: bool = True) -> Plan:
     """Plan the next session on ``side`` from the past sessions in ``frame`` (CSV schema; other legs ignored).
 
     ``seed``: the order's seed (default: derived from the data; a fresh one with no data).
     ``leg``: the ranking of these rows, when the caller has it already (saves a second analysis).
+    ``p_keep``: the chance of being the biggest contributor that keeps a group in (the benchmark tunes it).
+    ``look_ahead``: False skips "about N more sessions" (the benchmark, which only needs the design).
     """
     side = Side(side).value
     rows = frame[frame["side"].astype(str) == side] if frame is not None and not frame.empty else None
@@ -194,15 +197,16 @@ def plan_next(frame: pd.DataFrame | None, side: str | Side, *, stopped_sessions:
     draws = _draws(mu, sd, df, N_DRAWS, rng)
     p_best = np.bincount(draws.argmin(axis=1), minlength=len(groups)) / len(draws)
     unestimated = [g not in estimated for g in groups]
-    keep_mask = (p_best >= P_KEEP) | np.array(unestimated)
+    keep_mask = (p_best >= p_keep) | np.array(unestimated)
     challenger = None
     if keep_mask.sum() < 2 and len(groups) >= 2:
         challenger = _challenger(mu, sd, df, keep_mask, rng)
         keep_mask[challenger] = True
     keep = [g for g, k in zip(groups, keep_mask) if k]
 
-    ahead, more = sessions_to_settle(mu, sd, df, _info_per_session(groups, estimated, rows), rng=rng)
-    why = _why_continue(groups, keep, p_best, unestimated, challenger, no_control)
+    ahead, more = (sessions_to_settle(mu, sd, df, _info_per_session(groups, estimated, rows), rng=rng)
+                   if look_ahead else (None, False))
+    why = _why_continue(groups, keep, p_best, unestimated, challenger, no_control, p_keep)
     plan = _make(side, keep, seed, why, stop=False)
     tail = (f" About {ahead} more session{'s' if ahead != 1 else ''} like this should settle it."
             if ahead is not None else
@@ -306,9 +310,9 @@ def _names(groups: Sequence[str]) -> str:
     return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
 
 
-def _why_continue(groups, keep, p_best, unestimated, challenger, no_control) -> str:
+def _why_continue(groups, keep, p_best, unestimated, challenger, no_control, p_keep) -> str:
     text = _control_note(no_control)
-    running = [g for g, p, u in zip(groups, p_best, unestimated) if p >= P_KEEP and not u]
+    running = [g for g, p, u in zip(groups, p_best, unestimated) if p >= p_keep and not u]
     new = [g for g, u in zip(groups, unestimated) if u]
     dropped = [g for g in groups if g not in keep]
     # Every group's name is a plural noun ("calves", "hip abductors"): "are", "have", "they".
@@ -322,7 +326,7 @@ def _why_continue(groups, keep, p_best, unestimated, challenger, no_control) -> 
         text += (f" {MuscleGroup(groups[challenger]).label} join as the challenger, drawn at random from the "
                  "others, so the leader is checked against another group as well as against resting.")
     if dropped:
-        text += (f" {_names(dropped).capitalize()} have less than a {100 * P_KEEP:.0f}% chance of being the "
+        text += (f" {_names(dropped).capitalize()} have less than a {100 * p_keep:.0f}% chance of being the "
                  "biggest contributor, so the time goes to more reps instead.")
     elif len(keep) == len(groups):
         text += " No group can be ruled out yet, so every group is tried again."
