@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import streamlit as st
 
 from core.analysis.planner import Plan, plan_next
@@ -123,7 +124,10 @@ def _suggested_plan(key: str, side: str, _store: Store) -> Plan | None:
         return None
     listing = _store.list_sessions()
     stopped = listing.loc[listing["status"] == "stopped", "id"].tolist()
-    return plan_next(rows, side, stopped_sessions=stopped)
+    try:
+        return plan_next(rows, side, stopped_sessions=stopped)
+    except (ValueError, np.linalg.LinAlgError):  # a plan that cannot be made must not stop the session: no suggestion
+        return None
 
 
 def _suggestion(plan: Plan | None) -> None:
