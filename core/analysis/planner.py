@@ -215,11 +215,6 @@ def plan_next(frame: pd.DataFrame | None, side: str | Side, *, stopped_sessions:
                                more_than_ahead=more)
 
 
-def plan_for_frames(frames: Sequence[pd.DataFrame], side: str | Side) -> list[Plan]:
-    """One plan per frame (one person's sessions each), in order."""
-    return [plan_next(f, side) for f in frames]
-
-
 # ------------------------------------------------------------ the pieces
 def _settled(leg: LegResult) -> tuple[str, str] | None:
     """(kind, why) when the answer is settled, else None."""
