@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import streamlit as st
 
+from core.analysis.planner import Plan, plan_next
 from core.data.store import Store, new_session_id
 from core.session import flow
 from core.session.flow import Setup, Step
@@ -34,6 +36,7 @@ from ui.session_common import (
     go_to,
 )
 from ui.step_controls import _side_controls
+from ui.views import store_key
 
 
 # ------------------------------------------------------------------ 1 safety
@@ -108,11 +111,56 @@ def blocked(store: Store, session: Session, step: Step) -> None:
 
 
 # ------------------------------------------------------------------- setup
+def suggested_plan(store: Store, side: Side) -> Plan | None:
+    """The planner's next session for ``side`` from the store's earlier sessions on that leg; None without any."""
+    return _suggested_plan(store_key(store), side.value, store)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _suggested_plan(key: str, side: str, _store: Store) -> Plan | None:
+    frame = _store.trials_frame()
+    rows = frame[frame["side"].astype(str) == side]
+    if rows.empty:
+        return None
+    listing = _store.list_sessions()
+    stopped = listing.loc[listing["status"] == "stopped", "id"].tolist()
+    try:
+        return plan_next(rows, side, stopped_sessions=stopped)
+    except (ValueError, np.linalg.LinAlgError):  # a plan that cannot be made must not stop the session: no suggestion
+        return None
+
+
+def _suggestion(plan: Plan | None) -> None:
+    """Say what the plan suggests and why (or that the answer is settled), above the form it pre-fills."""
+    if plan is None:
+        return
+    if plan.stop:
+        st.success(plan.why, icon=":material/task_alt:")
+        st.caption("You can still run another session below, with the standard settings.")
+        return
+    groups = [MuscleGroup(c) for c in plan.conditions if not MuscleGroup(c).is_control]
+    names = [g.label.lower() for g in sorted(groups, key=list(MuscleGroup).index)]
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    reasons = plan.reasons[:1].lower() + plan.reasons[1:]
+    st.info(
+        f"Suggested from your last sessions: {listed} with the rest control, {plan.reps} reps per test and "
+        f"{plan.stretch_seconds}-second stretches, because {reasons}",
+        icon=":material/lightbulb:",
+    )
+    st.caption("The choices below are filled in from this suggestion; change anything you like.")
+
+
 def setup(store: Store, session: Session, step: Step) -> None:
     st.subheader("Set up today's test")
     freq = session.safety.click_frequency if session.safety else None
     if freq in (ClickFrequency.RARELY, ClickFrequency.NEVER):
         st.info(RARE_CLICKS_NOTE, icon=":material/info:")
+    plan = suggested_plan(store, session.side)
+    _suggestion(plan)
+    use = plan if plan is not None and not plan.stop else None
+    suggested = (
+        [g.value for g in MuscleGroup if g.value in use.conditions] if use else [g.value for g in flow.DEFAULT_CONDITIONS]
+    )
     with st.form(_key(session, "setup")):
         side = st.radio(
             "Leg to test", [s.value for s in Side], index=[s.value for s in Side].index(session.side.value),
@@ -125,16 +173,17 @@ def setup(store: Store, session: Session, step: Step) -> None:
             captions=[m.how_to for m in Movement],
             key=_key(session, "setup-movement"),
         )
-        reps = st.number_input("Reps per test", min_value=1, max_value=MAX_REPS, value=flow.DEFAULT_REPS, step=1,
+        reps = st.number_input("Reps per test", min_value=1, max_value=MAX_REPS,
+                               value=use.reps if use else flow.DEFAULT_REPS, step=1,
                                key=_key(session, "setup-reps"))
         seconds = st.slider(
             "Stretch length (seconds)", flow.STRETCH_MIN_SECONDS, flow.STRETCH_MAX_SECONDS,
-            flow.DEFAULT_STRETCH_SECONDS, step=5, key=_key(session, "setup-seconds"),
+            use.stretch_seconds if use else flow.DEFAULT_STRETCH_SECONDS, step=5, key=_key(session, "setup-seconds"),
         )  # fmt: skip
         conditions = st.multiselect(
             "Conditions (the rest control stays in)",
             [g.value for g in CONDITION_OPTIONS],
-            default=[g.value for g in flow.DEFAULT_CONDITIONS],
+            default=suggested,
             format_func=lambda v: MuscleGroup(v).label,
             key=_key(session, "setup-conditions"),
         )
@@ -158,7 +207,11 @@ def setup(store: Store, session: Session, step: Step) -> None:
         return
     fresh = _still(store, session, step)
     seed = flow.new_seed() if choice.randomized else None
-    order = flow.plan_order(choice.conditions, choice.randomized, seed)
+    conditions = choice.conditions
+    if use and choice.randomized and choice.side is session.side and set(conditions) == set(use.groups):
+        # the suggested conditions: run them in the plan's own order (its seed, on the app's list order)
+        seed, conditions = use.seed, tuple(g for g in MuscleGroup if g in set(conditions))
+    order = flow.plan_order(conditions, choice.randomized, seed)
     store.save_setup(
         fresh.id, side=choice.side, movement=choice.movement, reps_per_test=choice.reps_per_test,
         stretch_seconds=choice.stretch_seconds, order_seed=seed, randomized=choice.randomized,

@@ -1,0 +1,89 @@
+"""The planner: sessions never longer than the default, groups that raised the clicking sit out, the rest
+control always runs, the order re-derives from the seed, and "about N more sessions" follows the evidence."""
+
+import numpy as np
+import pytest
+
+from core.analysis.planner import (
+    DEFAULT_SECONDS,
+    MAX_AHEAD,
+    fit_time,
+    plan_next,
+    sessions_to_settle,
+)
+from core.analysis.simulate import Person, make_person, simulate_sessions
+from core.session import flow
+from core.session.vocabulary import MuscleGroup
+
+
+def person(effects: dict, **kw) -> Person:
+    base = dict(base_rate=1.2, drift=0.97, carry=0.2, fade=0.7, day_sd=0.15, shape=15.0, miscount=0.0)
+    return Person(effects={g: 1.0 for g in ("quadriceps", "hamstrings", "calves", "hip_abductors")} | effects,
+                  **(base | kw))
+
+
+@pytest.mark.parametrize("conditions", range(2, 9))
+def test_fewer_conditions_buy_more_reps_and_never_a_longer_session(conditions):
+    reps, seconds = fit_time(conditions)
+    assert flow.STRETCH_MIN_SECONDS <= seconds <= flow.STRETCH_MAX_SECONDS and seconds % 5 == 0
+    assert (conditions + 1) * reps * 4 + conditions * seconds <= DEFAULT_SECONDS
+    if conditions <= len(flow.DEFAULT_CONDITIONS):
+        assert reps > flow.DEFAULT_REPS, "the default's conditions or fewer: more reps in the same time"
+
+
+def test_planned_sessions_of_simulated_people_keep_the_control_two_groups_and_the_time():
+    rng = np.random.default_rng(2026)
+    for i in range(12):
+        p = make_person(rng, i % 3)
+        frame = simulate_sessions(p, 1 + i % 4, rng)
+        plan = plan_next(frame, "left")
+        groups = plan.groups
+        assert MuscleGroup.REST_CONTROL in groups
+        assert plan.seconds <= DEFAULT_SECONDS
+        if not plan.stop:
+            assert sum(not g.is_control for g in groups) >= 2, "the leader is always checked against a challenger"
+        listed = sorted(groups, key=list(MuscleGroup).index)
+        assert flow.plan_order(listed, True, plan.seed) == groups
+
+
+def test_a_group_whose_stretch_raised_the_clicking_sits_out_and_the_time_goes_to_reps():
+    rng = np.random.default_rng(4)
+    frame = simulate_sessions(person({"hamstrings": 3.0, "calves": 0.5}), 2, rng)
+    plan = plan_next(frame, "left")
+    assert not plan.stop
+    assert "hamstrings" not in plan.conditions and "calves" in plan.conditions
+    assert plan.reps > flow.DEFAULT_REPS
+    assert "hamstrings" in plan.why.lower() and "chance" in plan.why
+
+
+def test_a_settled_answer_stops_and_says_why():
+    rng = np.random.default_rng(3)
+    frame = simulate_sessions(person({"calves": 0.3}, base_rate=2.0), 8, rng, reps=15)
+    plan = plan_next(frame, "left")
+    assert plan.stop and plan.sessions_to_settle is None
+    assert "calves" in plan.why
+
+
+def test_more_evidence_means_fewer_sessions_to_settle():
+    rng = lambda: np.random.default_rng(7)  # noqa: E731
+    mu = np.log([0.4, 1.0, 1.0, 1.0])
+    info = np.full(4, 0.03)  # per rep and session
+    vague = sessions_to_settle(mu, np.full(4, 0.8), 30.0, info, rng=rng())
+    sharp = sessions_to_settle(mu, np.full(4, 0.5), 30.0, info, rng=rng())
+    few_clicks = sessions_to_settle(mu, np.full(4, 0.5), 30.0, info / 3, rng=rng())
+    assert vague[0] is not None and sharp[0] is not None
+    assert sharp[0] < vague[0]
+    assert few_clicks[1] or few_clicks[0] > sharp[0], "fewer clicks a session: more sessions"
+    flat = sessions_to_settle(np.zeros(4), np.full(4, 0.3), 30.0, np.full(4, 0.001), rng=rng())
+    assert flat == (None, True), f"no difference and little information: more than {MAX_AHEAD}"
+
+
+def test_the_same_data_gives_the_same_plan():
+    rng = np.random.default_rng(9)
+    frame = simulate_sessions(make_person(rng, 1), 2, rng)
+    assert plan_next(frame, "left") == plan_next(frame.copy(), "left")
+
+
+def test_settled_evidence_that_no_stretch_helps_needs_no_further_session():
+    flat_and_sure = sessions_to_settle(np.zeros(4), np.full(4, 0.1), 30.0, np.full(4, 0.03), rng=np.random.default_rng(1))
+    assert flat_and_sure == (1, False)
