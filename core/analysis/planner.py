@@ -215,6 +215,26 @@ def plan_next(frame: pd.DataFrame | None, side: str | Side, *, stopped_sessions:
                                more_than_ahead=more)
 
 
+def with_sessions_to_settle(leg: LegResult, rows: pd.DataFrame, *, stopped_sessions: Iterable[str] = ()) -> LegResult:
+    """``leg`` with "about N more sessions" taken from the planner's look-ahead (this person's own estimates run
+    forward under the plan), and its summary sentence redone from it, so Results, the CLI and Setup agree.
+
+    A settled answer needs no more sessions (None); beyond the look-ahead's horizon it says ``MAX_AHEAD``+; where
+    nothing could be estimated yet (no clicks around any stretch) the ranking's own rough figure stays.
+    """
+    from core.analysis.ranking import summary
+
+    plan = plan_next(rows, leg.side, stopped_sessions=stopped_sessions, leg=leg)
+    if plan.stop:
+        leg.sessions_needed = None
+    elif plan.sessions_to_settle is not None:
+        leg.sessions_needed = plan.sessions_to_settle
+    elif plan.more_than_ahead:
+        leg.sessions_needed = MAX_AHEAD
+    leg.summary = summary(leg)
+    return leg
+
+
 # ------------------------------------------------------------ the pieces
 def _settled(leg: LegResult) -> tuple[str, str] | None:
     """(kind, why) when the answer is settled, else None."""

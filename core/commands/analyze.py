@@ -58,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from core.analysis.planner import with_sessions_to_settle
     from core.analysis.ranking import AnalysisError, analyze
 
     # Read and check every file first, so a bad file is reported before any output.
@@ -68,6 +69,7 @@ def _run(args: argparse.Namespace) -> int:
         except AnalysisError as e:
             raise CliError(f"{path}: {e}") from None
         for leg in legs:
+            leg = with_sessions_to_settle(leg, frame[frame["side"].astype(str) == leg.side])
             if args.json:
                 print(json.dumps({"file": path, **leg.to_dict()}, allow_nan=False))
             else:

@@ -21,11 +21,14 @@ import argparse
 import json
 import sys
 
-from core.analysis.planner import Plan, default_plan, plan_next
-from core.analysis.ranking import AnalysisError
+from typing import TYPE_CHECKING
+
 from core.cli import CliError
 from core.commands.analyze import load
 from core.session.vocabulary import MuscleGroup, Side
+
+if TYPE_CHECKING:  # the planner (numpy, pandas, scipy) loads only when the command runs
+    from core.analysis.planner import Plan
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -52,6 +55,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from core.analysis.planner import default_plan, plan_next
+    from core.analysis.ranking import AnalysisError
+
     frames = [(path, load(path)) for path in args.files]
     plans: list[tuple[str | None, Plan]] = []
     for path, frame in frames:

@@ -12,6 +12,7 @@ import dataclasses
 import pandas as pd
 
 from core.report import charts
+from core.analysis.planner import with_sessions_to_settle
 from core.analysis.ranking import LegResult, analyze, session_table
 from core.data.store import Store
 
@@ -62,6 +63,7 @@ def results_views(store: Store) -> list[LegView]:
     views = []
     for leg in analyze(frame, stopped_sessions=stopped):
         rows = frame[frame["side"] == leg.side]
+        leg = with_sessions_to_settle(leg, rows, stopped_sessions=stopped)
         views.append(
             LegView(
                 leg=leg,

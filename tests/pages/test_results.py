@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pandas as pd
 
+from core.analysis.planner import with_sessions_to_settle
 from core.analysis.ranking import analyze
 from core.data.csvio import import_csv, import_frame, read_csv
 from core.session.protocol import STRETCHES
@@ -32,6 +33,7 @@ def test_results_on_the_example_data_show_ranking_charts_and_sentences(app_test)
     ]
     text = _markdown(at)
     (leg,) = analyze(read_csv(SAMPLE_CSV))
+    leg = with_sessions_to_settle(leg, read_csv(SAMPLE_CSV))  # "about N more sessions" as the planner sees it
     # the ranking comes first: the summary, then the forest plot, then one sentence per group in ranking order
     assert leg.summary in text
     positions = [text.index(f"After stretching your {r.label.lower()} ") for r in leg.ranking]
