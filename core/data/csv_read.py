@@ -7,13 +7,18 @@ import csv
 import dataclasses
 import difflib
 import io
+import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from core.data.csv_schema import (
     EXPORT_COLUMNS,
+    MAX_COLUMNS,
+    MAX_HEADER_BYTES,
     MAX_IMPORT_BYTES,
+    MAX_LINE_BYTES,
     CsvError,
     Problem,
     _Collector,
@@ -62,30 +67,129 @@ def _check_size(size: int) -> None:
         )  # fmt: skip
 
 
+def _check_shape(data: bytes) -> None:
+    """Refuse a file whose header or lines cannot be a person's history, before parsing any of it.
+
+    A header of ten million commas, or one line of many megabytes, would otherwise cost the CSV reader
+    (and the memory of every empty field) far more than a real file of the same size.
+    """
+    head_end = data.find(b"\n")
+    header = data if head_end < 0 else data[:head_end]
+    if len(header) > MAX_HEADER_BYTES or header.count(b",") >= MAX_COLUMNS:
+        raise CsvError([Problem(1, None, None,
+            f"the header row has {header.count(b',') + 1:,} fields in {len(header):,} bytes; a kneeclick file has "
+            f"a few dozen at most (limit: {MAX_COLUMNS} fields, {MAX_HEADER_BYTES // 1024} KB). This is not a "
+            "kneeclick CSV file; nothing was imported.")])  # fmt: skip
+    if len(data) <= MAX_LINE_BYTES:
+        return
+    ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 0x0A)
+    lengths = np.diff(ends, prepend=-1) - 1
+    tail = len(data) - 1 - (ends[-1] if len(ends) else -1)
+    longest = int(lengths.max()) if len(lengths) else 0
+    if max(longest, tail) > MAX_LINE_BYTES:
+        line = int(np.argmax(lengths)) + 1 if longest >= tail else len(ends) + 1
+        raise CsvError([Problem(line, None, None,
+            f"this line is {max(longest, tail) / 2**20:.1f} MB long; a row of a kneeclick file is at most "
+            f"{MAX_LINE_BYTES // 2**20} MB (its notes included). This is not a kneeclick CSV file; nothing was imported.")])  # fmt: skip
+
+
+_NEWLINE = re.compile(r"\r\n|\r|\n")  # what csv.reader (over newline="" text) counts as a line end
+_QUOTED = re.compile(r'"[^"]*(?:""[^"]*)*"')
+_UNQUOTED = re.compile(r"[^,\r\n]*")
+
+
+def _offset_of_line(text: str, line: int) -> int:
+    """Where the 1-based ``line`` starts in ``text``."""
+    if line <= 1:
+        return 0
+    for i, m in enumerate(_NEWLINE.finditer(text), 2):
+        if i == line:
+            return m.end()
+    return len(text)
+
+
+def _line_at(text: str, offset: int, first_line: int = 1, start: int = 0) -> int:
+    return first_line + sum(1 for _ in _NEWLINE.finditer(text, start, offset))
+
+
+def _bad_quote(text: str, start_line: int) -> tuple[int, int | None] | None:
+    """The first quoted field from ``start_line`` on that is broken: (the line where its quote opens, the line
+    where it closes with text right after it, or None when it never closes).  None if every field is fine."""
+    start = pos = _offset_of_line(text, start_line)
+    n = len(text)
+    while pos < n:
+        if text[pos] == '"':
+            m = _QUOTED.match(text, pos)
+            if m is None:
+                return _line_at(text, pos, start_line, start), None
+            if m.end() < n and text[m.end()] not in ",\r\n":
+                opened = _line_at(text, pos, start_line, start)
+                return opened, _line_at(text, m.end(), opened, pos)
+            pos = m.end()
+        pos = _UNQUOTED.match(text, pos).end()  # the rest of the field (a quote inside it is text)
+        if pos < n:
+            pos += 2 if text.startswith("\r\n", pos) else 1  # the comma or line end after the field
+    return None
+
+
+def _nul_problems(record: list[str], start: int, problems: _Collector) -> None:
+    """Every NUL byte in a record, with the physical line and the column (field) it is in."""
+    line = start
+    for column, value in enumerate(record, 1):
+        at = value.find("\x00")
+        while at >= 0:
+            where = line + sum(1 for _ in _NEWLINE.finditer(value, 0, at))
+            problems.add(where, column, None,
+                         "this field holds a NUL byte (character 0), which no database can store: the file is damaged "
+                         "or is not text; remove it and import again")  # fmt: skip
+            at = value.find("\x00", at + 1)
+        line += sum(1 for _ in _NEWLINE.finditer(value))
+
+
 def _parse(data: bytes) -> _Raw:
     problems = _Collector()
     _check_size(len(data))
+    _check_shape(data)
     text = _decode(data, problems)
     problems.check()
+    has_nul = "\x00" in text
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     rows: list[list[str]] = []
     starts: list[int] = []
     header: list[str] | None = None
     header_line = 1
     last = 0
+    width = 0
     try:
         for record in reader:
             start = last + 1
             last = reader.line_num
             if not record or (len(record) == 1 and not record[0].strip()):
                 continue  # a blank line
+            if has_nul:
+                _nul_problems(record, start, problems)
             if header is None:
-                header, header_line = record, start
+                header, header_line, width = record, start, len(record)
+                continue
+            if len(record) != width:  # said here, and the row not kept: a row of a million fields costs nothing
+                problems.add(start, None, None, f"this row has {len(record)} fields, the header has {width}")
                 continue
             rows.append(record)
             starts.append(start)
     except csv.Error as e:
-        problems.add(reader.line_num, None, None, f"the CSV quoting is broken ({e}); nothing was imported")
+        bad = _bad_quote(text, last + 1)
+        if bad is not None and bad[1] is None:
+            problems.add(bad[0], None, None,
+                         "a quoted field opens on this line and is never closed (a missing \"), so the rest of the "
+                         "file would be one field; nothing was imported")  # fmt: skip
+        elif bad is not None:
+            problems.add(bad[0], None, None,
+                         f"a quoted field opens on this line and runs on to line {bad[1]}, where text follows its "
+                         "closing quote: a \" is missing or not doubled; nothing was imported")  # fmt: skip
+        else:
+            problems.add(reader.line_num, None, None, f"the CSV quoting is broken ({e}); nothing was imported")
+        problems.check()
+    if has_nul:
         problems.check()
     assert header is not None  # the file is not blank
     names = [h.strip().lstrip("\ufeff").strip().lower() for h in header]
@@ -114,10 +218,6 @@ def _parse(data: bytes) -> _Raw:
     if not rows:
         problems.add(header_line + 1, None, None, "there are no rows after the header")
         problems.check()
-    width = len(header)
-    for record, start in zip(rows, starts):
-        if len(record) != width:
-            problems.add(start, None, None, f"this row has {len(record)} fields, the header has {width}")
     problems.check()
     known = {name: i for name, i in columns.items() if name in EXPORT_COLUMNS}
     frame = pd.DataFrame(
