@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import dataclasses
 import difflib
@@ -52,6 +53,22 @@ def _decode(data: bytes, problems: _Collector) -> str | None:
             "of the line); save it as 'CSV UTF-8' and import it again",
         )  # fmt: skip
         return None
+
+
+def _looks_like_text(data: bytes, problems: _Collector) -> bool:
+    """True when ``data`` is non-empty UTF-8 text, checked piece by piece (no copy of the whole file as text);
+    otherwise :func:`_decode` says what is wrong."""
+    if not data.strip(b" \t\r\n\xef\xbb\xbf") or data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return False
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    step = 1 << 22
+    try:
+        for at in range(0, len(data), step):
+            decoder.decode(data[at : at + step])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _check_size(size: int) -> None:
@@ -150,6 +167,10 @@ def _parse(data: bytes) -> _Raw:
     problems = _Collector()
     _check_size(len(data))
     _check_shape(data)
+    if _looks_like_text(data, problems):
+        fast = _parse_fast(data)
+        if fast is not None:
+            return fast
     text = _decode(data, problems)
     problems.check()
     has_nul = "\x00" in text
@@ -192,6 +213,20 @@ def _parse(data: bytes) -> _Raw:
     if has_nul:
         problems.check()
     assert header is not None  # the file is not blank
+    known = _known_columns(header, header_line, problems)
+    if not rows:
+        problems.add(header_line + 1, None, None, "there are no rows after the header")
+    problems.check()
+    frame = pd.DataFrame(
+        {name: [r[i - 1] for r in rows] for name, i in known.items()},
+        index=pd.Index(starts, name="line"),
+        dtype=object,
+    )
+    return _Raw(frame, known)
+
+
+def _known_columns(header: list[str], header_line: int, problems: _Collector) -> dict[str, int]:
+    """kneeclick's columns in the header (name -> 1-based column); every problem of the header reported."""
     names = [h.strip().lstrip("\ufeff").strip().lower() for h in header]
     columns: dict[str, int] = {}
     for i, name in enumerate(names, 1):
@@ -215,16 +250,84 @@ def _parse(data: bytes) -> _Raw:
             near = f" (column {names.index(hint[0]) + 1} is '{hint[0]}': a misspelling?)" if hint else ""
             problems.add(header_line, None, col, f"the required column {col} is missing{near}")
         problems.check()
-    if not rows:
-        problems.add(header_line + 1, None, None, "there are no rows after the header")
-        problems.check()
-    problems.check()
-    known = {name: i for name, i in columns.items() if name in EXPORT_COLUMNS}
-    frame = pd.DataFrame(
-        {name: [r[i - 1] for r in rows] for name, i in known.items()},
-        index=pd.Index(starts, name="line"),
-        dtype=object,
-    )
+    return {name: i for name, i in columns.items() if name in EXPORT_COLUMNS}
+
+
+# ------------------------------------------------------------------ the fast path
+def _parse_fast(data: bytes) -> _Raw | None:
+    """Parse a well-formed file with Arrow's CSV reader: its columns as Arrow-backed text, no Python object per cell.
+
+    Each row's physical line comes from the bytes themselves: a line end outside quotes (an even number of
+    quotes before it; a doubled quote keeps the count even) ends a record.  Returns None whenever the file is
+    not plainly well-formed (a NUL byte, a lone carriage return, a quote that does not open or close a field,
+    a line of spaces, a row of another width, text that is not UTF-8, ...): :func:`_parse`'s exact reader then
+    finds and reports every problem with its line.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    if b"\x00" in data:
+        return None
+    body_start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    raw = np.frombuffer(data, dtype=np.uint8)
+    returns = np.flatnonzero(raw == 0x0D)
+    if len(returns) and (returns[-1] == len(raw) - 1 or (raw[returns + 1] != 0x0A).any()):
+        return None  # a carriage return alone: a line end of its own for the exact reader
+    quotes = np.flatnonzero(raw == 0x22)
+    if len(quotes) % 2:
+        return None
+    if len(quotes):  # every quote opens a field, closes one, or is half of a doubled quote inside one
+        i = np.arange(len(quotes))
+        before = raw[np.maximum(quotes - 1, 0)]
+        after = raw[np.minimum(quotes + 1, len(raw) - 1)]
+        pair_prev = np.r_[False, quotes[1:] == quotes[:-1] + 1]
+        pair_next = np.r_[quotes[:-1] + 1 == quotes[1:], False]
+        opens = (quotes == body_start) | np.isin(before, (0x2C, 0x0A)) | pair_prev
+        closes = (quotes == len(raw) - 1) | np.isin(after, (0x2C, 0x0A, 0x0D)) | pair_next
+        if not (opens[i % 2 == 0].all() and closes[i % 2 == 1].all()):
+            return None
+    newlines = np.flatnonzero(raw == 0x0A)
+    ends = newlines[np.searchsorted(quotes, newlines) % 2 == 0]  # line ends outside quotes: records end there
+    if not len(ends) or ends[-1] != len(data) - 1:
+        ends = np.r_[ends, len(data)]  # the last record without a line end
+    line_of = np.searchsorted(newlines, ends)  # 0-based line of each record's last line
+    begins = np.r_[body_start, ends[:-1] + 1]
+    sizes = ends - begins
+    blank = (sizes == 0) | ((sizes == 1) & (raw[np.minimum(begins, len(raw) - 1)] == 0x0D))  # "" or "\r"
+    del raw
+    first_lines = np.r_[0, line_of[:-1] + 1] + 1  # 1-based physical line where each record starts
+    filled = np.flatnonzero(~blank)
+    if len(filled) < 2:
+        return None
+    h = filled[0]
+    try:
+        header_text = data[begins[h] : ends[h]].decode("utf-8")
+        header = next(csv.reader([header_text.rstrip("\r")], strict=True))
+    except (UnicodeDecodeError, csv.Error, StopIteration):
+        return None
+    problems = _Collector()
+    known = _known_columns(header, int(first_lines[h]), problems)
+    width = len(header)
+    names = [f"c{i}" for i in range(width)]
+    try:
+        table = pacsv.read_csv(
+            pa.BufferReader(pa.py_buffer(data).slice(int(ends[h]) + 1)),
+            read_options=pacsv.ReadOptions(column_names=names, use_threads=False, block_size=1 << 22),
+            parse_options=pacsv.ParseOptions(newlines_in_values=len(ends) < len(newlines), ignore_empty_lines=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.large_string() for n in names},  # pandas' own text type: no conversion
+                include_columns=[f"c{i - 1}" for i in known.values()],
+                strings_can_be_null=False, quoted_strings_can_be_null=False, check_utf8=True,
+            ),
+        )  # fmt: skip
+    except (pa.ArrowInvalid, pa.ArrowException):
+        return None
+    rows = filled[1:]
+    if table.num_rows != len(rows):
+        return None
+    table = table.rename_columns(list(known))
+    frame = table.to_pandas()
+    frame.index = pd.Index(first_lines[rows], name="line")
     return _Raw(frame, known)
 
 

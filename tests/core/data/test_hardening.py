@@ -185,3 +185,22 @@ def test_an_unterminated_quote_names_the_line_where_it_opens():
     with pytest.raises(CsvError) as e:
         read_csv(csv_text(rows).encode())
     assert str(e.value.problems[0]).startswith("line 2: a quoted field opens on this line and runs on to line 4")
+
+
+# ---------------------------------------------- 5: the fast reader agrees with the exact one, line for line
+def test_the_fast_reader_gives_the_exact_readers_rows_and_lines(monkeypatch):
+    import core.data.csv_read as reader
+
+    rows = with_cell(0, "notes", '"a note\non two lines, with ""quotes"""', GOOD)
+    rows = with_cell(2, "notes", '""', rows)
+    text = "\r\n\r\n" + csv_text(rows).replace("\n", "\r\n").replace(GOOD[1], "\r\n" + GOOD[1])  # blank lines
+    data = b"\xef\xbb\xbf" + text.encode()
+    fast = reader._parse_fast(data)
+    assert fast is not None, "a well-formed file takes the fast path"
+    monkeypatch.setattr(reader, "_parse_fast", lambda data: None)
+    exact = reader._parse(data)
+    assert fast.frame.index.tolist() == exact.frame.index.tolist() == [4, 7, 8]
+    assert fast.columns == exact.columns
+    assert fast.frame.astype(object).equals(exact.frame.astype(object))
+    for broken in (data.replace(b"two lines", b'two "lines'), data + b"x,\x00\r\n", data.replace(b"\r\n", b"\r", 1)):
+        assert reader._parse_fast(broken) is None, "anything unusual goes to the exact reader"
