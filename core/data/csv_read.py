@@ -20,6 +20,7 @@ from core.data.csv_schema import (
     MAX_HEADER_BYTES,
     MAX_IMPORT_BYTES,
     MAX_LINE_BYTES,
+    MAX_PROBLEMS,
     CsvError,
     Problem,
     _Collector,
@@ -111,6 +112,7 @@ def _check_shape(data: bytes) -> None:
 
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")  # what csv.reader (over newline="" text) counts as a line end
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 _QUOTED = re.compile(r'"[^"]*(?:""[^"]*)*"')
 _UNQUOTED = re.compile(r"[^,\r\n]*")
 
@@ -149,8 +151,13 @@ def _bad_quote(text: str, start_line: int) -> tuple[int, int | None] | None:
     return None
 
 
-def _nul_problems(record: list[str], start: int, problems: _Collector) -> None:
-    """Every NUL byte in a record, with the physical line and the column (field) it is in."""
+def record_has_nul(record: list[str]) -> bool:
+    return any("\x00" in value for value in record)
+
+
+def _nul_problems(record: list[str], start: int, problems: _Collector) -> int:
+    """Every NUL byte in a record, with the physical line and the column (field) it is in; returns how many."""
+    found = 0
     line = start
     for column, value in enumerate(record, 1):
         at = value.find("\x00")
@@ -160,7 +167,9 @@ def _nul_problems(record: list[str], start: int, problems: _Collector) -> None:
                          "this field holds a NUL byte (character 0), which no database can store: the file is damaged "
                          "or is not text; remove it and import again")  # fmt: skip
             at = value.find("\x00", at + 1)
+            found += 1
         line += sum(1 for _ in _NEWLINE.finditer(value))
+    return found
 
 
 def _parse(data: bytes) -> _Raw:
@@ -174,7 +183,12 @@ def _parse(data: bytes) -> _Raw:
     text = _decode(data, problems)
     problems.check()
     has_nul = "\x00" in text
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    nul_left = text.count("\x00") if has_nul else 0
+    records = 0  # data records, kept or not
+    # Lines handed over one at a time (as io.StringIO(text, newline="") would split them, without its copy of
+    # the whole text, four bytes a character).
+    lines = (m.group() for m in _LINE.finditer(text))
+    reader = csv.reader(lines, strict=True)
     rows: list[list[str]] = []
     starts: list[int] = []
     header: list[str] | None = None
@@ -187,11 +201,15 @@ def _parse(data: bytes) -> _Raw:
             last = reader.line_num
             if not record or (len(record) == 1 and not record[0].strip()):
                 continue  # a blank line
-            if has_nul:
-                _nul_problems(record, start, problems)
+            if has_nul and record_has_nul(record):
+                nul_left -= _nul_problems(record, start, problems)
+                if len(problems.problems) >= MAX_PROBLEMS:  # enough to show: count the rest, locate no more
+                    problems.total += nul_left
+                    break
             if header is None:
                 header, header_line, width = record, start, len(record)
                 continue
+            records += 1
             if len(record) != width:  # said here, and the row not kept: a row of a million fields costs nothing
                 problems.add(start, None, None, f"this row has {len(record)} fields, the header has {width}")
                 continue
@@ -214,7 +232,7 @@ def _parse(data: bytes) -> _Raw:
         problems.check()
     assert header is not None  # the file is not blank
     known = _known_columns(header, header_line, problems)
-    if not rows:
+    if not records and not has_nul:
         problems.add(header_line + 1, None, None, "there are no rows after the header")
     problems.check()
     frame = pd.DataFrame(
