@@ -173,51 +173,50 @@ def _validate_session_columns(out: pd.DataFrame, cols: dict[str, int], lines: np
     if not (has_plan or has_skips):
         return
     groups = [g.value for g in MuscleGroup]
-    sids = out["session_id"].to_numpy(dtype=object)
+    # Sessions as integer codes in the order they first appear (the order of ``firsts``): no Python string per row.
+    codes, _ = pd.factorize(out["session_id"], sort=False)
     positions = out["position"].to_numpy()
     firsts = out.groupby("session_id", sort=False).head(1)
     first_sids = firsts["session_id"].to_numpy(dtype=object)
-    first_lines = dict(zip(first_sids, firsts.index))
-    plan_len = pd.Series(0, index=first_sids)
+    first_lines = firsts.index.to_numpy()
+    plan_len = np.zeros(len(first_sids), dtype=np.int64)
     if has_plan:
         plans = firsts["planned_order"].str.split().to_numpy(dtype=object)
-        plan_len = pd.Series([len(p) for p in plans], index=first_sids)
-        plan = pd.DataFrame({
-            "session_id": np.repeat(first_sids, plan_len.to_numpy()),
-            "group": np.concatenate([np.asarray(p, dtype=object) for p in plans] or [np.array([], dtype=object)]),
-        })  # fmt: skip
-        plan["position"] = plan.groupby("session_id", sort=False).cumcount().to_numpy() + 1
-        unknown = (~plan["group"].isin(groups)).to_numpy()
-        for sid, g in zip(plan["session_id"].to_numpy()[unknown], plan["group"].to_numpy()[unknown]):
-            problems.add(int(first_lines[sid]), cols["planned_order"], "planned_order", f"unknown muscle group {g!r} in the planned order")
-        n_plan = out["session_id"].map(plan_len).to_numpy()
+        plan_len = np.fromiter((len(p) for p in plans), dtype=np.int64, count=len(plans))
+        flat = np.concatenate([np.asarray(p, dtype=object) for p in plans] or [np.array([], dtype=object)])
+        flat_codes = pd.Categorical(flat, categories=groups).codes  # -1: not a muscle group
+        owner = np.repeat(np.arange(len(plans)), plan_len)
+        for at in np.flatnonzero(flat_codes < 0):
+            problems.add(int(first_lines[owner[at]]), cols["planned_order"], "planned_order",
+                         f"unknown muscle group {flat[at]!r} in the planned order")  # fmt: skip
+        n_plan = plan_len[codes]
         in_range = (n_plan > 0) & (positions >= 1) & (positions <= MAX_POSITION)
         beyond = in_range & (positions > n_plan)
         for line, pos, n in zip(lines[beyond], positions[beyond], n_plan[beyond]):
             problems.add(int(line), cols["position"], "position", f"position {pos} is beyond the planned order of {n} conditions")
-        check = in_range & ~beyond
-        if check.any():
-            expected = pd.Series(plan["group"].to_numpy(), index=pd.MultiIndex.from_arrays([plan["session_id"], plan["position"]]))
-            wanted = expected.reindex(pd.MultiIndex.from_arrays([sids[check], positions[check]])).to_numpy(dtype=object)
-            got = out["muscle_group"].to_numpy(dtype=object)[check]
-            wrong = wanted != got
-            for line, pos, g, w in zip(lines[check][wrong], positions[check][wrong], got[wrong], wanted[wrong]):
+        check = np.flatnonzero(in_range & ~beyond)
+        if len(check):
+            starts = np.cumsum(plan_len) - plan_len  # where each session's plan begins in ``flat``
+            wanted = flat_codes[starts[codes[check]] + positions[check] - 1]
+            got = pd.Categorical(out["muscle_group"].to_numpy()[check], categories=groups).codes
+            wrong = check[wanted != got]
+            for line, pos, g, w in zip(lines[wrong], positions[wrong], out["muscle_group"].to_numpy()[wrong],
+                                       flat[starts[codes[wrong]] + positions[wrong] - 1]):  # fmt: skip
                 problems.add(int(line), cols["muscle_group"], "muscle_group", f"{g!r} at position {pos}, but the planned order has {w!r} there")
     if has_skips:
-        listed = firsts.loc[firsts["skipped_positions"].str.strip().ne("").to_numpy(), ["session_id", "skipped_positions"]]
+        listed = np.flatnonzero(firsts["skipped_positions"].str.strip().ne("").to_numpy())
         if len(listed):
-            mine = np.isin(sids, listed["session_id"].to_numpy(dtype=object))
-            done = set(zip(sids[mine], positions[mine].tolist()))
-            for sid, text in zip(listed["session_id"], listed["skipped_positions"]):
-                n = int(plan_len.get(sid, 0))
-                for x in text.split():
-                    if not x.isdigit() or not 1 <= int(x) <= n:
-                        problems.add(int(first_lines[sid]), cols["skipped_positions"], "skipped_positions", f"skipped position {x!r} is not a position of the planned order")
-                    elif (sid, int(x)) in done:
-                        problems.add(int(first_lines[sid]), cols["skipped_positions"], "skipped_positions", f"position {x} is listed as skipped but has a row")
+            mine = np.isin(codes, listed)
+            done = set(zip(codes[mine].tolist(), positions[mine].tolist()))
+            for k in listed:
+                for x in str(firsts["skipped_positions"].iloc[k]).split():
+                    if not x.isdigit() or not 1 <= int(x) <= plan_len[k]:
+                        problems.add(int(first_lines[k]), cols["skipped_positions"], "skipped_positions", f"skipped position {x!r} is not a position of the planned order")
+                    elif (int(k), int(x)) in done:
+                        problems.add(int(first_lines[k]), cols["skipped_positions"], "skipped_positions", f"position {x} is listed as skipped but has a row")
     if has_plan:
         # no planned order given: when the positions run 1, 2, 3, ... the rows are the plan
-        empty = out["session_id"].isin(plan_len.index[plan_len.to_numpy() == 0])
+        empty = plan_len[codes] == 0
         if empty.any():
             rows = out.loc[empty, ["session_id", "position", "muscle_group"]].sort_values(["session_id", "position"], kind="stable")
             by = rows.groupby("session_id", sort=False)

@@ -204,3 +204,29 @@ def test_the_fast_reader_gives_the_exact_readers_rows_and_lines(monkeypatch):
     assert fast.frame.astype(object).equals(exact.frame.astype(object))
     for broken in (data.replace(b"two lines", b'two "lines'), data + b"x,\x00\r\n", data.replace(b"\r\n", b"\r", 1)):
         assert reader._parse_fast(broken) is None, "anything unusual goes to the exact reader"
+
+
+def test_the_session_columns_are_still_checked_row_by_row_after_vectorising():
+    """The planned order and skipped positions (checked with whole-column operations for speed, finding 5)."""
+    header = "session_id,session_date,side,movement,position,muscle_group,stretch_seconds,reps_before,clicks_before,reps_after,clicks_after,planned_order,skipped_positions"
+    rows = [
+        "a,2026-10-05,left,bodyweight_squat,1,calves,90,10,8,10,4,calves rest_control glutes,2",  # glutes; 2 has no row: fine
+        "a,2026-10-05,left,bodyweight_squat,3,quadriceps,90,10,4,10,5,calves rest_control glutes,2",  # plan says glutes
+        "b,2026-10-05,left,bodyweight_squat,1,calves,90,10,8,10,4,calves rest_control,2 7",  # 2 has a row; 7 beyond
+        "b,2026-10-05,left,bodyweight_squat,2,rest_control,90,10,4,10,4,calves rest_control,2 7",
+        "b,2026-10-05,left,bodyweight_squat,3,hamstrings,90,10,4,10,4,calves rest_control,2 7",  # beyond the plan
+        "c,2026-10-05,left,bodyweight_squat,1,calves,90,10,8,10,4,,",
+        "c,2026-10-05,left,bodyweight_squat,2,hamstrings,90,10,4,10,3,,",
+    ]
+    with pytest.raises(CsvError) as e:
+        read_csv(("\n".join([header, *rows]) + "\n").encode())
+    assert [str(p) for p in e.value.problems] == [
+        "line 2, column 12 (planned_order): unknown muscle group 'glutes' in the planned order",
+        "line 3, column 6 (muscle_group): 'quadriceps' at position 3, but the planned order has 'glutes' there",
+        "line 4, column 13 (skipped_positions): position 2 is listed as skipped but has a row",
+        "line 4, column 13 (skipped_positions): skipped position '7' is not a position of the planned order",
+        "line 6, column 5 (position): position 3 is beyond the planned order of 2 conditions",
+    ]
+    good = [r for r in rows if r.startswith("c,")]
+    frame = read_csv(("\n".join([header, *good]) + "\n").encode())
+    assert frame["planned_order"].tolist() == ["calves hamstrings"] * 2, "no plan given: the rows are the plan"
