@@ -18,6 +18,7 @@ def no_markup_from(page) -> None:
     assert page.locator('img[src*="evil.example"], a[href*="evil.example"]').count() == 0
     assert page.locator(".katex").count() == 0, "no formula drawn from user text"
     assert exception_count(page) == 0
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), "no sideways scrolling"
 
 
 def test_hostile_text_stays_plain_in_the_browser(server_factory, new_page, tmp_path, patient_expect):
