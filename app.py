@@ -5,6 +5,7 @@ import streamlit as st
 from core.data.store import StoreError
 from core.session.protocol import DISCLAIMER
 from ui.frame import app_frame
+from ui.text import alert
 
 st.set_page_config(page_title="kneeclick", page_icon=":material/accessibility_new:", layout="centered")
 
@@ -59,4 +60,4 @@ try:
     with app_frame():
         page.run()
 except StoreError as e:  # the store is locked, unreadable, too new...: say so, never a traceback
-    st.error(str(e), icon=":material/error:")
+    alert("error", "kneeclick cannot use its store:", str(e))  # the message quotes a path or URL: plain text

@@ -6,7 +6,8 @@ from core.data import history
 from core.data.csvio import MAX_IMPORT_BYTES, CsvError, export_csv, import_csv
 from core.data.store import StoreError
 from ui.frame import store_or_example, through_app
-from ui.views import listing, opened
+from ui.text import alert, plain
+from ui.views import checked_upload, listing, opened
 
 through_app()
 st.title("History")
@@ -14,8 +15,8 @@ store, is_example = store_or_example()
 read_only = "The example data is read-only." if is_example else None
 view = listing(store)  # cached until the store changes
 sessions, labels = view.sessions, view.labels
-if flash := st.session_state.pop("history_flash", None):
-    st.success(flash, icon=":material/check_circle:")
+if flash := st.session_state.pop("history_flash", None):  # (kneeclick's words, the id or file name they are about)
+    alert("success", *flash)
 
 if sessions.empty:
     st.info("No sessions yet. Start one on the Session page, import a CSV file below, or switch on the example data.")
@@ -34,9 +35,9 @@ else:
         row = sessions.set_index("id").loc[chosen]
         shown = opened(store, chosen)
         session = shown.session
-        st.subheader(f"{history.md(row['session_date'])} · {row['side']} leg")
-        st.caption(f"{history.STATUS_LABELS.get(row['status'], row['status'])} · {row['conditions_done']} of "
-                   f"{row['conditions_planned']} conditions done · id {history.md(chosen)}")  # fmt: skip
+        st.subheader(f"{history.safe_date(row['session_date'])} · {history.safe_side(row['side'])} leg")
+        plain(f"{history.STATUS_LABELS.get(row['status'], row['status'])} · {row['conditions_done']} of "
+              f"{row['conditions_planned']} conditions done · id {chosen}")  # fmt: skip
         if session.stop_reason:
             st.text(f"Stopped: {session.stop_reason}")
         if row["status"] == "in_progress" and not is_example:
@@ -53,7 +54,7 @@ else:
                                 help=read_only or "Anything worth remembering: sleep, warm-up, where you did it.")  # fmt: skip
             if st.form_submit_button("Save note", disabled=is_example):
                 store.set_note(chosen, note)
-                st.session_state["history_flash"] = "Note saved."
+                st.session_state["history_flash"] = ("Note saved.", None)
                 st.rerun()
         with st.container(horizontal=True):
             st.download_button(
@@ -63,14 +64,13 @@ else:
             if st.button("Delete this session", icon=":material/delete:", disabled=is_example, help=read_only):
                 st.session_state["confirm_delete"] = chosen
         if st.session_state.get("confirm_delete") == chosen:
-            name = history.md(f"{row['session_date']}, {row['side']} leg ({chosen})")
-            st.warning(f"Delete the session of {name} with all its tests? This cannot be undone.",
-                       icon=":material/warning:")  # fmt: skip
+            name = f"{row['session_date']}, {row['side']} leg, id {chosen}"  # plain text only: the id may be anything
+            alert("warning", "Delete this session with all its tests? This cannot be undone.", name)
             with st.container(horizontal=True):
-                if st.button(f"Yes, delete the session of {name}", type="primary", key="confirm_delete_yes"):
+                if st.button("Yes, delete this session", type="primary", key="confirm_delete_yes"):
                     store.delete_session(chosen)
                     st.session_state.pop("confirm_delete")
-                    st.session_state["history_flash"] = f"Deleted the session of {name}."
+                    st.session_state["history_flash"] = ("Deleted the session.", name)
                     st.query_params.pop("open", None)
                     st.rerun()
                 if st.button("Cancel", key="confirm_delete_no"):
@@ -93,24 +93,25 @@ else:
                               "wrong, nothing is imported.")  # fmt: skip
     if upload is not None:
         data = upload.getvalue()
-        try:
-            check = import_csv(store, data, dry_run=True)
-        except CsvError as e:
-            st.error(f"{history.md(upload.name)}: {e.total} problem{'s' if e.total != 1 else ''} found, nothing was imported. "
-                     "Fix them and upload the file again.", icon=":material/error:")  # fmt: skip
+        check = checked_upload(store, upload.file_id, data)  # checked once per file and store revision, not per rerun
+        file_name = f"File: {upload.name}"
+        if isinstance(check, CsvError):
+            e = check
+            alert("error", f"{e.total} problem{'s' if e.total != 1 else ''} found, nothing was imported. "
+                  "Fix them and upload the file again.", file_name)  # fmt: skip
             st.container(key="problems").dataframe(history.problems_table(e), hide_index=True)
-        except StoreError as e:
-            st.error(history.md(e), icon=":material/error:")
+        elif isinstance(check, StoreError):
+            alert("error", "The file could not be checked against the store.", str(check))
         else:
-            st.info(f"{history.md(upload.name)}: {check.rows} rows, all valid; {check.summary()}.", icon=":material/fact_check:")
+            alert("info", f"{check.rows} rows, all valid; {check.summary()}.", file_name, icon=":material/fact_check:")
             if check.new_sessions and st.button(f"Import {len(check.new_sessions)} session"
                                                 f"{'s' if len(check.new_sessions) != 1 else ''}", type="primary",
                                                 key="import"):  # fmt: skip
                 try:
                     done = import_csv(store, data)
                 except (CsvError, StoreError) as e:
-                    st.error(f"Nothing was imported: {history.md(e)}", icon=":material/error:")
+                    alert("error", "Nothing was imported.", str(e))
                 else:
-                    st.session_state["history_flash"] = f"{history.md(upload.name)}: {done.summary()}."
+                    st.session_state["history_flash"] = (f"Import done: {done.summary()}.", file_name)
                     st.session_state["upload_round"] = st.session_state.get("upload_round", 0) + 1
                     st.rerun()

@@ -4,5 +4,7 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 cd "$ROOT"
-echo "==> starting kneeclick (store: $("$VENV/bin/python" -c 'from core.data.store import describe_url, resolve_db_url; print(describe_url(resolve_db_url()))'))"
+# The store's URL, password hidden; a URL that cannot be used stops here with one plain line (core/data/__main__.py).
+STORE="$("$VENV/bin/python" -m core.data)" || exit 1
+echo "==> starting kneeclick (store: $STORE)"
 exec "$VENV/bin/python" -m streamlit run app.py "$@"

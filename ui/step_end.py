@@ -15,6 +15,7 @@ from core.session.vocabulary import (
 from ui.session_common import (
     _new_session_button,
 )
+from ui.text import alert
 
 
 # ------------------------------------------------------------------ summary
@@ -23,7 +24,8 @@ def summary(store: Store, session: Session, step: Step) -> None:
     if session.status is SessionStatus.FINISHED:
         st.success("Session complete. Every test is saved.", icon=":material/check_circle:")
     else:
-        st.warning(f"The session ended early. {session.stop_reason or ''}", icon=":material/stop_circle:")
+        # The reason may come from an imported file: plain text, never Markdown.
+        alert("warning", "The session ended early.", session.stop_reason, icon=":material/stop_circle:")
     advice = flow.advice(session)
     if advice:
         (st.error if code in (flow.STOP_PAIN, flow.STOP_RED_FLAG) else st.info)(advice)

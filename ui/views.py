@@ -13,13 +13,15 @@ the pages only display them, and nothing here may change one after it is built.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 
 import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
 from core.data import history
-from core.data.store import Store
+from core.data.csvio import CsvError, ImportReport, import_csv
+from core.data.store import Store, StoreError
 from core.report.results import LegView, results_views
 from core.report.summary import before_after_chart, reps_differ, summary_table
 
@@ -98,3 +100,27 @@ def _opened(key: str, session_id: str, _store: Store) -> Opened:
     chart = before_after_chart(session)
     spec = None if chart is None else arrow_spec(chart.to_dict())
     return Opened(session, summary_table(session, details=True), spec, reps_differ(session))
+
+
+# ------------------------------------------------------------------------------------------- Upload check
+_UPLOAD_CHECK = "kneeclick-upload-check"
+
+
+def checked_upload(store: Store, file_id: str, data: bytes) -> ImportReport | CsvError | StoreError:
+    """The dry-run import of an uploaded file: its report, or the error that refuses it.
+
+    Checked once per content (its SHA-256, hashed once per upload) and store revision, and kept in this
+    browser session: a file left in the uploader is not checked again on every rerun (opening a session,
+    typing a note), only when the file or the store changes.
+    """
+    kept = st.session_state.get(_UPLOAD_CHECK)
+    digest = kept["digest"] if kept and kept["file_id"] == file_id else hashlib.sha256(data).hexdigest()
+    key = (digest, store_key(store))
+    if kept and kept["key"] == key:
+        return kept["result"]
+    try:
+        result: ImportReport | CsvError | StoreError = import_csv(store, data, dry_run=True)
+    except (CsvError, StoreError) as e:
+        result = e
+    st.session_state[_UPLOAD_CHECK] = {"file_id": file_id, "digest": digest, "key": key, "result": result}
+    return result

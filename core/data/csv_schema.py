@@ -25,6 +25,11 @@ PER_SESSION_COLUMNS = ("session_date", "side", "movement") + CSV_SESSION_COLUMNS
 
 #: Limits that catch files that cannot be a person's history.
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
+#: The header row: kneeclick writes 19 columns; other tools may add some, never thousands.
+MAX_COLUMNS = 200
+MAX_HEADER_BYTES = 16 * 1024
+#: One physical line: three notes of MAX_TEXT_CHARS, every character 4 bytes and quoted, fit well within it.
+MAX_LINE_BYTES = 1024 * 1024
 MAX_POSITION = 100
 MAX_STRETCH_SECONDS = 3600
 MAX_ID_CHARS = 64

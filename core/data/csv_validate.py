@@ -45,6 +45,8 @@ def _validate(raw: _Raw) -> pd.DataFrame:
 
     def report(mask: np.ndarray | pd.Series, col: str, message) -> None:
         mask = np.asarray(mask, dtype=bool)
+        if not mask.any():  # the common case: no problem, and no column turned into Python objects
+            return
         for line, value in zip(lines[mask], f[col].to_numpy()[mask]):
             problems.add(int(line), cols[col], col, message(value) if callable(message) else message)
 
@@ -53,7 +55,7 @@ def _validate(raw: _Raw) -> pd.DataFrame:
         if col in f.columns:
             out[col] = unescape_formulas(f[col].astype(str))
     for col in ("session_id", "session_date", "side", "movement", "muscle_group"):
-        out[col] = out[col].str.strip()
+        out[col] = _strip(out[col])
         report(out[col].eq("").to_numpy(), col, "this cell is empty")
     report(out["session_id"].str.len().gt(MAX_ID_CHARS).to_numpy(), "session_id", f"longer than {MAX_ID_CHARS} characters")
     for col in ("notes", "session_notes", "stop_reason"):
@@ -89,9 +91,17 @@ def _validate(raw: _Raw) -> pd.DataFrame:
         if col in f.columns:
             text = f[col].astype(str).str.strip()
             empty = text.eq("")
-            ok = text.str.fullmatch(_INT) | empty
+            digits = text.str.isdigit() & text.str.len().le(9)  # the common case, vectorised
+            ok = digits | empty
+            if not ok.all():  # signs or not a number: look at those few closely
+                rest = text[~ok]
+                ok.loc[rest.index] = rest.str.fullmatch(_INT).to_numpy()
             report((~ok).to_numpy(), col, lambda v: f"expected a pain score 0-10 or nothing, got {v!r}")
-            values = pd.to_numeric(text.where(ok & ~empty, None)).astype("Int64")
+            number = (ok & ~empty).to_numpy()
+            values = pd.array(np.zeros(len(text), dtype="int64"), dtype="Int64")
+            values[number] = text[number].str.lstrip("+").astype("int64").to_numpy()
+            values[~number] = pd.NA
+            values = pd.Series(values, index=text.index)
             report((values.lt(0) | values.gt(10)).fillna(False).to_numpy(), col, lambda v: f"pain is scored 0-10, got {v}")
             out[col] = values
     valid = {c: out[c].ne(-(10**12)).to_numpy() for c in INT_COLUMNS}
@@ -135,12 +145,17 @@ def _validate(raw: _Raw) -> pd.DataFrame:
             )  # fmt: skip
 
     # one value per session for the session's own columns
+    by_session = out.groupby("session_id", sort=False)
+    first_line = None
     for col in PER_SESSION_COLUMNS:
         if col not in out.columns:
             continue
-        firsts = out.groupby("session_id", sort=False)[col].transform("first")
+        firsts = by_session[col].transform("first")
         differs = out[col].ne(firsts).to_numpy()
-        first_line = pd.Series(lines, index=f.index).groupby(out["session_id"].to_numpy(), sort=False).transform("first")
+        if not differs.any():
+            continue
+        if first_line is None:
+            first_line = pd.Series(lines, index=f.index).groupby(out["session_id"].to_numpy(), sort=False).transform("first")
         for line, value, want, at in zip(lines[differs], out[col].to_numpy()[differs], firsts.to_numpy()[differs], first_line.to_numpy()[differs]):
             if (int(line), cols[col]) in problems.cells or (int(at), cols[col]) in problems.cells:
                 continue  # the cell itself is already reported as wrong
@@ -151,51 +166,64 @@ def _validate(raw: _Raw) -> pd.DataFrame:
 
 
 def _validate_session_columns(out: pd.DataFrame, cols: dict[str, int], lines: np.ndarray, problems: _Collector) -> None:
+    """The session columns: a known status, a planned order of known groups that agrees with the rows' positions,
+    skipped positions that are in the plan and have no row.  Vectorised: a file of 50 MB holds 30,000 sessions."""
     if "session_status" in out.columns:
         out["session_status"] = out["session_status"].str.strip().replace("", SessionStatus.FINISHED.value)
         allowed = [s.value for s in SessionStatus]
-        bad = ~out["session_status"].isin(allowed + [""])
-        for line, v in zip(lines[bad.to_numpy()], out["session_status"].to_numpy()[bad.to_numpy()]):
-            problems.add(int(line), cols["session_status"], "session_status", f"unknown status {v!r}; use one of: {', '.join(allowed)}")
+        bad = (~out["session_status"].isin(allowed + [""])).to_numpy()
+        if bad.any():
+            for line, v in zip(lines[bad], out["session_status"].to_numpy()[bad]):
+                problems.add(int(line), cols["session_status"], "session_status", f"unknown status {v!r}; use one of: {', '.join(allowed)}")
     has_plan = "planned_order" in out.columns
     has_skips = "skipped_positions" in out.columns
     if not (has_plan or has_skips):
         return
-    groups = {g.value for g in MuscleGroup}
-    sids = out["session_id"].to_numpy()
+    groups = [g.value for g in MuscleGroup]
+    # Sessions as integer codes in the order they first appear (the order of ``firsts``): no Python string per row.
+    codes, _ = pd.factorize(out["session_id"], sort=False)
     positions = out["position"].to_numpy()
     firsts = out.groupby("session_id", sort=False).head(1)
-    first_lines = dict(zip(firsts["session_id"], firsts.index))
-    plans: dict[str, list[str]] = {}
+    first_sids = firsts["session_id"].to_numpy(dtype=object)
+    first_lines = firsts.index.to_numpy()
+    plan_len = np.zeros(len(first_sids), dtype=np.int64)
     if has_plan:
-        for sid, text in zip(firsts["session_id"], firsts["planned_order"]):
-            plan = text.split()
-            plans[sid] = plan
-            for g in plan:
-                if g not in groups:
-                    problems.add(int(first_lines[sid]), cols["planned_order"], "planned_order", f"unknown muscle group {g!r} in the planned order")
-        for line, sid, pos, group in zip(lines, sids, positions, out["muscle_group"].to_numpy()):
-            plan = plans[sid]
-            if not plan or pos < 1 or pos > MAX_POSITION:
-                continue
-            if pos > len(plan):
-                problems.add(int(line), cols["position"], "position", f"position {pos} is beyond the planned order of {len(plan)} conditions")
-            elif plan[pos - 1] != group:
-                problems.add(int(line), cols["muscle_group"], "muscle_group", f"{group!r} at position {pos}, but the planned order has {plan[pos - 1]!r} there")
+        plans = firsts["planned_order"].str.split().to_numpy(dtype=object)
+        plan_len = np.fromiter((len(p) for p in plans), dtype=np.int64, count=len(plans))
+        flat = np.concatenate([np.asarray(p, dtype=object) for p in plans] or [np.array([], dtype=object)])
+        flat_codes = pd.Categorical(flat, categories=groups).codes  # -1: not a muscle group
+        owner = np.repeat(np.arange(len(plans)), plan_len)
+        for at in np.flatnonzero(flat_codes < 0):
+            problems.add(int(first_lines[owner[at]]), cols["planned_order"], "planned_order",
+                         f"unknown muscle group {flat[at]!r} in the planned order")  # fmt: skip
+        n_plan = plan_len[codes]
+        in_range = (n_plan > 0) & (positions >= 1) & (positions <= MAX_POSITION)
+        beyond = in_range & (positions > n_plan)
+        for line, pos, n in zip(lines[beyond], positions[beyond], n_plan[beyond]):
+            problems.add(int(line), cols["position"], "position", f"position {pos} is beyond the planned order of {n} conditions")
+        check = np.flatnonzero(in_range & ~beyond)
+        if len(check):
+            starts = np.cumsum(plan_len) - plan_len  # where each session's plan begins in ``flat``
+            wanted = flat_codes[starts[codes[check]] + positions[check] - 1]
+            got = pd.Categorical(out["muscle_group"].to_numpy()[check], categories=groups).codes
+            wrong = check[wanted != got]
+            for line, pos, g, w in zip(lines[wrong], positions[wrong], out["muscle_group"].to_numpy()[wrong],
+                                       flat[starts[codes[wrong]] + positions[wrong] - 1]):  # fmt: skip
+                problems.add(int(line), cols["muscle_group"], "muscle_group", f"{g!r} at position {pos}, but the planned order has {w!r} there")
     if has_skips:
-        done: dict[str, set] = {}
-        for sid, pos in zip(sids, positions):
-            done.setdefault(sid, set()).add(int(pos))
-        for sid, text in zip(firsts["session_id"], firsts["skipped_positions"]):
-            plan = plans.get(sid, [])
-            for x in text.split():
-                if not x.isdigit() or not 1 <= int(x) <= len(plan):
-                    problems.add(int(first_lines[sid]), cols["skipped_positions"], "skipped_positions", f"skipped position {x!r} is not a position of the planned order")
-                elif int(x) in done[sid]:
-                    problems.add(int(first_lines[sid]), cols["skipped_positions"], "skipped_positions", f"position {x} is listed as skipped but has a row")
+        listed = np.flatnonzero(firsts["skipped_positions"].str.strip().ne("").to_numpy())
+        if len(listed):
+            mine = np.isin(codes, listed)
+            done = set(zip(codes[mine].tolist(), positions[mine].tolist()))
+            for k in listed:
+                for x in str(firsts["skipped_positions"].iloc[k]).split():
+                    if not x.isdigit() or not 1 <= int(x) <= plan_len[k]:
+                        problems.add(int(first_lines[k]), cols["skipped_positions"], "skipped_positions", f"skipped position {x!r} is not a position of the planned order")
+                    elif (int(k), int(x)) in done:
+                        problems.add(int(first_lines[k]), cols["skipped_positions"], "skipped_positions", f"position {x} is listed as skipped but has a row")
     if has_plan:
         # no planned order given: when the positions run 1, 2, 3, ... the rows are the plan
-        empty = out["session_id"].isin([sid for sid, plan in plans.items() if not plan])
+        empty = plan_len[codes] == 0
         if empty.any():
             rows = out.loc[empty, ["session_id", "position", "muscle_group"]].sort_values(["session_id", "position"], kind="stable")
             by = rows.groupby("session_id", sort=False)
@@ -204,6 +232,12 @@ def _validate_session_columns(out: pd.DataFrame, cols: dict[str, int], lines: np
             joined = by["muscle_group"].agg(" ".join)
             fill = out["session_id"].map(joined.loc[whole])
             out["planned_order"] = out["planned_order"].where(fill.isna(), fill)
+
+
+def _strip(values: pd.Series) -> pd.Series:
+    """``values.str.strip()``, without a copy of the column when no cell has spaces around it (the common case)."""
+    padded = values.str.contains(r"^\s|\s$", regex=True)
+    return values.str.strip() if padded.any() else values
 
 
 def _is_iso(text: str) -> bool:

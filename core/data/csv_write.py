@@ -31,6 +31,8 @@ def escape_formulas(values: pd.Series) -> pd.Series:
 def unescape_formulas(values: pd.Series) -> pd.Series:
     """Undo :func:`escape_formulas`."""
     escaped = values.str.match(_ESCAPED)
+    if not escaped.any():  # the common case: the same text, not a copy of it
+        return values
     return values.where(~escaped, values.str.slice(1))
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from core.data.csvio import CsvError
-from core.session.vocabulary import Movement, SessionStatus
+from core.session.vocabulary import Movement, SessionStatus, Side
 
 STATUS_LABELS = {
     SessionStatus.FINISHED.value: "finished",
@@ -57,13 +59,16 @@ def problems_table(error: CsvError) -> pd.DataFrame:
     )
 
 
-_MD_SPECIAL = set("\\`*_{}[]()<>#+-.!|~:$=")
+_SAFE_DATE = re.compile(r"[0-9][0-9T:.+\- ]{0,31}")
 
 
-def md(text: object) -> str:
-    """``text`` made safe to place inside Markdown: every formatting character backslash-escaped.
+def safe_date(value: object) -> str:
+    """A session date for a heading: an ISO 8601 date or date-time as stored (checked on import), else
+    "undated".  Headings are Markdown, so only digits and ISO separators may reach one."""
+    text = str(value)
+    return text if _SAFE_DATE.fullmatch(text) else "undated"
 
-    Streamlit never renders raw HTML here, but Markdown in user text (links, images,
-    colour directives, LaTeX) would still be interpreted; escaped, it shows as typed.
-    """
-    return "".join("\\" + c if c in _MD_SPECIAL else c for c in str(text)).replace("\n", " ")
+
+def safe_side(value: object) -> str:
+    """``left`` or ``right`` (anything else, which the store never holds, as "unknown")."""
+    return str(value) if str(value) in {s.value for s in Side} else "unknown"

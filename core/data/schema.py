@@ -139,12 +139,77 @@ def resolve_db_url(explicit: str | None = None) -> str:
     return f"sqlite:///{default_sqlite_path()}"
 
 
+#: What the database URL should look like, said in messages about a URL that is not one.
+URL_EXAMPLES = "sqlite:////path/to/kneeclick.sqlite3 or postgresql+psycopg://user@host:5432/kneeclick"
+#: Query parameters whose value is never shown (e.g. ``?password=...``): any name containing one of these.
+_SECRET_PARAMS = ("pass", "secret", "token", "key", "pwd")
+_HIDDEN = "***"
+
+
 def describe_url(url: str) -> str:
-    """The URL with any password hidden, for messages."""
+    """The URL for messages: password, secret query values and anything unparseable hidden.
+
+    Never echoes the raw value: a URL that cannot be parsed is described, not shown, since what was typed
+    may hold a password in a form the parser did not recognise.
+    """
     try:
-        return sa.engine.make_url(url).render_as_string(hide_password=True)
-    except exc.ArgumentError:
-        return "<unparseable database URL>"
+        parsed = sa.engine.make_url(url)
+    except (exc.ArgumentError, ValueError, TypeError):
+        return "<not a database URL; not shown, as it may hold a password>"
+    return _masked(parsed)
+
+
+def _masked(parsed: sa.URL) -> str:
+    query = {
+        k: (_HIDDEN if any(word in k.lower() for word in _SECRET_PARAMS) else v) for k, v in parsed.query.items()
+    }
+    parsed = parsed.set(query=query)
+    if parsed.host and "@" in parsed.host:  # "user:p@ss@host": part of the password ended up in the host
+        parsed = parsed.set(host=_HIDDEN)
+    if parsed.username and ":" in parsed.username:
+        parsed = parsed.set(username=_HIDDEN)
+    return parsed.render_as_string(hide_password=True)
+
+
+def secrets_of(parsed: sa.URL) -> list[str]:
+    """The password and secret query values of a URL: texts a message must never contain."""
+    found = [parsed.password] if parsed.password else []
+    for k, v in parsed.query.items():
+        if any(word in k.lower() for word in _SECRET_PARAMS):
+            found += [v] if isinstance(v, str) else list(v)
+    return [str(x) for x in found if x]
+
+
+def check_url(url: str) -> sa.URL:
+    """Parse a database URL, or raise StoreError saying plainly what is wrong (never echoing the value)."""
+    where = f"{ENV_VAR} / --db"
+    try:
+        parsed = sa.engine.make_url(url)
+    except ValueError as e:
+        if "int()" in str(e):  # SQLAlchemy parses the port with int()
+            raise StoreError(
+                f"The port in {where} is not a number. It should look like {URL_EXAMPLES}."
+            ) from None
+        raise StoreError(f"{where} is not a database URL. It should look like {URL_EXAMPLES}.") from None
+    except (exc.ArgumentError, TypeError):
+        raise StoreError(
+            f"{where} is not a database URL (its value is not shown, as it may hold a password). "
+            f"It should look like {URL_EXAMPLES}."
+        ) from None
+    driver = parsed.drivername
+    if driver in ("postgres", "postgresql", "postgresql+psycopg2", "postgres+psycopg"):
+        raise StoreError(
+            f"{where} starts with {driver}://, which kneeclick cannot use: write postgresql+psycopg:// "
+            f"instead (kneeclick talks to PostgreSQL through psycopg 3), e.g. {_masked(parsed.set(drivername='postgresql+psycopg'))}."
+        )
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise StoreError(
+            f"{where} names a {parsed.get_backend_name()} database ({describe_url(url)}); kneeclick works with "
+            f"SQLite and PostgreSQL URLs such as {URL_EXAMPLES}."
+        )
+    if parsed.port is not None and not 0 < parsed.port < 65536:
+        raise StoreError(f"The port in {where} ({parsed.port}) is not a port number (1-65535).")
+    return parsed
 
 
 def _utc(value: dt.datetime | None) -> dt.datetime | None:
@@ -155,19 +220,13 @@ def _utc(value: dt.datetime | None) -> dt.datetime | None:
 
 
 def make_engine(url: str) -> sa.Engine:
-    """An engine for ``url``; for SQLite: create the folder, WAL, busy timeout, foreign keys."""
-    try:
-        parsed = sa.engine.make_url(url)
-    except exc.ArgumentError as e:
-        raise StoreError(f"{ENV_VAR} / --db is not a database URL: {url!r}") from e
+    """An engine for ``url``; for SQLite: create the folder (0700) and the file (0600), WAL, busy timeout,
+    foreign keys.  SQLite creates the ``-wal`` and ``-shm`` files with the database file's own mode."""
+    parsed = check_url(url)
     if parsed.get_backend_name() == "sqlite":
         db = parsed.database
         if db and db != ":memory:" and not db.startswith("file:"):
-            path = Path(db).expanduser()
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-            except OSError as e:
-                raise StoreError(f"Cannot create the folder for the store {path}: {e.strerror}") from e
+            _create_private_file(Path(db).expanduser())
         engine = sa.create_engine(
             parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
         )
@@ -183,6 +242,41 @@ def make_engine(url: str) -> sa.Engine:
 
         return engine
     return sa.create_engine(parsed, pool_pre_ping=True)
+
+
+def _create_private_file(path: Path) -> None:
+    """Create the store's folders (0700) and an empty file (0600) if missing: health data, for this user only.
+
+    An existing folder or file keeps its mode (the person may share it on purpose).
+    """
+    try:
+        missing = [p for p in (path.parent, *path.parent.parents) if not p.exists()]
+        for folder in reversed(missing):
+            folder.mkdir(mode=0o700, exist_ok=True)
+            os.chmod(folder, 0o700)  # mkdir's mode is narrowed by the umask, never widened: set it exactly
+    except OSError as e:
+        raise StoreError(f"Cannot create the folder for the store {path}: {e.strerror}") from e
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    except OSError:
+        return  # e.g. a read-only folder: SQLite's own error says it when the store is opened
+    os.close(fd)
+
+
+def file_identity(engine: sa.Engine) -> tuple[Path, int, int] | None:
+    """(path, device, inode) of a SQLite store's file; None for PostgreSQL or an in-memory store."""
+    url = engine.url
+    db = url.database
+    if url.get_backend_name() != "sqlite" or not db or db == ":memory:" or db.startswith("file:"):
+        return None
+    path = Path(db).expanduser().absolute()
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return path, st.st_dev, st.st_ino
 
 
 #: The guided flow's state (Session.flow) is kept under this key of the ``safety`` JSON column.

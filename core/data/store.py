@@ -8,6 +8,7 @@ transaction and commits before it returns; a failure leaves nothing half-written
 
 from __future__ import annotations
 
+import os
 import secrets
 
 import sqlalchemy as sa
@@ -22,11 +23,13 @@ from core.data.schema import (
     STORE_ID_KEY,
     StoreError,
     describe_url,
+    file_identity,
     make_engine,
     meta_table,
     metadata,
     new_session_id,
     resolve_db_url,
+    secrets_of,
     trial_from_row,
 )
 from core.data.store_bulk import BulkRecords
@@ -46,6 +49,7 @@ class Store(SessionRecords, TestRecords, BulkRecords):
     def __init__(self, engine: sa.Engine, clock: Clock = SYSTEM_CLOCK) -> None:
         self.engine = engine
         self.clock = clock
+        self._file: tuple | None = None  # SQLite: (path, device, inode) of the file opened (check_file)
 
     # ------------------------------------------------------------------ setup
     @classmethod
@@ -53,7 +57,33 @@ class Store(SessionRecords, TestRecords, BulkRecords):
         """Open (creating tables on first use) the store at ``url`` or the resolved default."""
         store = cls(make_engine(resolve_db_url(url)), clock)
         store.ensure_schema()
+        store._file = file_identity(store.engine)
         return store
+
+    def check_file(self) -> None:
+        """SQLite: refuse (StoreError) when the store's file was deleted or replaced since it was opened.
+
+        Open connections keep writing to the file they opened, even once it is gone from its folder: such a
+        write would be confirmed and then lost at the next start.  Run before every write and again just
+        before its commit.  PostgreSQL has no file: nothing to check.
+        """
+        if self._file is None:
+            return
+        path, dev, ino = self._file
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            why = "was deleted while kneeclick was running"
+        except OSError as e:
+            why = f"cannot be checked ({e.strerror})"
+        else:
+            if (st.st_dev, st.st_ino) == (dev, ino):
+                return
+            why = "was replaced by another file while kneeclick was running"
+        raise StoreError(
+            f"The store file {path} {why}, so this was not saved: it could not be read back. "
+            "Restart kneeclick to use the file that is there now."
+        )
 
     @property
     def url(self) -> str:
@@ -121,10 +151,20 @@ class Store(SessionRecords, TestRecords, BulkRecords):
             why = "the file is not a kneeclick database or is damaged"
         elif "unable to open" in low or "readonly" in low or "permission" in low:
             why = "it cannot be opened for writing (check the file and folder permissions)"
-        elif "connection" in low or "could not connect" in low:
-            why = "the database server could not be reached"
+        elif "password authentication failed" in low or "no password supplied" in low:
+            why = "the server refused the user name or password (check them in the URL)"
+        elif "database" in low and "does not exist" in low:
+            why = "the server has no such database (create it first, e.g. with createdb)"
+        elif "role" in low and "does not exist" in low:
+            why = "the server has no such user"
+        elif "permission denied" in low and "database" in low:
+            why = "this user may not connect to that database"
+        elif "connection" in low or "could not connect" in low or "timeout" in low or "translate host" in low:
+            why = "the database server could not be reached (check the host, the port and that it runs)"
         else:
             why = text.strip().splitlines()[0] if text.strip() else type(e).__name__
+            for secret in secrets_of(self.engine.url):  # a driver may repeat what it was given
+                why = why.replace(secret, "***")
         return StoreError(f"Cannot use the store at {self.url}: {why}. Nothing was changed.")
 
     def _begin(self):
@@ -151,6 +191,8 @@ class _Guard:
         self._ctx = None
 
     def __enter__(self) -> sa.Connection:
+        if self.write:
+            self.store.check_file()
         try:
             self._ctx = self.store.engine.begin() if self.write else self.store.engine.connect()
             self._conn = self._ctx.__enter__()
@@ -163,9 +205,13 @@ class _Guard:
             # Last statement of every write: count it (Store.revision).  Last, so on PostgreSQL the
             # counter's row lock is held only for the commit and is always the last lock taken.
             try:
+                self.store.check_file()  # again at the last moment: never commit into a file that is gone
                 self._conn.execute(_BUMP_REVISION)
             except exc.DBAPIError as e:
                 et, ev, tb = type(e), e, e.__traceback__
+            except StoreError as e:
+                self._ctx.__exit__(type(e), e, e.__traceback__)  # roll back, then say why
+                raise
         try:
             suppressed = self._ctx.__exit__(et, ev, tb)
         except exc.IntegrityError:

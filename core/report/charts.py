@@ -18,6 +18,10 @@ VERDICT_LABELS = {
     UNLIKELY: "unlikely",
     INSUFFICIENT: "not enough data",
 }
+#: Altair refuses a chart of more than 5,000 rows (MaxRowsError).  The charts across sessions draw at most this
+#: many rows, from the latest sessions (by date), and say so in their title; the analysis still uses them all.
+MAX_CHART_ROWS = 4_000
+
 _VERDICT_COLORS = alt.Scale(
     domain=list(VERDICT_LABELS.values()),
     range=["#d62728", "#ff7f0e", "#7f7f7f", "#c7c7c7"],
@@ -125,8 +129,25 @@ def before_after_frame(rows: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, columns=["session", "group", "position", "when", "clicks", "reps", "rate"])
 
 
+def latest_sessions(rows: pd.DataFrame, per_row: int, per_session: int = 0) -> tuple[pd.DataFrame, int, int]:
+    """The rows of the latest sessions whose chart fits in MAX_CHART_ROWS, when a session draws ``per_row``
+    chart rows for each of its rows plus ``per_session``; returns (rows, sessions kept, sessions in all)."""
+    ids = rows["session_id"].astype(str)
+    sizes = ids.groupby(ids, sort=False).size() * per_row + per_session
+    total = len(sizes)
+    if sizes.sum() <= MAX_CHART_ROWS:
+        return rows, total, total
+    dates = rows["session_date"].astype(str).groupby(ids, sort=False).first()
+    newest_first = dates.iloc[::-1].sort_values(ascending=False, kind="stable").index  # ties: the later one first
+    fits = sizes.loc[newest_first].cumsum() <= MAX_CHART_ROWS
+    keep = set(fits.index[fits])
+    return rows[ids.isin(keep).to_numpy()], len(keep), total
+
+
 def before_after_chart(rows: pd.DataFrame) -> alt.Chart:
-    """Per group, one line per session from the click rate before the stretch to the rate right after it."""
+    """Per group, one line per session from the click rate before the stretch to the rate right after it
+    (the latest sessions only, when all of them would not fit in one chart)."""
+    rows, kept, total = latest_sessions(rows, per_row=2)
     data = before_after_frame(rows)
     groups = [_label(g) for g in _present_groups(rows)]
     base = alt.Chart(data).encode(
@@ -143,7 +164,8 @@ def before_after_chart(rows: pd.DataFrame) -> alt.Chart:
     )
     layer = base.mark_line(opacity=0.6) + base.mark_point(filled=True)
     return layer.properties(width=110, height=160).facet(
-        facet=alt.Facet("group:N", sort=groups, title=None), columns=4, title="Before and after, every session"
+        facet=alt.Facet("group:N", sort=groups, title=None), columns=4,
+        title="Before and after, every session" if kept == total else f"Before and after, the latest {kept} of {total} sessions",
     )
 
 
@@ -190,7 +212,9 @@ def rate_over_time_frame(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def rate_over_time_chart(rows: pd.DataFrame) -> alt.Chart:
-    """The click rate at baseline (line) and after each condition (points), session by session."""
+    """The click rate at baseline (line) and after each condition (points), session by session (the latest
+    sessions only, when all of them would not fit in one chart)."""
+    rows, kept, total = latest_sessions(rows, per_row=1, per_session=1)
     data = rate_over_time_frame(rows)
     tooltip = [
         alt.Tooltip("date:T", title="Date"),
@@ -208,7 +232,8 @@ def rate_over_time_chart(rows: pd.DataFrame) -> alt.Chart:
     points = base.transform_filter(alt.datum.group != "Baseline").mark_circle(size=60, opacity=0.8).encode(
         color=alt.Color("group:N", title="After"), tooltip=tooltip
     )
-    return (baseline + points).properties(title="Click rate across sessions (gray: baseline)")
+    title = "Click rate across sessions" if kept == total else f"Click rate across the latest {kept} of {total} sessions"
+    return (baseline + points).properties(title=f"{title} (gray: baseline)")
 
 
 def _present_groups(rows: pd.DataFrame) -> list[str]:

@@ -101,8 +101,8 @@ def test_delete_asks_first_naming_the_session(app_test, stocked):
     delete = next(b for b in at.button if b.label == "Delete this session")
     delete.click().run()
     assert store.has_session("example-02"), "nothing is deleted before the confirmation"
-    warning = at.warning[0].value
-    assert "2026\\-10\\-09" in warning and "example\\-02" in warning and "cannot be undone" in warning
+    assert "cannot be undone" in at.warning[0].value
+    assert "2026-10-09, left leg, id example-02" in [t.value for t in at.text], "named, as plain text"
     at.button(key="confirm_delete_no").click().run()
     assert store.has_session("example-02") and not at.warning
 
@@ -111,6 +111,7 @@ def test_delete_asks_first_naming_the_session(app_test, stocked):
     assert not at.exception
     assert not store.has_session("example-02")
     assert any("Deleted the session" in s.value for s in at.success)
+    assert "2026-10-09, left leg, id example-02" in [t.value for t in at.text]
     assert "example-02" not in at.dataframe[0].value["Id"].tolist()
     assert len(store.list_sessions()) == 7, "only that one session is gone (8 before)"
 
@@ -186,5 +187,43 @@ def test_a_locked_store_during_an_import_is_a_message(app_test, db_url, store, m
         blocker.rollback()
         blocker.close()
     assert not at.exception
-    assert any("locked" in e.value and "Nothing was imported" in e.value for e in at.error)
+    assert any("Nothing was imported" in e.value for e in at.error) and any("locked" in t.value for t in at.text)
     assert store.list_sessions().empty
+
+
+def test_a_file_in_the_uploader_is_checked_once_not_on_every_rerun(app_test, stocked, monkeypatch):
+    """Issue 12, finding 5: a file left in the uploader used to be checked again on every rerun."""
+    import ui.views
+
+    calls = []
+    real = ui.views.import_csv
+
+    def counted(*args, **kwargs):
+        calls.append(kwargs.get("dry_run"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ui.views, "import_csv", counted)
+    store, open_id = stocked
+    at = app_test(page="history")
+    at.file_uploader[0].upload("mine.csv", SAMPLE_CSV.read_bytes().replace(b"example-", b"new-")).run()
+    assert any("would import 7 sessions" in i.value for i in at.info)
+    at.selectbox(key="open").set_value(open_id).run()  # reruns while the file sits in the uploader
+    at.selectbox(key="open").set_value("example-02").run()
+    assert not at.exception and calls == [True], "checked once"
+    store.record_test(open_id, 10, 5, after_position=3)  # the store changed: the check may differ now
+    at.run()
+    assert calls == [True, True]
+
+
+def test_a_note_into_a_deleted_store_file_says_so_and_never_saved(app_test, stocked, db_url):
+    """Issue 12, finding 2: the store file deleted while the app runs; the note is refused, never "saved"."""
+    from pathlib import Path
+
+    at = app_test(page="history")
+    at.selectbox(key="open").set_value("example-01").run()
+    Path(db_url.removeprefix("sqlite:///")).unlink()
+    at.text_area[0].set_value("lost?")
+    at.form_submit_button[0].click().run()
+    assert not at.exception
+    assert not any("saved" in s.value.lower() for s in at.success)
+    assert any("was deleted while kneeclick was running" in t.value and "not saved" in t.value for t in at.text)

@@ -44,5 +44,30 @@ def test_an_unreadable_store_is_a_message_not_a_traceback(tmp_path, monkeypatch)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     at.switch_page("pages/history.py").run()
     assert not at.exception
-    assert any("not a kneeclick database" in e.value for e in at.error)
+    assert at.error and any("not a kneeclick database" in t.value for t in at.text), "the message, as plain text"
     assert bad.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    "url, words",
+    [
+        ("postgresql+psycopg://kc@127.0.0.1:9/kc?password=Sup3rSecretPw&connect_timeout=2", "could not be reached"),
+        ("postgresql+psycopg://kc:Sup3rSecretPw@127.0.0.1:9/kc?connect_timeout=2", "could not be reached"),
+        ("kc:Sup3rSecretPw at the office", "is not a database URL"),
+        ("postgres://kc:Sup3rSecretPw@localhost/kc", "write postgresql+psycopg:// instead"),
+        ("postgresql+psycopg://kc:Sup3rSecretPw@localhost:fivefour/kc", "is not a number"),
+    ],
+)
+def test_a_store_url_that_cannot_be_used_is_one_plain_message_without_its_password(url, words, monkeypatch):
+    """Issue 12, findings 4 and 10, on the page: what is wrong, in words, and never the password."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.helpers import ROOT
+
+    monkeypatch.setenv("KNEECLICK_DB_URL", url)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at.switch_page("pages/history.py").run()
+    assert not at.exception
+    shown = [e.value for e in at.error] + [t.value for t in at.text]
+    assert at.error and any(words in t for t in shown), shown
+    assert not any("Sup3rSecretPw" in t for t in shown)

@@ -163,3 +163,38 @@ def test_two_sessions_where_only_calves_cut_the_clicking(app_test, store):
     outside = text + " ".join(c.value for c in at.caption)
     for jargon in ("95% CI", "rate ratio", "log scale", "variance", "hip_abductors", "rest_control"):
         assert jargon not in outside, jargon
+
+
+def test_results_work_with_two_thousand_sessions_on_one_leg(app_test, store):
+    """Issue 12, finding 6: 2,000 sessions of 8 conditions (16,000 rows) used to crash Altair (MaxRowsError)."""
+    from core.report.charts import MAX_CHART_ROWS
+
+    rng = np.random.default_rng(12)
+    groups = [g.value for g in MuscleGroup]  # the seven groups and the rest control: 8 conditions
+    n = 2000
+    clicks = rng.poisson(6, size=(n, len(groups) + 1))
+    frame = pd.DataFrame({
+        "session_id": np.repeat([f"s{i:04d}" for i in range(n)], len(groups)),
+        "session_date": np.repeat((pd.Timestamp("2020-01-01") + pd.to_timedelta(np.arange(n), "D")).strftime("%Y-%m-%d"), len(groups)),
+        "side": "left", "movement": "bodyweight_squat",
+        "position": np.tile(np.arange(1, len(groups) + 1), n),
+        "muscle_group": np.concatenate([rng.permutation(groups) for _ in range(n)]),
+        "stretch_seconds": 90, "reps_before": 10, "clicks_before": clicks[:, :-1].ravel(),
+        "reps_after": 10, "clicks_after": clicks[:, 1:].ravel(),
+    })  # fmt: skip
+    import_frame(store, frame)
+    at = app_test(page="results")
+    assert not at.exception, at.exception
+    titles = [str(json.loads(c.proto.spec).get("title", "")) for c in at.get("vega_lite_chart")]
+    assert len(titles) == len(CHART_KEYS)
+    assert any("Before and after, the latest" in t and "of 2000 sessions" in t for t in titles), titles
+    assert any("Click rate across the latest" in t and "of 2000 sessions" in t for t in titles), titles
+    assert any("2000 session(s) on this leg" in c.value for c in at.caption), "the analysis uses every session"
+    from core.report.charts import MAX_CHART_ROWS, before_after_frame, latest_sessions, rate_over_time_frame
+
+    drawn, kept, total = latest_sessions(frame, per_row=2)  # what the charts draw: the newest sessions, within the limit
+    assert total == 2000 and 0 < kept < 2000 and len(before_after_frame(drawn)) <= MAX_CHART_ROWS
+    assert drawn["session_date"].max() == frame["session_date"].max()
+    assert drawn["session_date"].min() > frame["session_date"].min()
+    drawn, _, _ = latest_sessions(frame, per_row=1, per_session=1)
+    assert len(rate_over_time_frame(drawn)) <= MAX_CHART_ROWS

@@ -1,16 +1,16 @@
-"""core/data/history.py and core/report/summary.py: the tables the History page shows, and Markdown-safe user text."""
+"""core/data/history.py and core/report/summary.py: the tables the History page shows, and what may reach a heading."""
 
-from core.data.history import md, session_label
+from core.data.history import safe_date, safe_side, session_label
 from core.report.summary import before_after_chart, summary_table
 from tests.core.data.test_csv_roundtrip import session
 
 
-def test_markdown_in_user_text_is_escaped_character_by_character():
-    text = "**bold** [x](javascript:alert(1)) ![i](http://e/i.png) :red[r] $x$ <b>"
-    escaped = md(text)
-    assert "**" not in escaped and "](" not in escaped and ":red[" not in escaped and "$x$" not in escaped
-    assert escaped.replace("\\", "") == text, "nothing but the escapes is added"
-    assert md("two\nlines") == "two lines"
+def test_only_a_date_or_a_side_reaches_a_heading():
+    for date in ("2026-10-05", "2026-10-05T08:30", "2026-10-05 08:30:00+02:00"):
+        assert safe_date(date) == date
+    for hostile in ("[Verify](http://evil)", "2026-10-05 :material/warning:", "$x^2$", "2026-10-05<b>", ""):
+        assert safe_date(hostile) == "undated"
+    assert (safe_side("left"), safe_side("right"), safe_side("**both**")) == ("left", "right", "unknown")
 
 
 def test_before_after_keeps_skipped_conditions_apart_from_zero(store):

@@ -76,7 +76,7 @@ CASES = {
     "latin-1 bytes": (csv_text(with_cell(1, "notes", "caf\xe9")).encode("latin-1"), [(3, 14, "not UTF-8 text (byte 0xe9 at character 75")]),
     "utf-16": (csv_text().encode("utf-16"), [(1, 1, "UTF-16")]),
     "row with a missing field": (csv_text(GOOD[:2] + [GOOD[2].rsplit(",", 1)[0]]), [(4, None, "13 fields, the header has 14")]),
-    "broken quoting": (csv_text(with_cell(0, "notes", '"unclosed') + ['x'*0]), [(None, None, "")]),
+    "broken quoting": (csv_text(with_cell(0, "notes", '"unclosed')), [(2, None, "a quoted field opens on this line and is never closed")]),
 }
 
 
