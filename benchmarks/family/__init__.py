@@ -1,4 +1,2 @@
-"""A family of simulated-person generators, their Bayes-optimal ceiling and the methods judged against it.
-
-Used by ``benchmarks/bench_ranking_family.py``; see that script's docstring.
-"""
+"""Evaluation family for the ranking: simulated-person generators with written priors, their Bayes-optimal ceiling,
+and the methods judged against it.  May import core (never streamlit); only benchmarks and tests import it."""
