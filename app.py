@@ -5,6 +5,7 @@ import streamlit as st
 from core.data.store import StoreError
 from core.session.protocol import DISCLAIMER
 from ui.frame import app_frame
+from ui.phone import gate, open_on_phone
 
 st.set_page_config(page_title="kneeclick", page_icon=":material/accessibility_new:", layout="centered")
 
@@ -51,9 +52,11 @@ HOME = st.Page(_home, title="kneeclick", url_path="home", default=True, visibili
 # The menu is drawn here with page links: `client.showSidebarNavigation = false` (needed so a deep link on a
 # fresh server never shows Streamlit's legacy pages/ list) also hides st.navigation's own menu.
 page = st.navigation([HOME, *PAGES], position="hidden")
+gate()  # phone mode (`kneeclick serve --phone`): a visitor without the access key sees only "scan the code"
 with st.container(horizontal=True, gap="small", key="nav"):
     for p in PAGES:
         st.page_link(p)
+    open_on_phone()  # phone mode, wide screens: the QR code of the phone's link
 st.caption(DISCLAIMER)  # said once, at the top of every page
 try:
     with app_frame():

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Install kneeclick (into .venv) and start the app on http://localhost:8501.
-# Extra arguments go to `streamlit run`, e.g. `bash scripts/start.sh --server.port 9000`.
+# Install kneeclick (into .venv) and start the app on http://localhost:8501 (this computer only).
+# `bash scripts/start.sh --phone` serves it over HTTPS to a phone on the same network and prints a QR code;
+# other arguments go to `kneeclick serve` (e.g. `--port 9000`, `--db URL`).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 cd "$ROOT"
-echo "==> starting kneeclick (store: $("$VENV/bin/python" -c 'from core.data.store import describe_url, resolve_db_url; print(describe_url(resolve_db_url()))'))"
-exec "$VENV/bin/python" -m streamlit run app.py "$@"
+exec "$VENV/bin/python" -m core.cli serve "$@"
