@@ -5,7 +5,7 @@ import streamlit as st
 from core.data.store import StoreError
 from core.session.protocol import DISCLAIMER
 from ui.frame import app_frame
-from ui.phone import gate, open_on_phone
+from ui.phone import gate, menu_style, open_on_phone
 
 st.set_page_config(page_title="kneeclick", page_icon=":material/accessibility_new:", layout="centered")
 
@@ -53,6 +53,7 @@ HOME = st.Page(_home, title="kneeclick", url_path="home", default=True, visibili
 # fresh server never shows Streamlit's legacy pages/ list) also hides st.navigation's own menu.
 page = st.navigation([HOME, *PAGES], position="hidden")
 gate()  # phone mode (`kneeclick serve --phone`): a visitor without the access key sees only "scan the code"
+menu_style()
 with st.container(horizontal=True, gap="small", key="nav"):
     for p in PAGES:
         st.page_link(p)

@@ -53,6 +53,23 @@ def gate() -> None:
     _COOKIE(key="kneeclick-remember-key", data={"name": access.COOKIE, "value": expected}, height=0)
 
 
+_MENU_CSS = """
+<style>
+/* On a phone the menu is one line: no icons, tighter links (the disclaimer below it is one line too). */
+@media (max-width: 640px) {
+  .st-key-nav { flex-wrap: nowrap; gap: 0.1rem; }
+  .st-key-nav [data-testid="stPageLink"] [data-testid="stIconMaterial"] { display: none; }
+  .st-key-nav [data-testid="stPageLink"] a { padding-left: 0.45rem; padding-right: 0.45rem; }
+}
+</style>
+"""
+
+
+def menu_style() -> None:
+    """Keep the menu on one line on a phone."""
+    st.html(_MENU_CSS)
+
+
 _QR_CSS = """
 <style>
 /* The phone's own screen needs no code to scan. */
