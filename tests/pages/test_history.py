@@ -42,6 +42,20 @@ def test_sessions_are_listed_newest_first_with_their_status(app_test, stocked):
     assert set(table["Status"]) == {"in progress", "finished"}
 
 
+def test_on_a_phone_the_first_columns_tell_two_sessions_of_one_day_apart(app_test, store):
+    import re
+
+    first = store.create_session(session(date="2026-12-01"))
+    store.record_test(first.id, 10, 6)
+    second = store.create_session(session(date="2026-12-01"))
+    at = app_test(page="history")
+    table = at.dataframe[0].value
+    assert list(table.columns[:2]) == ["Date", "Status"], "what a 390 px screen shows without scrolling the table"
+    rows = table.set_index("Id").loc[[first.id, second.id]]
+    assert all(re.fullmatch(r"2026-12-01 \d\d:\d\d", d) for d in rows["Date"]), rows["Date"].tolist()
+    assert rows["Status"].tolist() == ["in progress", "in progress"]
+
+
 def test_opening_a_session_shows_its_before_and_after_and_a_resume_link(app_test, stocked):
     store, open_id = stocked
     at = app_test(page="history")
