@@ -145,3 +145,39 @@ def test_a_visitor_without_the_key_sees_no_data_on_any_page_or_link(phone_server
         for secret in ("Show the example data", "History", "Results", "Safety", "clinician", "Open on your phone"):
             assert secret not in text, f"{path} shows {secret!r} to a visitor without the key"
     shot(stranger, "phone-stranger-locked-390")
+
+
+def test_plain_serve_answers_on_this_computer_only(tmp_path) -> None:
+    addresses = lan_addresses()
+    if not addresses:
+        pytest.skip("this machine has no non-loopback IPv4 address")
+    port = _free_port()
+    env = {**os.environ, "KNEECLICK_DATA_DIR": str(tmp_path / "data"),
+           "KNEECLICK_DB_URL": f"sqlite:///{tmp_path / 'plain.sqlite3'}"}  # fmt: skip
+    env.pop(access.KEY_ENV_VAR, None)
+    log = (tmp_path / "serve.log").open("w")
+    proc = subprocess.Popen([sys.executable, "-m", "core.cli", "serve", "--port", str(port)],
+                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert proc.poll() is None, (tmp_path / "serve.log").read_text()
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
+                    if r.read().decode().strip() == "ok":
+                        break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, (tmp_path / "serve.log").read_text()
+            time.sleep(0.3)
+        with pytest.raises(OSError):  # nobody else on the network reaches it
+            socket.create_connection((addresses[0], port), timeout=2).close()
+        printed = (tmp_path / "serve.log").read_text()
+        assert f"http://localhost:{port}/" in printed and "key=" not in printed
+        assert not (tmp_path / "data").exists(), "no key or certificate is made for plain serve"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()

@@ -37,10 +37,8 @@ def test_no_page_and_no_session_step_scrolls_sideways(server_factory, new_page, 
                        ("about", "/about"), ("session-safety", "/session")]:  # fmt: skip
         page.goto(server.url + path)
         fits(page, name, w)
-    page.goto(server.url + "/history?example=true")
-    settled(page)
-    page.locator(".st-key-open").click()
-    page.get_by_role("option").first.click()
+    page.goto(server.url + "/history?example=true&open=example-07")  # one session opened, by its link
+    expect(page.locator('[data-testid="stVegaLiteChart"]').first).to_be_visible()
     fits(page, "history-example-opened", w)
 
     store = Store.open(server.db_url)
@@ -153,3 +151,37 @@ def test_the_safety_form_names_the_open_question_and_scrolls_to_it(server, new_p
     question = page.locator(f".st-key-safety-{RED_FLAGS[2]}")
     expect(question).to_be_in_viewport()
     shot(page, "layout-390-safety-named")
+
+
+#: An old browser, or a page opened over plain http at a network address: no wake lock, no microphone.
+NO_WAKE_LOCK_NO_MIC = "delete Navigator.prototype.wakeLock; delete Navigator.prototype.mediaDevices;"
+
+
+def test_a_browser_without_wake_lock_is_told_once_and_record_says_why_it_cannot(server, new_page) -> None:
+    from ui.phone import NO_MIC_TEXT, WAKE_TEXT
+
+    store = Store.open(server.db_url)
+    sid = planned_session(store)
+    store.engine.dispose()
+    page = new_page(viewport=PHONE)
+    page.add_init_script(NO_WAKE_LOCK_NO_MIC)
+    page.goto(f"{server.url}/session?session={sid}")
+    settled(page)
+    told = page.get_by_text("This page cannot keep the screen awake")
+    expect(told).to_be_visible()
+    expect(told).to_have_text(WAKE_TEXT.replace("`", ""))
+    page.get_by_role("button", name="OK", exact=True).click()
+    expect(told).to_be_hidden()
+    page.reload()
+    settled(page)
+    time.sleep(0.5)
+    expect(told).to_be_hidden()  # said once
+
+    page.locator(f".st-key-{sid}-test-b-source").get_by_role("radio", name="Record", exact=True).click()
+    settled(page)
+    expect(page.get_by_text("This browser gives no microphone to this page, so it cannot record")).to_be_visible()
+    assert NO_MIC_TEXT.split(",")[0] in page.evaluate("() => document.body.innerText")
+    shot(page, "layout-390-no-microphone")
+    page.get_by_role("button", name="Count by tapping instead").click()
+    settled(page)
+    expect(page.locator(".kc-tap")).to_be_visible()
