@@ -12,6 +12,7 @@ from core.session.vocabulary import (
     Session,
     SessionStatus,
 )
+from ui.views import narrow
 from ui.session_common import (
     _new_session_button,
 )
@@ -85,6 +86,6 @@ def _summary_parts(session: Session) -> tuple:
 @st.cache_data(show_spinner=False, max_entries=64)
 def _parts_for(content: tuple, _session: Session) -> tuple:
     chart = before_after_chart(_session)
-    return summary_table(_session), (None if chart is None else chart.to_dict())
+    return summary_table(_session), (None if chart is None else narrow(chart.to_dict()))
 
 

@@ -17,6 +17,11 @@ from tests.helpers import DESKTOP, PHONE, planned_session, save_test, settled, s
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("patient_expect")]
 
 NO_SIDEWAYS = "() => [document.documentElement.scrollWidth, window.innerWidth]"
+#: Each chart's drawing and the width it has: a drawing wider than its box is cut off (titles, labels).
+CHART_WIDTHS = """() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')].map((box) => {
+  const drawn = box.querySelector("canvas, svg");
+  return drawn ? [drawn.getBoundingClientRect().width, box.getBoundingClientRect().width] : [0, 0];
+})"""
 
 
 def fits(page, name: str, width: int) -> None:
@@ -26,6 +31,8 @@ def fits(page, name: str, width: int) -> None:
     shot(page, f"layout-{width}-{name}")
     wide, screen = page.evaluate(NO_SIDEWAYS)
     assert wide <= screen, f"{name} at {width} px scrolls sideways: {wide} px wide on a {screen} px screen"
+    for drawn, box in page.evaluate(CHART_WIDTHS):
+        assert drawn <= box + 1, f"{name} at {width} px: a chart {drawn:.0f} px wide is cut to {box:.0f} px"
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
