@@ -1,6 +1,6 @@
 """The folder tree is the architecture: each part of core/ imports only the parts below it.
 
-core.session  <- core.analysis, core.audio, core.data  <- core.report  <- core.commands, core.cli  <- ui/ <- pages/
+core.session  <- core.analysis, core.audio, core.data  <- core.report, core.serve  <- core.commands, core.cli  <- ui/ <- pages/
 """
 
 from __future__ import annotations
