@@ -132,6 +132,7 @@ export default function (component) {
   }
   const box = parentElement.querySelector(".kc-wake");
   if (!box || caps.wake_lock) return;
+  if (!data || !data.text) { box.hidden = true; return; }  // never appears above a tap counter
   const told = "kneeclick-wake-told";
   try { if (window.sessionStorage.getItem(told)) return; } catch (e) { /* storage blocked */ }
   parentElement.querySelector(".kc-wake-text").textContent = (data && data.text) || "";
@@ -149,9 +150,13 @@ WAKE_TEXT = (
 )
 
 
-def keep_screen_awake() -> None:
-    """Keep the screen on while the Session page is open; say once, plainly, when the browser cannot."""
-    _WAKE(key=_CAPS, data={"text": WAKE_TEXT.replace("`", "")}, default={"caps": None}, on_caps_change=_noop)
+def keep_screen_awake(say_why: bool = True) -> None:
+    """Keep the screen on while the Session page is open; say once, plainly, when the browser cannot.
+
+    ``say_why=False`` on a test screen: nothing may appear above the tap counter while a test is on screen.
+    """
+    text = WAKE_TEXT.replace("`", "") if say_why else None
+    _WAKE(key=_CAPS, data={"text": text}, default={"caps": None}, on_caps_change=_noop)
 
 
 def _noop() -> None:

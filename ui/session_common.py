@@ -96,7 +96,8 @@ def header(step: Step) -> None:
     elif step.kind is StepKind.SUMMARY:
         st.title("Session summary")
     st.progress(step.number / step.total, text=f"**{step.progress}** · {step.label}")
-    keep_screen_awake()  # the phone must not sleep during a stretch; says once when it cannot
+    # The phone must not sleep during a stretch; says once when it cannot (never above a tap counter).
+    keep_screen_awake(say_why=step.kind not in (StepKind.BASELINE, StepKind.RETEST))
     flash = st.session_state.pop(_FLASH, None)
     # Always drawn, so the elements below keep their place on the next rerun: a message that vanished would
     # shift the tap counter, and a shifted component is remounted and loses the taps made meanwhile.

@@ -172,9 +172,13 @@ def test_a_browser_without_wake_lock_is_told_once_and_record_says_why_it_cannot(
     store.engine.dispose()
     page = new_page(viewport=PHONE)
     page.add_init_script(NO_WAKE_LOCK_NO_MIC)
-    page.goto(f"{server.url}/session?session={sid}")
+    page.goto(f"{server.url}/session?session={sid}")  # a test on screen: no message above the counter
     settled(page)
+    time.sleep(0.5)
     told = page.get_by_text("This page cannot keep the screen awake")
+    expect(told).to_be_hidden()
+    page.goto(f"{server.url}/session")  # the safety questions: said there
+    settled(page)
     expect(told).to_be_visible()
     expect(told).to_have_text(WAKE_TEXT.replace("`", ""))
     page.get_by_role("button", name="OK", exact=True).click()
@@ -184,6 +188,8 @@ def test_a_browser_without_wake_lock_is_told_once_and_record_says_why_it_cannot(
     time.sleep(0.5)
     expect(told).to_be_hidden()  # said once
 
+    page.goto(f"{server.url}/session?session={sid}")
+    settled(page)
     page.locator(f".st-key-{sid}-test-b-source").get_by_role("radio", name="Record", exact=True).click()
     settled(page)
     expect(page.get_by_text("This browser gives no microphone to this page, so it cannot record")).to_be_visible()
