@@ -15,8 +15,8 @@ from core.serve import access, qr
 from core.serve.launch import PHONE_URL_ENV_VAR
 
 _OK = "kneeclick-access-ok"
-_CAPS = "kneeclick-browser-caps"
-#: What the browser offers this page, as reported by the wake-lock component (None until it reported).
+_CAPS = "kneeclick-browser-caps"  # the wake-lock component's key: it reports what the browser offers
+#: Shown instead of the recorder when the browser offers no microphone to this page.
 NO_MIC_TEXT = (
     "This browser gives no microphone to this page, so it cannot record. A phone's browser allows the "
     "microphone only on a secure (https) page: start kneeclick on the computer with "
@@ -108,6 +108,7 @@ _WAKE_CSS = """
 _WAKE_JS = """
 let lock = null;
 let listening = false;
+let sentCaps = null;
 
 function wantLock() {
   if (!navigator.wakeLock || document.visibilityState !== "visible" || lock) return;
@@ -124,23 +125,34 @@ export default function (component) {
     wake_lock: !!navigator.wakeLock,
     microphone: !!(navigator.mediaDevices && navigator.mediaDevices.getUserMedia),
   };
-  setStateValue("caps", caps);
+  // Reported once per page load (a report is a rerun: a second one would wipe a message just shown).
+  if (sentCaps !== JSON.stringify(caps)) {
+    sentCaps = JSON.stringify(caps);
+    setStateValue("caps", caps);
+  }
   wantLock();
   if (!listening) {
     listening = true;  // the browser drops the lock when the tab is hidden: take it again when seen
     document.addEventListener("visibilitychange", wantLock);
   }
+  // Leaving the Session page lets the screen sleep again.
+  const cleanup = () => {
+    document.removeEventListener("visibilitychange", wantLock);
+    listening = false;
+    if (lock) { lock.release().catch(() => {}); lock = null; }
+  };
   const box = parentElement.querySelector(".kc-wake");
-  if (!box || caps.wake_lock) return;
-  if (!data || !data.text) { box.hidden = true; return; }  // never appears above a tap counter
+  if (!box || caps.wake_lock) return cleanup;
+  if (!data || !data.text) { box.hidden = true; return cleanup; }  // never appears above a tap counter
   const told = "kneeclick-wake-told";
-  try { if (window.sessionStorage.getItem(told)) return; } catch (e) { /* storage blocked */ }
-  parentElement.querySelector(".kc-wake-text").textContent = (data && data.text) || "";
+  try { if (window.sessionStorage.getItem(told)) return cleanup; } catch (e) { /* storage blocked */ }
+  parentElement.querySelector(".kc-wake-text").textContent = data.text;
   box.hidden = false;
   parentElement.querySelector(".kc-wake-ok").onclick = () => {
     box.hidden = true;
     try { window.sessionStorage.setItem(told, "1"); } catch (e) { /* ignore */ }
   };
+  return cleanup;
 }
 """
 _WAKE = st.components.v2.component("kneeclick_wake_lock", html=_WAKE_HTML, css=_WAKE_CSS, js=_WAKE_JS)
@@ -156,7 +168,8 @@ def keep_screen_awake(say_why: bool = True) -> None:
     ``say_why=False`` on a test screen: nothing may appear above the tap counter while a test is on screen.
     """
     text = WAKE_TEXT.replace("`", "") if say_why else None
-    _WAKE(key=_CAPS, data={"text": text}, default={"caps": None}, on_caps_change=_noop)
+    extra = {} if say_why else {"height": 0}  # takes no room at all above a tap counter
+    _WAKE(key=_CAPS, data={"text": text}, default={"caps": None}, on_caps_change=_noop, **extra)
 
 
 def _noop() -> None:
