@@ -6,6 +6,7 @@ from core.data.store import StoreError
 from core.session.protocol import DISCLAIMER
 from ui.frame import app_frame
 from ui.text import alert
+from ui.phone import gate, menu_style, open_on_phone
 
 st.set_page_config(page_title="kneeclick", page_icon=":material/accessibility_new:", layout="centered")
 
@@ -52,9 +53,12 @@ HOME = st.Page(_home, title="kneeclick", url_path="home", default=True, visibili
 # The menu is drawn here with page links: `client.showSidebarNavigation = false` (needed so a deep link on a
 # fresh server never shows Streamlit's legacy pages/ list) also hides st.navigation's own menu.
 page = st.navigation([HOME, *PAGES], position="hidden")
+gate()  # phone mode (`kneeclick serve --phone`): a visitor without the access key sees only "scan the code"
+menu_style()
 with st.container(horizontal=True, gap="small", key="nav"):
     for p in PAGES:
         st.page_link(p)
+    open_on_phone()  # phone mode, wide screens: the QR code of the phone's link
 st.caption(DISCLAIMER)  # said once, at the top of every page
 try:
     with app_frame():

@@ -23,7 +23,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kneeclick",
         description="Find which tight muscle group makes your knee click: an N-of-1 stretch-and-retest "
-        "experiment. The app: `streamlit run app.py`. This command line scripts the same store.",
+        "experiment. The app: `kneeclick serve` (add --phone for a phone). This command line scripts the same "
+        "store.",
     )
     parser.add_argument("--version", action="version", version=f"kneeclick {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -136,7 +136,7 @@ _COUNTDOWN_CSS = """
 .kc-timer.kc-done { background: var(--st-primary-color, #2f6f5e); color: #fff; animation: kc-pulse 0.6s ease-in-out 3; }
 .kc-timer.kc-done .kc-bar { background: rgba(255, 255, 255, 0.35); }
 .kc-timer.kc-done .kc-fill { background: #fff; }
-.kc-timer.kc-done .kc-msg { font-weight: 700; }
+.kc-timer.kc-done .kc-msg, .kc-timer.kc-half .kc-msg { font-weight: 700; }
 @keyframes kc-pulse { 50% { filter: brightness(1.25); } }
 """
 
@@ -148,13 +148,13 @@ function fmt(ms) {
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
 }
 
-function beep() {
+function beep(times = 3) {
   try {
     const Ctx = window.AudioContext || window.webkitAudioContext;
     if (!Ctx) return;
     const ctx = new Ctx();
     if (ctx.state === "suspended") ctx.resume();
-    [0, 0.3, 0.6].forEach((at) => {
+    [0, 0.3, 0.6].slice(0, times).forEach((at) => {
       const osc = ctx.createOscillator();
       const gain = ctx.createGain();
       osc.type = "sine";
@@ -185,7 +185,8 @@ export default function (component) {
       document.removeEventListener("visibilitychange", t.onVisible);
       if (t.lock) t.lock.release().catch(() => {});
     }
-    t = { token: data.token, endAt: performance.now() + data.remaining_ms, total: data.total_ms, fired: false, lock: null };
+    t = { token: data.token, endAt: performance.now() + data.remaining_ms, total: data.total_ms, fired: false, lock: null,
+          half: !data.halfway_text || data.remaining_ms <= data.total_ms / 2 };
     timers.set(parentElement, t);
     box.classList.remove("kc-done");
     if (navigator.wakeLock) {
@@ -207,7 +208,13 @@ export default function (component) {
         // Let the green "time is up" panel be seen before the retest replaces it.
         window.setTimeout(() => setTriggerValue("done", t.token), 1200);
       } else if (!t.fired) {
-        msg.textContent = data.running_text || "";
+        if (!t.half && left <= t.total / 2) {  // e.g. the calf stretch: knee straight, then bent
+          t.half = true;
+          box.classList.add("kc-half");
+          if (navigator.vibrate) { try { navigator.vibrate(200); } catch (e) { /* ignore */ } }
+          beep(1);
+        }
+        msg.textContent = (data.halfway_text && left <= t.total / 2) ? data.halfway_text : (data.running_text || "");
       }
     };
     t.interval = window.setInterval(tick, 200);
@@ -259,6 +266,25 @@ def scroll_to_top_on_change(token: str) -> None:
     _SCROLL(key="kneeclick-scroll-top", data={"token": token}, height=0)
 
 
+_INTO_VIEW_JS = """
+let last = null;
+
+export default function (component) {
+  const { data } = component;
+  if (!data || !data.token || data.token === last) return;
+  last = data.token;
+  const el = document.querySelector(`.st-key-${CSS.escape(data.key)}`);
+  if (el) el.scrollIntoView({ behavior: "smooth", block: "center" });
+}
+"""
+_INTO_VIEW = st.components.v2.component("kneeclick_into_view", js=_INTO_VIEW_JS)
+
+
+def scroll_into_view(widget_key: str, token: str) -> None:
+    """Scroll the element of ``widget_key`` to the middle of the screen (once per ``token``)."""
+    _INTO_VIEW(key="kneeclick-into-view", data={"key": widget_key, "token": token}, height=0)
+
+
 def _noop() -> None:
     pass
 
@@ -280,8 +306,15 @@ def tap_counter(key: str) -> int:
     return count
 
 
-def countdown(key: str, *, remaining_seconds: float, total_seconds: float, token: str, running_text: str, done_text: str) -> bool:
-    """A countdown panel; returns True on the rerun its end triggers (the server then checks the stored time)."""
+def countdown(
+    key: str, *, remaining_seconds: float, total_seconds: float, token: str, running_text: str, done_text: str,
+    halfway_text: str | None = None,
+) -> bool:
+    """A countdown panel; returns True on the rerun its end triggers (the server then checks the stored time).
+
+    ``halfway_text`` replaces ``running_text`` from half time on, with one beep and a buzz (the calf stretch's
+    "now bend the knee").
+    """
     result = _COUNTDOWN(
         key=key,
         data={
@@ -290,6 +323,7 @@ def countdown(key: str, *, remaining_seconds: float, total_seconds: float, token
             "token": token,
             "running_text": running_text,
             "done_text": done_text,
+            "halfway_text": halfway_text,
         },
         on_done_change=_noop,
     )

@@ -24,6 +24,7 @@ from core.audio.proposal import (
 )
 from core.session.vocabulary import CountMethod
 from ui.count import CountSource, Proposed, use_source
+from ui.phone import NO_MIC_TEXT, can_record
 
 #: What st.audio_input records at; the detector analyses 1-8 kHz, which 16 kHz holds.
 SAMPLE_RATE = 16000
@@ -34,6 +35,11 @@ _ICONS = {"ok": ":material/check_circle:", "check": ":material/warning:", "none"
 
 
 def render(key: str, reps: int) -> Proposed | None:
+    if not can_record():  # plain http at a network address, or an old browser: say why, never a dead button
+        st.warning(NO_MIC_TEXT, icon=":material/mic_off:")
+        st.button("Count by tapping instead", icon=":material/touch_app:", key=f"{key}-no-mic-to-tap",
+                  on_click=use_source, args=(key, "tap"), width="stretch")  # fmt: skip
+        return None
     audio = st.audio_input(
         "Record the test: start, do all the reps, stop",
         sample_rate=SAMPLE_RATE,

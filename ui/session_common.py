@@ -23,6 +23,7 @@ from core.session.vocabulary import (
 from ui import record as _record
 from ui.components import scroll_to_top_on_change as _scroll_top
 from ui.count import register
+from ui.phone import keep_screen_awake
 
 register(_record.SOURCE)  # "Count by: Tap | Record" above the counter
 
@@ -95,6 +96,8 @@ def header(step: Step) -> None:
     elif step.kind is StepKind.SUMMARY:
         st.title("Session summary")
     st.progress(step.number / step.total, text=f"**{step.progress}** · {step.label}")
+    # The phone must not sleep during a stretch; says once when it cannot (never above a tap counter).
+    keep_screen_awake(say_why=step.kind not in (StepKind.BASELINE, StepKind.RETEST))
     flash = st.session_state.pop(_FLASH, None)
     # Always drawn, so the elements below keep their place on the next rerun: a message that vanished would
     # shift the tap counter, and a shifted component is remounted and loses the taps made meanwhile.

@@ -22,12 +22,13 @@ from ui.session_common import (
 def _side_controls(store: Store, session: Session, step: Step) -> None:
     """Skip this condition, or stop the session (reporting a new symptom), from any step."""
     with st.container(horizontal=True, key=_key(session, "controls")):
-        if step.trial is not None and st.button(
-            "Skip this condition", icon=":material/skip_next:", key=_key(session, "skip", step.trial.position)
-        ):
-            fresh = _still(store, session, step, same_condition=True)
-            store.skip_trial(fresh.id, step.trial.position)
-            go_to(fresh.id, f"{step.trial.muscle_group.label} skipped (kept as skipped, not as zero clicks).")
+        if step.trial is not None:  # asks once: a mis-tap opens the question, it never skips
+            with st.popover("Skip this condition", icon=":material/skip_next:"):
+                st.text(f"Skip {step.trial.muscle_group.label.lower()}? It is kept as skipped, not as zero clicks.")
+                if st.button("Yes, skip it", type="primary", key=_key(session, "skip", step.trial.position)):
+                    fresh = _still(store, session, step, same_condition=True)
+                    store.skip_trial(fresh.id, step.trial.position)
+                    go_to(fresh.id, f"{step.trial.muscle_group.label} skipped (kept as skipped, not as zero clicks).")
         with st.popover("Stop the session", icon=":material/stop_circle:"):
             flags = st.multiselect(
                 "Any new symptom? It ends the session with advice.",

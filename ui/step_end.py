@@ -12,6 +12,7 @@ from core.session.vocabulary import (
     Session,
     SessionStatus,
 )
+from ui.views import narrow
 from ui.session_common import (
     _new_session_button,
 )
@@ -35,7 +36,13 @@ def summary(store: Store, session: Session, step: Step) -> None:
     if spec is not None:
         st.vega_lite_chart(spec, width="stretch")
     if not table.empty:
-        st.dataframe(table, hide_index=True, width="stretch")
+        st.dataframe(phone_table(table), hide_index=True, width="stretch")
+        if len(table) > 1:
+            st.caption(
+                "Before is the test just before each condition: for every condition after the first, that is the "
+                "retest after the one before it, so it can still carry that stretch's effect. A high Before is "
+                "not caused by the stretch of its own row."
+            )
         if reps_differ(session):
             st.caption("Some tests had a different number of reps, so their counts are not directly comparable.")
         st.caption(
@@ -44,6 +51,26 @@ def summary(store: Store, session: Session, step: Step) -> None:
         )
     st.page_link("pages/results.py", label="See Results across sessions", icon=":material/insights:")
     _new_session_button("summary-new")
+
+
+def phone_table(table):
+    """The summary table narrow enough for a phone: one line per condition, its order in its name, and a
+    condition that was not done saying so ("skipped", "not done") where its counts would be, never "None"."""
+    import pandas as pd
+
+    done = table["Status"] == "done"
+    said = table["Status"].where(~done, "")
+
+    def count(column: str) -> list[str]:
+        return [str(int(v)) if ok and pd.notna(v) else (word or "not done") for v, ok, word in zip(table[column], done, said)]
+
+    return pd.DataFrame({
+        "Condition": [f"{o}. {c}" for o, c in zip(table["Order"], table["Condition"])],
+        "Before": count("Before"),
+        "After": count("After"),
+        "Change": [f"{int(v):+d}" if ok and pd.notna(v) else "" for v, ok in zip(table["Change"], done)],
+        "Pain": [str(int(v)) if ok and pd.notna(v) else "" for v, ok in zip(table["Pain after"], done)],
+    })  # fmt: skip
 
 
 def _summary_parts(session: Session) -> tuple:
@@ -61,6 +88,6 @@ def _summary_parts(session: Session) -> tuple:
 @st.cache_data(show_spinner=False, max_entries=64)
 def _parts_for(content: tuple, _session: Session) -> tuple:
     chart = before_after_chart(_session)
-    return summary_table(_session), (None if chart is None else chart.to_dict())
+    return summary_table(_session), (None if chart is None else narrow(chart.to_dict()))
 
 

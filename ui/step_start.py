@@ -7,6 +7,7 @@ import streamlit as st
 
 from core.analysis.planner import Plan, plan_next
 from core.data.store import Store, new_session_id
+from ui.components import scroll_into_view
 from core.session import flow
 from core.session.flow import Setup, Step
 from core.session.protocol import (
@@ -68,13 +69,16 @@ def safety(store: Store) -> None:
         sent = st.form_submit_button("Continue", type="primary", width="stretch")
     if not sent:
         return
-    missing = [q for q, v in [("which knee", side), *((RED_FLAG_QUESTIONS[n], a) for n, a in answers.items()),
-                              ("how often it clicks", frequency)] if v is None]  # fmt: skip
+    asked = [("side", "Which knee clicks?", side), *((n, RED_FLAG_QUESTIONS[n], a) for n, a in answers.items()),
+             ("frequency", "How often does the knee click?", frequency)]  # fmt: skip
+    missing = [(name, question) for name, question, v in asked if v is None]
     if missing:
-        st.error(
-            f"Please answer every question ({len(missing)} still open), so the test only starts when it is safe.",
-            icon=":material/error:",
-        )
+        name, question = missing[0]
+        more = f" ({len(missing) - 1} more after it)" if len(missing) > 1 else ""
+        st.error(f"Not answered yet: “{question}”{more}. Every question needs an answer, so the test only "
+                 "starts when it is safe.", icon=":material/error:")  # fmt: skip
+        tries = st.session_state["safety-tries"] = st.session_state.get("safety-tries", 0) + 1
+        scroll_into_view(f"safety-{name}", token=str(tries))  # every press of Continue goes to the question
         return
     screen = SafetyScreen(
         **{name: answers[name] == "Yes" for name in RED_FLAGS}, click_frequency=ClickFrequency(frequency)

@@ -17,6 +17,7 @@ from core.session.timer import (
     format_seconds,
 )
 from core.session.vocabulary import (
+    MuscleGroup,
     Session,
 )
 from ui.components import countdown
@@ -27,6 +28,9 @@ from ui.session_common import (
     now,
 )
 from ui.step_controls import _side_controls
+
+#: A cue at half time, for stretches done in two positions.
+HALFWAY = {MuscleGroup.CALVES: "Halfway: now bend the {leg} knee a little, heel still down"}
 
 
 # ----------------------------------------------------------------- stretches
@@ -47,6 +51,7 @@ def stretch(store: Store, session: Session, step: Step) -> None:
         f"Start the {format_seconds(seconds)} timer", type="primary", width="stretch", icon=":material/timer:",
         key=_key(session, "start", step.trial.position),
     )  # fmt: skip
+    st.space("large")  # Skip and Stop are never right under Start, where a hurried thumb lands
     _side_controls(store, session, step)
     if start:
         _start_timer(store, session, step)
@@ -70,6 +75,7 @@ def timing(store: Store, session: Session, step: Step) -> None:
         token=f"{step.trial.position}@{timer.started_at.isoformat()}",
         running_text="Hold the stretch" if not step.trial.muscle_group.is_control else "Stay still, no stretching",
         done_text="Time is up: retest now",
+        halfway_text=HALFWAY.get(step.trial.muscle_group, "").format(leg=session.side.value) or None,
     )
     if ended:  # the browser's countdown reached zero; the stored start decides (a moment's skew is waited out)
         time.sleep(min(left, 2.0))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import textwrap
 
 import pandas as pd
 import pyarrow as pa
@@ -31,9 +32,44 @@ def store_key(store: Store) -> str:
     return f"{store.engine.url!r}|{store.revision()}"
 
 
+#: Longest line of a chart's or an axis's title before it wraps: what a 390 px phone shows uncut.
+TITLE_CHARS = 36
+
+
+def narrow(spec: dict | None) -> dict | None:
+    """The chart laid out to fit a phone's 390 px as well as a wide screen: long titles wrapped onto lines,
+    the legend below the plot (not beside it, where it takes half the width), facets at most two across."""
+    if spec is None:
+        return spec
+    spec = _wrap_titles(spec)
+    config = dict(spec.get("config") or {})
+    config["legend"] = {**(config.get("legend") or {}), "orient": "bottom", "columns": 2}
+    spec["config"] = config
+    if "facet" in spec and int(spec.get("columns") or 0) > 2:
+        spec["columns"] = 2
+    return spec
+
+
+def _wrap_titles(node, parent: str = ""):
+    """Every title (a chart's ``title`` or its ``title.text``, an axis's or a legend's) longer than a phone's
+    line, as a list of lines (Vega-Lite draws a list as lines); the data is left alone."""
+    if isinstance(node, dict):
+        return {
+            k: v if k == "datasets" else
+            textwrap.wrap(v, TITLE_CHARS) if (k == "title" or (k == "text" and parent == "title"))
+            and isinstance(v, str) and len(v) > TITLE_CHARS else _wrap_titles(v, k)
+            for k, v in node.items()
+        }  # fmt: skip
+    if isinstance(node, list):
+        return [_wrap_titles(v, parent) for v in node]
+    return node
+
+
 def arrow_spec(spec: dict | None) -> dict | None:
     """A Vega-Lite spec (``chart.to_dict()``) with its named datasets as Arrow IPC bytes, ready for
-    ``st.vega_lite_chart``: what ``st.altair_chart`` sends, but converted once instead of on every rerun."""
+    ``st.vega_lite_chart``: what ``st.altair_chart`` sends, but converted once instead of on every rerun.
+    Laid out for a phone too (``narrow``)."""
+    spec = narrow(spec)
     if spec is None or not spec.get("datasets"):
         return spec
     return {**spec, "datasets": {name: _arrow_bytes(pd.DataFrame(rows)) for name, rows in spec["datasets"].items()}}

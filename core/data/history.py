@@ -32,15 +32,26 @@ def session_label(row) -> str:
     )
 
 
+def _when(date, started) -> str:
+    """``2026-10-23 18:05``: the session's date and its start in this computer's time (the date alone if unknown)."""
+    if started is None or pd.isna(started):
+        return str(date)
+    t = pd.Timestamp(started)
+    t = t.tz_localize("UTC") if t.tzinfo is None else t
+    return f"{date} {t.to_pydatetime().astimezone():%H:%M}"
+
+
 def sessions_table(listing: pd.DataFrame) -> pd.DataFrame:
     """The list of sessions for display, newest first (as ``Store.list_sessions`` orders them)."""
     return pd.DataFrame(
         {
-            "Date": listing["session_date"],
-            "Leg": listing["side"],
-            "Movement": listing["movement"].map(_movement),
-            "Conditions done": [f"{d} of {p}" for d, p in zip(listing["conditions_done"], listing["conditions_planned"])],
+            # Date with the time it started, then status: on a phone the first two columns are what shows,
+            # and they tell two sessions of one day apart.
+            "Date": [_when(d, t) for d, t in zip(listing["session_date"], listing["started_at"])],
             "Status": listing["status"].map(lambda s: STATUS_LABELS.get(s, s)),
+            "Leg": listing["side"],
+            "Conditions done": [f"{d} of {p}" for d, p in zip(listing["conditions_done"], listing["conditions_planned"])],
+            "Movement": listing["movement"].map(_movement),
             "Note": listing["notes"].fillna("").map(lambda n: n.splitlines()[0][:80] if n else ""),
             "Id": listing["id"],
         }

@@ -42,6 +42,20 @@ def test_sessions_are_listed_newest_first_with_their_status(app_test, stocked):
     assert set(table["Status"]) == {"in progress", "finished"}
 
 
+def test_on_a_phone_the_first_columns_tell_two_sessions_of_one_day_apart(app_test, store):
+    import re
+
+    first = store.create_session(session(date="2026-12-01"))
+    store.record_test(first.id, 10, 6)
+    second = store.create_session(session(date="2026-12-01"))
+    at = app_test(page="history")
+    table = at.dataframe[0].value
+    assert list(table.columns[:2]) == ["Date", "Status"], "what a 390 px screen shows without scrolling the table"
+    rows = table.set_index("Id").loc[[first.id, second.id]]
+    assert all(re.fullmatch(r"2026-12-01 \d\d:\d\d", d) for d in rows["Date"]), rows["Date"].tolist()
+    assert rows["Status"].tolist() == ["in progress", "in progress"]
+
+
 def test_opening_a_session_shows_its_before_and_after_and_a_resume_link(app_test, stocked):
     store, open_id = stocked
     at = app_test(page="history")
@@ -58,7 +72,8 @@ def test_opening_a_session_shows_its_before_and_after_and_a_resume_link(app_test
     assert link.value == "Resume this session"
     assert link.proto.page == "session" and f"session={open_id}" in link.proto.query_string
     (chart,) = at.get("vega_lite_chart")
-    assert json.loads(chart.proto.spec)["title"] == "Clicks before and after each condition", "the Session page's chart"
+    title = json.loads(chart.proto.spec)["title"]  # a long title comes as lines, to fit a phone
+    assert " ".join(title) == "Clicks before and after each condition", "the Session page's chart"
 
     at.selectbox(key="open").set_value("example-02").run()
     assert not [p for p in at.page_link if p.value == "Resume this session"], "a finished session is not resumed"

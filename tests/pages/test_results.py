@@ -27,6 +27,7 @@ def test_results_on_the_example_data_show_ranking_charts_and_sentences(app_test)
     charts = at.get("vega_lite_chart")
     assert len(charts) == len(CHART_KEYS)
     titles = [json.loads(c.proto.spec).get("title", "") for c in charts]
+    titles = [" ".join(t) if isinstance(t, list) else t for t in titles]  # long titles come as lines (phone)
     assert "Which stretch cut the clicking" in str(titles[0]), "the ranking picture comes first"
     assert [str(t) for t in titles[1:]] == [
         "How sure is the ranking", "Before and after, every session", "Click rate across sessions (gray: baseline)"

@@ -148,7 +148,10 @@ def test_count_clicks_loads_neither_scipy_nor_pandas_nor_the_store(tmp_path):
 
 def test_the_store_commands_name_the_stores_environment_variable():
     """where, export and import spell KNEECLICK_DB_URL out instead of importing the store for their --help."""
-    from core.commands import export, import_, where
+    from core.commands import export, import_, serve, where
     from core.data.schema import ENV_VAR
 
-    assert where.ENV_VAR == export.ENV_VAR == import_.ENV_VAR == ENV_VAR
+    assert where.ENV_VAR == export.ENV_VAR == import_.ENV_VAR == serve.ENV_VAR == ENV_VAR
+    from core.serve.launch import DEFAULT_PORT
+
+    assert serve.DEFAULT_PORT == DEFAULT_PORT

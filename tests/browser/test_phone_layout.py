@@ -1,0 +1,200 @@
+"""Every screen at 390 x 844 (and 1280 x 900): no sideways scrolling, nothing moving under the finger.
+
+Screenshots of every page and step land in test-artifacts/screenshots/ (layout-<width>-<name>.png).
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from core.data.store import Store
+from core.session.vocabulary import RED_FLAGS, MuscleGroup
+from tests.helpers import DESKTOP, PHONE, planned_session, save_test, settled, shot, tap
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("patient_expect")]
+
+NO_SIDEWAYS = "() => [document.documentElement.scrollWidth, window.innerWidth]"
+#: Each chart's drawing and the width it has: a drawing wider than its box is cut off (titles, labels).
+CHART_WIDTHS = """() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')].map((box) => {
+  const drawn = box.querySelector("canvas, svg");
+  return drawn ? [drawn.getBoundingClientRect().width, box.getBoundingClientRect().width] : [0, 0];
+})"""
+
+
+def fits(page, name: str, width: int) -> None:
+    """The page is no wider than the screen; a screenshot is kept either way."""
+    settled(page)
+    time.sleep(0.3)  # let charts and tables take their size
+    shot(page, f"layout-{width}-{name}")
+    wide, screen = page.evaluate(NO_SIDEWAYS)
+    assert wide <= screen, f"{name} at {width} px scrolls sideways: {wide} px wide on a {screen} px screen"
+    for drawn, box in page.evaluate(CHART_WIDTHS):
+        assert drawn <= box + 1, f"{name} at {width} px: a chart {drawn:.0f} px wide is cut to {box:.0f} px"
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_no_page_and_no_session_step_scrolls_sideways(server_factory, new_page, viewport) -> None:
+    server = server_factory(env={"KNEECLICK_TIMER_SECONDS": "2"})
+    w = viewport["width"]
+    page = new_page(viewport=viewport)
+    for name, path in [("results-example", "/results?example=true"), ("history-example", "/history?example=true"),
+                       ("about", "/about"), ("session-safety", "/session")]:  # fmt: skip
+        page.goto(server.url + path)
+        fits(page, name, w)
+    page.goto(server.url + "/history?example=true&open=example-07")  # one session opened, by its link
+    expect(page.locator('[data-testid="stVegaLiteChart"]').first).to_be_visible()
+    fits(page, "history-example-opened", w)
+
+    store = Store.open(server.db_url)
+    sid = planned_session(store, order=(MuscleGroup.CALVES, MuscleGroup.REST_CONTROL))
+    store.engine.dispose()
+    page.goto(f"{server.url}/session?session={sid}")
+    fits(page, "session-baseline", w)
+    tap(page, 4, 0.05)
+    save_test(page, sid, "b", 0)
+    for position in (1, 2):
+        expect(page.get_by_text(f"Step {2 * position + 2} of")).to_be_visible()
+        fits(page, f"session-stretch-{position}", w)
+        page.get_by_role("button", name="Start the 0:02 timer").click()
+        expect(page.locator(".kc-timer")).to_be_visible()
+        fits(page, f"session-timer-{position}", w)
+        expect(page.get_by_text(f"Step {2 * position + 3} of")).to_be_visible(timeout=15_000)
+        fits(page, f"session-retest-{position}", w)
+        tap(page, 2, 0.05)
+        save_test(page, sid, f"r{position}", 0)
+    expect(page.get_by_role("heading", name="Session summary")).to_be_visible()
+    fits(page, "session-summary", w)
+    page.goto(server.url + "/results")
+    fits(page, "results-own", w)
+
+
+def test_on_a_phone_the_menu_and_disclaimer_take_one_line_each_at_most(server, new_page) -> None:
+    page = new_page(viewport=PHONE)
+    page.goto(server.url + "/session")
+    settled(page)
+    menu = page.locator(".st-key-nav").bounding_box()
+    link = page.locator('[data-testid="stPageLink"]').first.bounding_box()
+    assert menu["height"] <= link["height"] + 4, f"the menu wraps: {menu['height']} px for {link['height']} px links"
+    disclaimer = page.get_by_text("not medical advice")
+    lines = disclaimer.evaluate("e => e.getBoundingClientRect().height / parseFloat(getComputedStyle(e).lineHeight)")
+    assert lines <= 1.2, f"the disclaimer takes {lines:.1f} lines"
+
+
+def test_the_counter_stays_put_after_the_first_tap(server, new_page) -> None:
+    store = Store.open(server.db_url)
+    sid = planned_session(store)
+    store.engine.dispose()
+    page = new_page(viewport=PHONE)
+    page.goto(f"{server.url}/session?session={sid}")
+    settled(page)
+    before = page.locator(".kc-tap").bounding_box()
+    tap(page, 1)
+    expect(page.locator(f".st-key-{sid}-test-b-clicks input")).to_have_value("1")
+    settled(page)
+    time.sleep(0.5)
+    after = page.locator(".kc-tap").bounding_box()
+    assert abs(after["y"] - before["y"]) < 1 and abs(after["height"] - before["height"]) < 1, (before, after)
+
+
+def test_a_zero_click_baseline_and_skip_ask_once_and_skip_is_apart_from_start(server, new_page) -> None:
+    store = Store.open(server.db_url)
+    sid = planned_session(store)
+    page = new_page(viewport=PHONE)
+    page.goto(f"{server.url}/session?session={sid}")
+    settled(page)
+    save_test(page, sid, "b", 0)  # 0 clicks: asked, not ended
+    expect(page.get_by_text("Is 0 right?")).to_be_visible()
+    assert store.get_session(sid).baseline is None
+    tap(page, 3, 0.05)  # it was a mistake: count again
+    expect(page.locator(f".st-key-{sid}-test-b-clicks input")).to_have_value("3")
+    page.get_by_role("button", name="Save this test").click()
+
+    expect(page.get_by_role("button", name="Start the 1:30 timer")).to_be_visible()
+    settled(page)
+    start = page.get_by_role("button", name="Start the 1:30 timer").bounding_box()
+    skip = page.get_by_role("button", name="Skip this condition").bounding_box()
+    gap = skip["y"] - (start["y"] + start["height"])
+    assert gap >= 40, f"Skip is {gap:.0f} px under Start the timer"
+    shot(page, "layout-390-skip-apart")
+    page.get_by_role("button", name="Skip this condition").click()  # a mis-tap opens the question only
+    expect(page.get_by_role("button", name="Yes, skip it")).to_be_visible()
+    page.keyboard.press("Escape")
+    settled(page)
+    assert all(t.status.value == "planned" for t in store.get_session(sid).trials), "nothing skipped"
+    store.engine.dispose()
+
+
+def test_the_calf_stretch_says_halfway_to_bend_the_knee(server_factory, new_page) -> None:
+    server = server_factory(env={"KNEECLICK_TIMER_SECONDS": "6"})
+    store = Store.open(server.db_url)
+    sid = planned_session(store, order=(MuscleGroup.CALVES, MuscleGroup.REST_CONTROL))
+    store.engine.dispose()
+    page = new_page(viewport=PHONE)
+    page.goto(f"{server.url}/session?session={sid}")
+    settled(page)
+    tap(page, 2, 0.05)
+    save_test(page, sid, "b", 0)
+    page.get_by_role("button", name="Start the 0:06 timer").click()
+    msg = page.locator(".kc-timer .kc-msg")
+    expect(msg).to_have_text("Hold the stretch")
+    expect(msg).to_contain_text("Halfway: now bend the left knee", timeout=6_000)
+    expect(page.locator(".kc-timer.kc-done")).to_have_count(0)  # halfway, not the end
+    shot(page, "layout-390-calf-halfway")
+
+
+def test_the_safety_form_names_the_open_question_and_scrolls_to_it(server, new_page) -> None:
+    page = new_page(viewport=PHONE)
+    page.goto(server.url + "/session")
+    settled(page)
+    page.locator(".st-key-safety-side").get_by_text("Left", exact=True).click()
+    for name in RED_FLAGS[:2]:
+        page.locator(f".st-key-safety-{name}").get_by_text("No", exact=True).click()
+    page.get_by_role("button", name="Continue").click()
+    settled(page)
+    expect(page.get_by_text("Not answered yet")).to_be_visible()
+    question = page.locator(f".st-key-safety-{RED_FLAGS[2]}")
+    expect(question).to_be_in_viewport()
+    shot(page, "layout-390-safety-named")
+
+
+#: An old browser, or a page opened over plain http at a network address: no wake lock, no microphone.
+NO_WAKE_LOCK_NO_MIC = "delete Navigator.prototype.wakeLock; delete Navigator.prototype.mediaDevices;"
+
+
+def test_a_browser_without_wake_lock_is_told_once_and_record_says_why_it_cannot(server, new_page) -> None:
+    from ui.phone import NO_MIC_TEXT, WAKE_TEXT
+
+    store = Store.open(server.db_url)
+    sid = planned_session(store)
+    store.engine.dispose()
+    page = new_page(viewport=PHONE)
+    page.add_init_script(NO_WAKE_LOCK_NO_MIC)
+    page.goto(f"{server.url}/session?session={sid}")  # a test on screen: no message above the counter
+    settled(page)
+    time.sleep(0.5)
+    told = page.get_by_text("This page cannot keep the screen awake")
+    expect(told).to_be_hidden()
+    page.goto(f"{server.url}/session")  # the safety questions: said there
+    settled(page)
+    expect(told).to_be_visible()
+    expect(told).to_have_text(WAKE_TEXT.replace("`", ""))
+    page.get_by_role("button", name="OK", exact=True).click()
+    expect(told).to_be_hidden()
+    page.reload()
+    settled(page)
+    time.sleep(0.5)
+    expect(told).to_be_hidden()  # said once
+
+    page.goto(f"{server.url}/session?session={sid}")
+    settled(page)
+    page.locator(f".st-key-{sid}-test-b-source").get_by_role("radio", name="Record", exact=True).click()
+    settled(page)
+    expect(page.get_by_text("This browser gives no microphone to this page, so it cannot record")).to_be_visible()
+    assert NO_MIC_TEXT.split(",")[0] in page.evaluate("() => document.body.innerText")
+    shot(page, "layout-390-no-microphone")
+    page.get_by_role("button", name="Count by tapping instead").click()
+    settled(page)
+    expect(page.locator(".kc-tap")).to_be_visible()
