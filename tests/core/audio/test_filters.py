@@ -9,12 +9,15 @@ from scipy import signal
 from core.audio.filters import BlockFilter, impulse_response
 
 
-@pytest.mark.parametrize("rate", (8000, 16000, 44100, 48000, 192000))
-@pytest.mark.parametrize("edges", ((1000.0, 8000.0), (1000.0, None), (None, 300.0)))
+RATES = (8000, 16000, 44100, 48000, 192000)
+BANDS = ((1000.0, 8000.0), (1000.0, None), (None, 300.0))
+#: Every rate with every band it can hold (a band edge must stay below the Nyquist limit).
+CASES = [(rate, band) for rate in RATES for band in BANDS if not (band[1] and band[1] >= 0.45 * rate)]
+
+
+@pytest.mark.parametrize(("rate", "edges"), CASES)
 def test_block_filtering_matches_scipy_sosfilt(rate, edges):
     low, high = edges
-    if high and high >= 0.45 * rate:
-        pytest.skip("the band's upper edge is above this rate's Nyquist limit")
     if low and high:
         sos = signal.butter(4, [low, high], "bandpass", fs=rate, output="sos")
     elif low:
