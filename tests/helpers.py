@@ -133,6 +133,17 @@ def settled(page) -> None:
     expect(page.locator('[data-testid="stException"]')).to_have_count(0)
 
 
+def answer_safety(page, side: str, frequency: str) -> None:
+    """Answer the safety screen through the page: ``side`` ("Left"/"Right"), "No" to every red flag, and how
+    often the knee clicks; Continue is left to the caller."""
+    from core.session.vocabulary import RED_FLAGS
+
+    page.locator(".st-key-safety-side").get_by_text(side, exact=True).click()
+    for name in RED_FLAGS:
+        page.locator(f".st-key-safety-{name}").get_by_text("No", exact=True).click()
+    page.locator(".st-key-safety-frequency").get_by_text(frequency, exact=True).click()
+
+
 def sid_of(page) -> str:
     """The session id in the page's address (``?session=...``)."""
     return page.url.split("session=")[1].split("&")[0]

@@ -8,9 +8,9 @@ import pytest
 from playwright.sync_api import expect
 
 from core.session import flow
-from core.session.vocabulary import RED_FLAGS, ClickFrequency, CountMethod, Movement, MuscleGroup, SessionStatus, Side, TrialStatus
+from core.session.vocabulary import ClickFrequency, CountMethod, Movement, MuscleGroup, SessionStatus, Side, TrialStatus
 from core.data.store import Store
-from tests.helpers import DESKTOP, PHONE, planned_session, save_test, settled, shot, sid_of, tap
+from tests.helpers import DESKTOP, PHONE, answer_safety, planned_session, save_test, settled, shot, sid_of, tap
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("patient_expect")]
 
@@ -61,10 +61,7 @@ def test_sigkill_mid_session_loses_no_recorded_value_and_the_same_address_resume
     settled(page)
 
     # safety screen and setup, through the page: left leg, 8 reps, three conditions in random order
-    page.locator(".st-key-safety-side").get_by_text("Left", exact=True).click()
-    for name in RED_FLAGS:
-        page.locator(f".st-key-safety-{name}").get_by_text("No", exact=True).click()
-    page.locator(".st-key-safety-frequency").get_by_text("Sometimes", exact=True).click()
+    answer_safety(page, "Left", "Sometimes")
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_text("Set up today's test")).to_be_visible()
     sid = sid_of(page)

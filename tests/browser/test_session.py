@@ -9,9 +9,9 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from core.session.vocabulary import RED_FLAGS, MuscleGroup, SessionStatus, Side, TrialStatus
+from core.session.vocabulary import MuscleGroup, SessionStatus, Side, TrialStatus
 from core.data.store import Store
-from tests.helpers import DESKTOP, PHONE, planned_session, save_test, settled, shot, sid_of, tap
+from tests.helpers import DESKTOP, PHONE, answer_safety, planned_session, save_test, settled, shot, sid_of, tap
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("patient_expect")]
 
@@ -41,10 +41,7 @@ def test_a_two_condition_session_end_to_end_on_a_phone(server_factory, new_page,
     page.goto(f"{server.url}/session")
     settled(page)
     expect(page.get_by_text("Step 1 of 14")).to_be_visible()
-    page.locator(".st-key-safety-side").get_by_text("Right", exact=True).click()
-    for name in RED_FLAGS:
-        page.locator(f".st-key-safety-{name}").get_by_text("No", exact=True).click()
-    page.locator(".st-key-safety-frequency").get_by_text("Often", exact=True).click()
+    answer_safety(page, "Right", "Often")
     shot(page, "session-phone-01-safety")
     page.get_by_role("button", name="Continue").click()
 

@@ -9,8 +9,8 @@ from core.analysis.planner import plan_next
 from core.analysis.simulate import Person, simulate_sessions
 from core.data.csvio import import_csv, write_csv
 from core.data.store import Store
-from core.session.vocabulary import RED_FLAGS, MuscleGroup, SessionStatus
-from tests.helpers import PHONE, save_test, settled, shot, sid_of, tap
+from core.session.vocabulary import MuscleGroup, SessionStatus
+from tests.helpers import PHONE, answer_safety, save_test, settled, shot, sid_of, tap
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("patient_expect")]
 
@@ -30,10 +30,7 @@ def test_a_planned_second_session_on_a_phone(server_factory, new_page, tmp_path)
     page = new_page(viewport=PHONE)
     page.goto(f"{server.url}/session")
     settled(page)
-    page.locator(".st-key-safety-side").get_by_text("Left", exact=True).click()
-    for name in RED_FLAGS:
-        page.locator(f".st-key-safety-{name}").get_by_text("No", exact=True).click()
-    page.locator(".st-key-safety-frequency").get_by_text("Often", exact=True).click()
+    answer_safety(page, "Left", "Often")
     page.get_by_role("button", name="Continue").click()
 
     expect(page.get_by_text("Suggested from your last sessions:")).to_be_visible()
