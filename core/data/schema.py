@@ -37,6 +37,10 @@ from core.session.vocabulary import (
 
 ENV_VAR = "KNEECLICK_DB_URL"
 SCHEMA_VERSION = 1
+#: The owner of every session in local (single-person) mode.  Hosted mode uses the sign-in provider's stable
+#: subject instead (issuer + ``sub``, see issue 11); a store object is bound to one owner (``Store.for_owner``).
+LOCAL_OWNER = "local"
+
 #: ``kneeclick_meta`` keys of :meth:`Store.revision`: a random id given to the store when it is created, and a
 #: counter every committed write adds one to (rows, not a schema change: older kneeclicks ignore them).
 STORE_ID_KEY = "store_id"

@@ -18,6 +18,7 @@ from core.data.schema import (
     CSV_COLUMNS,
     CSV_OPTIONAL_COLUMNS,
     ENV_VAR,
+    LOCAL_OWNER,
     REVISION_KEY,
     SCHEMA_VERSION,
     STORE_ID_KEY,
@@ -38,7 +39,7 @@ from core.data.store_tests import TestRecords
 from core.session.clock import SYSTEM_CLOCK, Clock
 
 __all__ = [
-    "CSV_COLUMNS", "CSV_OPTIONAL_COLUMNS", "ENV_VAR", "SCHEMA_VERSION", "Store", "StoreError",
+    "CSV_COLUMNS", "CSV_OPTIONAL_COLUMNS", "ENV_VAR", "LOCAL_OWNER", "SCHEMA_VERSION", "Store", "StoreError",
     "describe_url", "make_engine", "metadata", "new_session_id", "resolve_db_url", "trial_from_row",
 ]
 
@@ -46,9 +47,10 @@ __all__ = [
 class Store(SessionRecords, TestRecords, BulkRecords):
     """All reads and writes of kneeclick data.  Thread-safe; share one per URL."""
 
-    def __init__(self, engine: sa.Engine, clock: Clock = SYSTEM_CLOCK) -> None:
+    def __init__(self, engine: sa.Engine, clock: Clock = SYSTEM_CLOCK, owner: str = LOCAL_OWNER) -> None:
         self.engine = engine
         self.clock = clock
+        self.owner = owner  # every read and write of this object is this person's alone
         self._file: tuple | None = None  # SQLite: (path, device, inode) of the file opened (check_file)
 
     # ------------------------------------------------------------------ setup
@@ -59,6 +61,14 @@ class Store(SessionRecords, TestRecords, BulkRecords):
         store.ensure_schema()
         store._file = file_identity(store.engine)
         return store
+
+    def for_owner(self, owner: str) -> "Store":
+        """The same store (engine shared, nothing reopened) seen as ``owner``: every read and write is theirs."""
+        if not owner:
+            raise ValueError("an owner is required")
+        view = type(self)(self.engine, self.clock, owner)
+        view._file = self._file
+        return view
 
     def check_file(self) -> None:
         """SQLite: refuse (StoreError) when the store's file was deleted or replaced since it was opened.
