@@ -4,6 +4,7 @@ import streamlit as st
 
 from core.data.store import StoreError
 from core.session.protocol import DISCLAIMER
+from ui.account import account_menu, owner
 from ui.frame import app_frame
 from ui.text import alert
 from ui.phone import gate, menu_style, open_on_phone
@@ -59,7 +60,10 @@ with st.container(horizontal=True, gap="small", key="nav"):
     for p in PAGES:
         st.page_link(p)
     open_on_phone()  # phone mode, wide screens: the QR code of the phone's link
+    account_menu()  # hosted mode, signed in: who, and Sign out
 st.caption(DISCLAIMER)  # said once, at the top of every page
+if page.url_path != "about":  # hosted mode: the sign-in screen instead of any page with data; About is open to all
+    owner()  # (ui.frame.user_store asks again: no store is handed out without its owner)
 try:
     with app_frame():
         page.run()

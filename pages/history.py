@@ -1,10 +1,11 @@
-"""History page: every session newest first; open, resume, annotate, delete; export and import CSV."""
+"""History page: every session newest first; open, resume, annotate, delete; export and import CSV; delete all."""
 
 import streamlit as st
 
 from core.data import history
 from core.data.csvio import MAX_IMPORT_BYTES, CsvError, export_csv, import_csv
 from core.data.store import StoreError
+from ui.account import delete_all
 from ui.frame import store_or_example, through_app
 from ui.text import alert, plain
 from ui.views import checked_upload, listing, opened
@@ -77,7 +78,7 @@ else:
                     st.session_state.pop("confirm_delete")
                     st.rerun()
 
-st.header("Export and import")
+st.header("Your data")
 if not sessions.empty:
     st.download_button(
         "Download all sessions (CSV)", data=lambda: export_csv(store), file_name="kneeclick-sessions.csv",
@@ -115,3 +116,5 @@ else:
                     st.session_state["history_flash"] = (f"Import done: {done.summary()}.", file_name)
                     st.session_state["upload_round"] = st.session_state.get("upload_round", 0) + 1
                     st.rerun()
+if not is_example and not sessions.empty:
+    delete_all(store, flash_key="history_flash")

@@ -68,9 +68,9 @@ class Server:
                 self.proc.wait(timeout=10)
 
 
-def start_server(db_url: str, log: Path, env: dict | None = None, timeout: float = 60) -> Server:
-    """`streamlit run app.py` on a free port; returns once /_stcore/health answers ok."""
-    port = free_port()
+def start_server(db_url: str, log: Path, env: dict | None = None, timeout: float = 60, port: int | None = None) -> Server:
+    """`streamlit run app.py` on ``port`` (default: a free one); returns once /_stcore/health answers ok."""
+    port = port or free_port()
     full_env = {**os.environ, "KNEECLICK_DB_URL": db_url, **(env or {})}
     cmd = [
         sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),

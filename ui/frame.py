@@ -14,6 +14,7 @@ import streamlit as st
 
 from core.data.sample import SAMPLE_LABEL, load_sample_store
 from core.data.store import Store, resolve_db_url
+from ui import account
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
 _run = threading.local()  # each browser session's script runs on its own thread
@@ -55,8 +56,16 @@ def sample_store() -> Store:
 
 
 def user_store() -> Store:
-    """The person's own store (raises StoreError, which app.py shows as a message)."""
-    return _open_store(resolve_db_url())
+    """The person's own store: every read and write through it is theirs alone (raises StoreError, which
+    app.py shows as a message).
+
+    Local mode: the store of the local owner.  Hosted mode (``[auth]`` in the secrets): the signed-in person's
+    view of the shared store (``Store.for_owner``); a visitor who is not signed in gets the sign-in screen
+    and the page stops here (``ui.account.owner``).  Every page takes its store from here.
+    """
+    person = account.owner()  # first: it also loads the secrets, which may set KNEECLICK_DB_URL
+    store = _open_store(resolve_db_url())
+    return store if person is None else store.for_owner(person)
 
 
 def store_or_example(key: str = "example") -> tuple[Store, bool]:

@@ -1,6 +1,6 @@
 """What the Results and History pages show, cached per store revision (Streamlit glue; the work is in core/).
 
-Every view is keyed by the store's address and :meth:`core.data.store.Store.revision`, which any write changes
+Every view is keyed by the store's address, its owner and :meth:`core.data.store.Store.revision`, which any write changes
 (in this process or another one): a new test, a note, a deletion or an import rebuilds the views on the next
 rerun, and until then every rerun (a widget touched, a tab switched) reuses them.  Defined here, in a module
 imported once, rather than in the page scripts, which Streamlit runs afresh on every rerun.
@@ -28,8 +28,9 @@ from core.report.summary import before_after_chart, reps_differ, summary_table
 
 
 def store_key(store: Store) -> str:
-    """What a cached view of ``store`` is keyed by: its address and its revision."""
-    return f"{store.engine.url!r}|{store.revision()}"
+    """What a cached view of ``store`` is keyed by: its address, its owner and its revision (the caches are
+    shared by everyone the server serves: one person's view is never handed to another)."""
+    return f"{store.engine.url!r}|{store.owner}|{store.revision()}"
 
 
 #: Longest line of a chart's or an axis's title before it wraps: what a 390 px phone shows uncut.
