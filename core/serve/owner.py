@@ -16,11 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from core.data.schema import LOCAL_OWNER
+from core.data.schema import LOCAL_OWNER, OWNER_MAX_CHARS
 
 SEPARATOR = "|"
 #: The longest owner id the store keeps (an OpenID subject has at most 255 characters; issuers are short URLs).
-MAX_CHARS = 512
+MAX_CHARS = OWNER_MAX_CHARS
 
 
 class NoOwner(ValueError):

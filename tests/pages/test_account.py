@@ -8,6 +8,7 @@ import pytest
 
 from core.data.sample import SAMPLE_CSV
 from core.data.csvio import import_csv
+from core.data.schema import measurements_table, sessions_table, trials_table
 from core.serve.owner import owner_id
 from tests.core.data.test_csv_roundtrip import session
 from tests.helpers import ROOT
@@ -44,6 +45,14 @@ def hosted_app(db_url):
         return at
 
     return make
+
+
+def _rows(store, table) -> int:
+    """How many rows of ``table`` the store's owner has, counted in SQL (not through the code under test)."""
+    import sqlalchemy as sa
+
+    with store.engine.connect() as conn:
+        return conn.execute(sa.select(sa.func.count()).select_from(table).where(table.c.owner == store.owner)).scalar_one()
 
 
 def _text(at) -> str:
@@ -141,8 +150,10 @@ def test_a_sign_in_without_a_subject_shows_no_data(hosted_app, store):
 def test_delete_all_names_what_goes_and_deletes_only_ones_own(hosted_app, store):
     ada, bea, bea_id, local_id = _two_people(store)
     at = hosted_app(ADA, page="history")
+    sessions, tests = _rows(ada, sessions_table), _rows(ada, measurements_table)
+    assert sessions == 7 and tests > sessions
     at.button(key="delete-all").click().run()
-    assert "7 sessions with 14 tests" in at.warning[0].value and "signed out" in at.warning[0].value
+    assert f"7 sessions with {tests} tests" in at.warning[0].value and "signed out" in at.warning[0].value
     assert len(ada.list_sessions()) == 7, "nothing is deleted before the confirmation"
     at.button(key="delete-all-no").click().run()
     assert not at.warning and len(ada.list_sessions()) == 7
@@ -150,7 +161,7 @@ def test_delete_all_names_what_goes_and_deletes_only_ones_own(hosted_app, store)
     at.button(key="delete-all").click().run()
     at.button(key="delete-all-yes").click().run()
     assert not at.exception
-    assert ada.list_sessions().empty
+    assert ada.list_sessions().empty and _rows(ada, measurements_table) == 0 and _rows(ada, trials_table) == 0
     assert bea.list_sessions()["id"].tolist() == [bea_id] and store.has_session(local_id), "nobody else's"
     assert at.user == SIGNED_OUT, "signed out after the deletion"
 
@@ -159,13 +170,14 @@ def test_local_mode_delete_all_deletes_everything_with_the_same_confirmation_and
     import_csv(store, SAMPLE_CSV)
     open_one = store.create_session(session(date="2026-12-01"))
     store.record_test(open_one.id, 10, 6)
+    tests = _rows(store, measurements_table)
     at = app_test(page="history")
     assert not at.get("popover"), "local mode: nobody to sign out"
     at.button(key="delete-all").click().run()
-    assert "8 sessions with 15 tests" in at.warning[0].value and "signed out" not in at.warning[0].value
+    assert f"8 sessions with {tests} tests" in at.warning[0].value and "signed out" not in at.warning[0].value
     at.button(key="delete-all-yes").click().run()
     assert not at.exception
-    assert store.list_sessions().empty
-    assert any("Deleted all your data: 8 sessions with 15 tests." in s.value for s in at.success)
+    assert store.list_sessions().empty and _rows(store, measurements_table) == 0
+    assert any(f"Deleted all your data: 8 sessions with {tests} tests." in s.value for s in at.success)
     assert "No sessions yet" in at.info[0].value
     assert not [b for b in at.button if b.key == "delete-all"], "nothing left to delete"
