@@ -83,10 +83,23 @@ def _sign_in_screen() -> None:
     st.page_link("pages/about.py", label="What kneeclick is and how it decides", icon=":material/info:")
 
 
+_MENU_CSS = """
+<style>
+/* On a phone the menu stays one line with the account button at its end: the button shows only its icon. */
+@media (max-width: 640px) {
+  .st-key-nav [data-testid="stPageLink"] a { padding-left: 0.3rem; padding-right: 0.3rem; }
+  .st-key-account [data-testid="stPopoverButton"] { padding-left: 0.35rem; padding-right: 0.35rem; min-width: 0; }
+  .st-key-account [data-testid="stPopoverButton"] div[aria-hidden="true"] { display: none; }
+}
+</style>
+"""
+
+
 def account_menu() -> None:
     """In the menu, hosted mode and signed in: who is signed in, and Sign out (nothing in local mode)."""
     if not hosted() or not st.user.is_logged_in:
         return
+    st.html(_MENU_CSS)
     with st.container(key="account", width="content"):
         with st.popover("", icon=":material/account_circle:", help="Who is signed in; sign out"):
             st.caption("Signed in as")

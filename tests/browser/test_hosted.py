@@ -146,6 +146,8 @@ def test_two_people_on_one_store_never_see_each_others_data(hosted_server, new_p
     _sign_in(a, url, "ada")
     wide, screen = a.evaluate(NO_SIDEWAYS)
     assert wide <= screen, f"the menu with the account button scrolls sideways on a phone ({wide} > {screen})"
+    account = a.locator('.st-key-account [data-testid="stPopoverButton"]').filter(visible=True).bounding_box()
+    assert account["x"] + account["width"] <= PHONE["width"], f"the account button is cut off on a phone: {account}"
     a_sid = _record_a_test(a)
     _sign_in(b, url, "bea")
     b_sid = _record_a_test(b)  # the store's latest unfinished session is now Bea's
@@ -188,7 +190,7 @@ def test_two_people_on_one_store_never_see_each_others_data(hosted_server, new_p
     assert sorted(bea.list_sessions()["id"]) == sorted([b_sid, "bea-01"]) and _tests_of(bea) > 1, "nothing of Bea's went"
 
     # signing out in the menu returns to the sign-in page, which shows no data
-    b.locator(".st-key-account [data-testid=\"stPopoverButton\"]").filter(visible=True).click()
+    b.locator('.st-key-account [data-testid="stPopoverButton"]').filter(visible=True).click()
     b.get_by_role("button", name="Sign out").click()
     _back_at_sign_in(b, url)
     b.goto(f"{url}/session?session={b_sid}")
