@@ -284,3 +284,56 @@ def test_writers_of_different_owners_never_wait_for_each_other(pg_url, open_stor
         t.join(timeout=10)
         assert done.is_set(), "Bob's write waited on Alice's open transaction"
     assert len(bob.list_sessions()) == 2
+
+
+PEOPLES_TABLES = {"sessions", "trials", "measurements", "kneeclick_revisions"}
+
+
+def unbounded_reads(node: dict) -> list[str]:
+    """Scans of people's tables in a JSON plan that do not go by owner: a sequential scan, or an index scan
+    with no condition on the owner (a whole index read end to end)."""
+    found = []
+    if node.get("Relation Name") in PEOPLES_TABLES and node["Node Type"] != "ModifyTable":
+        cond = node.get("Index Cond", "") + node.get("Recheck Cond", "")
+        if node["Node Type"] == "Seq Scan" or "owner" not in cond:
+            found.append(f"{node['Node Type']} on {node['Relation Name']} ({cond or 'no condition'})")
+    for child in node.get("Plans", []):
+        found += unbounded_reads(child)
+    return found
+
+
+@pytest.mark.postgres
+def test_every_statement_of_an_owner_reads_by_an_index_on_owner(pg_url, open_store):
+    """Every statement the store sends for one owner reads people's tables through an index by owner, never
+    whole: planned with sequential scans switched off (tiny tables would otherwise be read whole anyway),
+    each scan of sessions, trials, measurements or revisions has a condition on the owner."""
+    from sqlalchemy import event
+
+    w = World(open_store(pg_url))
+    sent: list[tuple[str, object]] = []
+
+    def keep(conn, cursor, statement, parameters, context, executemany):
+        if not executemany and not statement.lstrip().upper().startswith(("COPY", "LOCK")):
+            sent.append((statement, parameters))
+
+    event.listen(w.alice.engine, "before_cursor_execute", keep)
+    for name, check in CHECKS.items():
+        if check is not not_owner_data and name not in ("open", "for_owner"):
+            check(w)  # every public method, as Bob on Alice's data and on his own
+    w.alice.latest_unfinished()
+    w.alice.session_columns([w.sid])
+    w.alice.delete_owner_data()
+    event.remove(w.alice.engine, "before_cursor_execute", keep)
+
+    problems = []
+    with w.alice.engine.connect() as conn:
+        raw = conn.connection.dbapi_connection
+        with raw.cursor() as cur:
+            cur.execute("SET enable_seqscan = off")
+            for statement, parameters in sent:
+                cur.execute("EXPLAIN (FORMAT JSON) " + statement, parameters)
+                plan = cur.fetchone()[0][0]["Plan"]
+                problems += [(" ".join(statement.split())[:80], bad) for bad in unbounded_reads(plan)]
+        raw.rollback()
+    assert len(sent) > 50
+    assert problems == []
