@@ -238,3 +238,102 @@ def test_an_owner_id_is_required_and_bounded(store):
     longest = store.for_owner("é" * OWNER_MAX_CHARS)
     longest.create_session(planned_session())
     assert len(longest.list_sessions()) == 1 and store.list_sessions().empty
+
+
+def test_each_write_changes_the_writers_revision_only(any_db_url, open_store):
+    w = World(open_store(any_db_url))
+    bob_at = w.bob.revision()
+    fresh = [w.alice.for_owner(f"https://issuer.example|new-{n}").revision() for n in range(2)]
+    assert fresh[0] != fresh[1], "two owners with no writes yet still differ"
+    writes = [
+        lambda a: a.set_note(w.sid, "changed"),
+        lambda a: a.record_test(w.sid, 10, 2, after_position=2),
+        lambda a: a.skip_trial(w.sid, 3),
+        lambda a: a.update_flow(w.sid, {"step": "done"}),
+        lambda a: a.set_status(w.sid, SessionStatus.FINISHED),
+        lambda a: _setup(a, w.blank),
+        lambda a: a.delete_session(w.blank),
+        lambda a: a.create_session(planned_session()),
+        lambda a: a.delete_owner_data(),
+    ]
+    seen = {w.alice.revision()}
+    for write in writes:
+        write(w.alice)
+        now = w.alice.revision()
+        assert now not in seen
+        seen.add(now)
+        assert w.bob.revision() == bob_at
+
+
+@pytest.mark.postgres
+def test_writers_of_different_owners_never_wait_for_each_other(pg_url, open_store):
+    """Alice's write transaction, held open after its last statement (her revision bump), does not hold Bob up."""
+    import threading
+
+    from core.data.store import _bump_revision
+
+    base = open_store(pg_url)
+    alice, bob = base.for_owner(ALICE), base.for_owner(BOB)
+    alice.create_session(planned_session())
+    bob.create_session(planned_session())
+    done = threading.Event()
+    with base.engine.connect() as conn, conn.begin():
+        _bump_revision(conn, ALICE)  # Alice's counter row is locked until this transaction ends
+        t = threading.Thread(target=lambda: (bob.create_session(planned_session()), done.set()))
+        t.start()
+        t.join(timeout=10)
+        assert done.is_set(), "Bob's write waited on Alice's open transaction"
+    assert len(bob.list_sessions()) == 2
+
+
+PEOPLES_TABLES = {"sessions", "trials", "measurements", "kneeclick_revisions"}
+
+
+def unbounded_reads(node: dict) -> list[str]:
+    """Scans of people's tables in a JSON plan that do not go by owner: a sequential scan, or an index scan
+    with no condition on the owner (a whole index read end to end)."""
+    found = []
+    if node.get("Relation Name") in PEOPLES_TABLES and node["Node Type"] != "ModifyTable":
+        cond = node.get("Index Cond", "") + node.get("Recheck Cond", "")
+        if node["Node Type"] == "Seq Scan" or "owner" not in cond:
+            found.append(f"{node['Node Type']} on {node['Relation Name']} ({cond or 'no condition'})")
+    for child in node.get("Plans", []):
+        found += unbounded_reads(child)
+    return found
+
+
+@pytest.mark.postgres
+def test_every_statement_of_an_owner_reads_by_an_index_on_owner(pg_url, open_store):
+    """Every statement the store sends for one owner reads people's tables through an index by owner, never
+    whole: planned with sequential scans switched off (tiny tables would otherwise be read whole anyway),
+    each scan of sessions, trials, measurements or revisions has a condition on the owner."""
+    from sqlalchemy import event
+
+    w = World(open_store(pg_url))
+    sent: list[tuple[str, object]] = []
+
+    def keep(conn, cursor, statement, parameters, context, executemany):
+        if not executemany and not statement.lstrip().upper().startswith(("COPY", "LOCK")):
+            sent.append((statement, parameters))
+
+    event.listen(w.alice.engine, "before_cursor_execute", keep)
+    for name, check in CHECKS.items():
+        if check is not not_owner_data and name not in ("open", "for_owner"):
+            check(w)  # every public method, as Bob on Alice's data and on his own
+    w.alice.latest_unfinished()
+    w.alice.session_columns([w.sid])
+    w.alice.delete_owner_data()
+    event.remove(w.alice.engine, "before_cursor_execute", keep)
+
+    problems = []
+    with w.alice.engine.connect() as conn:
+        raw = conn.connection.dbapi_connection
+        with raw.cursor() as cur:
+            cur.execute("SET enable_seqscan = off")
+            for statement, parameters in sent:
+                cur.execute("EXPLAIN (FORMAT JSON) " + statement, parameters)
+                plan = cur.fetchone()[0][0]["Plan"]
+                problems += [(" ".join(statement.split())[:80], bad) for bad in unbounded_reads(plan)]
+        raw.rollback()
+    assert len(sent) > 50
+    assert problems == []
