@@ -3,9 +3,9 @@
 The test starts ``oidc-provider-mock`` (a local OpenID Connect provider: its sign-in form takes any subject) on
 a free port, writes a ``secrets.toml`` with an ``[auth]`` section pointing at it, and starts the app with that
 file as its only secrets (Streamlit's ``secrets.files`` option, through ``STREAMLIT_SECRETS_FILES``).  Two
-people sign in, in two browser contexts, on one store (SQLite, then PostgreSQL); each records a test, and
-neither sees, opens by URL, exports, resumes or deletes the other's session.  Signing out (and deleting all
-one's data, which signs out) returns to the sign-in page.
+people sign in, in two browser contexts, on one store (SQLite, then PostgreSQL) named in the secrets as on
+Streamlit Community Cloud; each records a test, and neither sees, opens by URL, exports, resumes or deletes the
+other's session.  Signing out (and deleting all one's data, which signs out) returns to the sign-in page.
 """
 
 from __future__ import annotations
@@ -48,10 +48,15 @@ def provider(monkeypatch):
 
 @pytest.fixture
 def hosted_server(provider, new_db_url, tmp_path):
-    """The app in hosted mode on an empty store (SQLite, then PostgreSQL); yields (server, issuer)."""
-    port = free_port()
+    """The app in hosted mode on an empty store (SQLite, then PostgreSQL); yields (server, issuer, store URL).
+
+    The store's URL is given as Streamlit Community Cloud gives it, as ``KNEECLICK_DB_URL`` at the top of the
+    secrets; the environment's ``KNEECLICK_DB_URL`` names another (empty) store, which the app must not use.
+    """
+    port, db_url = free_port(), new_db_url()
     secrets_file = tmp_path / "secrets.toml"
     secrets_file.write_text(
+        f'KNEECLICK_DB_URL = "{db_url}"\n'
         "[auth]\n"
         f'redirect_uri = "http://127.0.0.1:{port}/oauth2callback"\n'
         f'cookie_secret = "{secrets.token_hex(32)}"\n'
@@ -60,8 +65,8 @@ def hosted_server(provider, new_db_url, tmp_path):
         f'server_metadata_url = "{provider}/.well-known/openid-configuration"\n'
     )
     env = {"STREAMLIT_SECRETS_FILES": str(secrets_file), "AUTHLIB_INSECURE_TRANSPORT": "1"}
-    server = start_server(new_db_url(), tmp_path / "hosted.log", env=env, port=port)
-    yield server, provider
+    server = start_server(f"sqlite:///{tmp_path / 'not-this-one.sqlite3'}", tmp_path / "hosted.log", env=env, port=port)
+    yield server, provider, db_url
     server.stop()
 
 
@@ -134,9 +139,9 @@ def _back_at_sign_in(page, url: str) -> None:
 
 
 def test_two_people_on_one_store_never_see_each_others_data(hosted_server, new_page):
-    server, issuer = hosted_server
+    server, issuer, db_url = hosted_server
     url = server.url
-    store = Store.open(server.db_url)
+    store = Store.open(db_url)
     ada, bea = store.for_owner(owner_id({"iss": issuer, "sub": "ada"})), store.for_owner(owner_id({"iss": issuer, "sub": "bea"}))
     _seed(ada, "ada")
     _seed(bea, "bea")
