@@ -110,9 +110,9 @@ def _record_a_test(page) -> str:
     return sid
 
 
-def _listed(page, url: str) -> list[str]:
-    """The sessions History offers to open (their labels name their ids)."""
-    page.goto(f"{url}/history")
+def _listed(page, url: str, query: str = "") -> list[str]:
+    """The sessions History (at ``/history?<query>``) offers to open; their labels name their ids."""
+    page.goto(f"{url}/history?{query}")
     settled(page)
     page.locator(".st-key-open input").click()
     options = page.get_by_role("option")
@@ -122,12 +122,14 @@ def _listed(page, url: str) -> list[str]:
     return labels
 
 
-def _not_found_text(page, url: str, sid: str) -> str:
+def _not_found_page(page, url: str, sid: str) -> list[str]:
+    """What the Session page says for the link ``/session?session=<sid>``: its headings, messages and buttons."""
     page.goto(f"{url}/session?session={sid}")
     settled(page)
-    alert = page.get_by_text(NOT_FOUND)
-    expect(alert).to_be_visible()
-    return page.locator('[data-testid="stMain"]').inner_text()
+    expect(page.get_by_text(NOT_FOUND)).to_be_visible()
+    expect(page.get_by_role("button", name="Start a new session")).to_be_visible()  # the page's last element
+    said = page.locator('h1, [data-testid="stAlert"], [data-testid="stMainBlockContainer"] [data-testid="stButton"]')
+    return said.all_inner_texts()
 
 
 def _back_at_sign_in(page, url: str) -> None:
@@ -160,21 +162,9 @@ def test_two_people_on_one_store_never_see_each_others_data(hosted_server, new_p
     assert ada.has_session(a_sid) and not ada.has_session(b_sid)
     assert not bea.has_session(a_sid) and bea.has_session(b_sid), "each test was recorded as its person's"
 
-    # History lists only one's own
-    a_list, b_list = " ".join(_listed(a, url)), " ".join(_listed(b, url))
-    assert a_sid in a_list and "ada-01" in a_list and b_sid not in a_list and "bea-01" not in a_list
-    assert b_sid in b_list and "bea-01" in b_list and a_sid not in b_list and "ada-01" not in b_list
-    shot(a, "hosted-history-ada-phone")
-    with a.expect_download() as info:  # export: one's own sessions only
-        a.get_by_role("button", name="Download all sessions (CSV)").click()
-    exported = info.value.path().read_text()
-    assert "ada-01" in exported and "bea-01" not in exported
-
-    # the other's session link is "not found", exactly like an unknown id; History does not open it
-    assert _not_found_text(a, url, b_sid) == _not_found_text(a, url, "no-such-session")
-    a.goto(f"{url}/history?open={b_sid}")
-    settled(a)
-    expect(a.get_by_role("button", name="Download this session (CSV)")).to_have_count(0)
+    # the other's session link is "not found", exactly like an unknown id
+    theirs, unknown = _not_found_page(a, url, b_sid), _not_found_page(a, url, "no-such-session")
+    assert theirs == unknown and any(NOT_FOUND in t for t in theirs) and not any(b_sid in t for t in theirs)
 
     # resuming offers one's own unfinished session, never the other's (newer) one
     a.goto(f"{url}/session")
@@ -182,10 +172,22 @@ def test_two_people_on_one_store_never_see_each_others_data(hosted_server, new_p
     a.get_by_role("button", name="Resume it").click()
     a.wait_for_url(f"**session={a_sid}*")
 
+    # History lists only one's own, and does not open the other's by its link
+    b_list = " ".join(_listed(b, url))
+    assert b_sid in b_list and "bea-01" in b_list and a_sid not in b_list and "ada-01" not in b_list
+    a_list = " ".join(_listed(a, url, f"open={b_sid}"))
+    assert a_sid in a_list and "ada-01" in a_list and b_sid not in a_list and "bea-01" not in a_list
+    expect(a.get_by_role("button", name="Download this session (CSV)")).to_have_count(0)
+    shot(a, "hosted-history-ada-phone")
+
+    # export: one's own sessions only
+    with a.expect_download() as info:
+        a.get_by_role("button", name="Download all sessions (CSV)").click()
+    exported = info.value.path().read_text()
+    assert "ada-01" in exported and "bea-01" not in exported
+
     # delete all: a confirmation naming what goes, then Ada's rows are gone, Bea's untouched, Ada signed out
     tests = _tests_of(ada)
-    a.goto(f"{url}/history")
-    settled(a)
     a.get_by_role("button", name="Delete all my data").click()
     expect(a.get_by_text(f"2 sessions with {tests} tests")).to_be_visible()
     shot(a, "hosted-delete-all-confirm-phone")
