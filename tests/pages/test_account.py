@@ -181,3 +181,20 @@ def test_local_mode_delete_all_deletes_everything_with_the_same_confirmation_and
     assert any(f"Deleted all your data: 8 sessions with {tests} tests." in s.value for s in at.success)
     assert "No sessions yet" in at.info[0].value
     assert not [b for b in at.button if b.key == "delete-all"], "nothing left to delete"
+
+
+def test_an_unreadable_secrets_file_stops_every_page_instead_of_falling_back_to_one_shared_store(app_test, store, tmp_path):
+    from streamlit import config
+
+    import_csv(store, SAMPLE_CSV)
+    bad = tmp_path / "secrets.toml"
+    bad.write_text('[auth]\nclient_id = "kneeclick\n')  # an unclosed string: not TOML
+    before = config.get_option("secrets.files")
+    config.set_option("secrets.files", [str(bad)])
+    try:
+        at = app_test(page="history")
+    finally:
+        config.set_option("secrets.files", before)
+    assert not at.exception
+    assert "cannot read its secrets file" in at.error[0].value and str(bad) in [t.value for t in at.text]
+    assert not at.dataframe and "example-0" not in _text(at)
