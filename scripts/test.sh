@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install kneeclick with its test tools (into .venv), Debian's Chromium for the browser tests, PostgreSQL and
 # poppler-utils (pdftoppm, for the PDF report tests)
-# if it is missing, and run the whole test suite. Extra arguments go to pytest.
+# when missing, and run the whole test suite. Extra arguments go to pytest.
 set -euo pipefail
 KNEECLICK_EXTRAS=test
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
