@@ -8,6 +8,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from core.commands import add_owner_option, open_owned
+
 ENV_VAR = "KNEECLICK_DB_URL"  # core.data.schema.ENV_VAR (a test checks); not imported: --help stays fast
 
 
@@ -19,6 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "row per completed stretch or control. To stdout, or with -o to a file (written whole or not at all).",
     )
     p.add_argument("--db", metavar="URL", help=f"database URL (default: ${ENV_VAR} or the SQLite file)")
+    add_owner_option(p)
     p.add_argument(
         "--session", metavar="ID", action="append", dest="sessions",
         help="export only this session (repeat for several)",
@@ -30,9 +33,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from core.cli import CliError
     from core.data.csvio import export_frame, write_csv
-    from core.data.store import Store, resolve_db_url
+    from core.data.store import resolve_db_url
 
-    store = Store.open(resolve_db_url(args.db))
+    store = open_owned(resolve_db_url(args.db), args.owner)
     ids = list(dict.fromkeys(args.sessions)) if args.sessions else None
     if ids:
         missing = [s for s in ids if s not in store.existing_session_ids(ids)]
@@ -79,3 +82,4 @@ def _write_whole(path: Path, data: bytes) -> None:
         if "tmp" in locals() and os.path.exists(tmp):
             os.unlink(tmp)
         raise CliError(f"cannot write {path}: {e.strerror}") from e
+

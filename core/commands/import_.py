@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from core.commands import add_owner_option, open_owned
+
 ENV_VAR = "KNEECLICK_DB_URL"  # core.data.schema.ENV_VAR (a test checks); not imported: --help stays fast
 
 
@@ -18,6 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("file", metavar="FILE", help="the CSV file ('-' reads stdin)")
     p.add_argument("--db", metavar="URL", help=f"database URL (default: ${ENV_VAR} or the SQLite file)")
+    add_owner_option(p)
     p.add_argument("--check", action="store_true", help="only check the file and say what would be imported")
     p.set_defaults(func=run)
 
@@ -25,13 +28,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from core.cli import CliError
     from core.data.csvio import CsvError, import_csv
-    from core.data.store import Store, resolve_db_url
+    from core.data.store import resolve_db_url
 
     if args.file == "-":
         source = sys.stdin.buffer.read()
     else:
         source = args.file
-    store = Store.open(resolve_db_url(args.db))
+    store = open_owned(resolve_db_url(args.db), args.owner)
     try:
         report = import_csv(store, source, dry_run=args.check)
     except FileNotFoundError:
@@ -48,3 +51,4 @@ def run(args: argparse.Namespace) -> int:
         return 2
     print(f"{args.file}: {report.summary()} ({report.rows} rows) into {store.url}")
     return 0
+

@@ -14,8 +14,11 @@ timeout, so several app processes can share one file.
 
 Schema: ``sessions`` (one sitting on one leg), ``measurements`` (each test:
 reps, clicks, pain), ``trials`` (each condition in its place, pointing at the
-measurements before and after it).  ``kneeclick_meta`` records the schema
-version so later releases can migrate a store without losing data.
+measurements before and after it).  Every row of the three carries its
+``owner`` (``LOCAL_OWNER`` in local mode), first in every key: session ids are
+unique per owner.  ``kneeclick_revisions`` holds one write counter per owner.
+``kneeclick_meta`` records the schema version so later releases can migrate a
+store without losing data (``core.data.migrate``).
 """
 
 from __future__ import annotations
@@ -36,13 +39,16 @@ from core.session.vocabulary import (
 )
 
 ENV_VAR = "KNEECLICK_DB_URL"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+#: The longest owner id the store holds (hosted: issuer + "|" + sub; opaque text).
+OWNER_MAX_CHARS = 512
 #: The owner of every session in local (single-person) mode.  Hosted mode uses the sign-in provider's stable
 #: subject instead (issuer + ``sub``, see issue 11); a store object is bound to one owner (``Store.for_owner``).
 LOCAL_OWNER = "local"
 
-#: ``kneeclick_meta`` keys of :meth:`Store.revision`: a random id given to the store when it is created, and a
-#: counter every committed write adds one to (rows, not a schema change: older kneeclicks ignore them).
+#: ``kneeclick_meta`` key of :meth:`Store.revision`: a random id given to the store when it is created.  The
+#: counter each committed write adds one to is per owner, in ``kneeclick_revisions`` (schema 2; schema 1 kept
+#: one counter for the whole store under ``REVISION_KEY``, left in place and no longer read).
 STORE_ID_KEY = "store_id"
 REVISION_KEY = "revision"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -78,10 +84,23 @@ meta_table = sa.Table(
     sa.Column("value", sa.String(256), nullable=False),
 )
 
+#: One counter per owner that each of that owner's write transactions adds one to as its last statement
+#: (Store.revision): a write by one person neither invalidates another's caches nor queues on a shared row.
+revisions_table = sa.Table(
+    "kneeclick_revisions",
+    metadata,
+    sa.Column("owner", sa.String(OWNER_MAX_CHARS), primary_key=True),
+    sa.Column("counter", sa.BigInteger, nullable=False),
+)
+
+# Schema 2: every table carries the owner, first in every key.  Session ids are unique per owner only, so
+# nobody can learn that another person holds an id (an import of the same id is simply theirs), and every
+# per-owner query reads an index range, never the whole table.
 sessions_table = sa.Table(
     "sessions",
     metadata,
-    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("owner", sa.String(OWNER_MAX_CHARS), nullable=False),
+    sa.Column("id", sa.String(64), nullable=False),
     sa.Column("session_date", sa.String(32), nullable=False),
     sa.Column("side", sa.String(8), nullable=False),
     sa.Column("movement", sa.String(32), nullable=False),
@@ -98,25 +117,36 @@ sessions_table = sa.Table(
     sa.Column("notes", sa.Text),
     sa.Column("source", sa.String(16), nullable=False, default="app"),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint("owner", "id", name="sessions_pkey"),
+    # History lists an owner's sessions newest first; resuming looks for the latest one started.
+    sa.Index("ix_sessions_owner_date", "owner", "session_date", "created_at"),
+    sa.Index("ix_sessions_owner_created", "owner", "created_at"),
 )
 
 measurements_table = sa.Table(
     "measurements",
     metadata,
-    sa.Column("session_id", sa.String(64), sa.ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("seq", sa.Integer, primary_key=True),
+    sa.Column("owner", sa.String(OWNER_MAX_CHARS), nullable=False),
+    sa.Column("session_id", sa.String(64), nullable=False),
+    sa.Column("seq", sa.Integer, nullable=False),
     sa.Column("reps", sa.Integer, nullable=False),
     sa.Column("clicks", sa.Integer, nullable=False),
     sa.Column("pain", sa.Integer),
     sa.Column("method", sa.String(16), nullable=False),
     sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint("owner", "session_id", "seq", name="measurements_pkey"),
+    sa.ForeignKeyConstraint(
+        ["owner", "session_id"], ["sessions.owner", "sessions.id"], ondelete="CASCADE",
+        name="measurements_session_fkey",
+    ),
 )
 
 trials_table = sa.Table(
     "trials",
     metadata,
-    sa.Column("session_id", sa.String(64), sa.ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("position", sa.Integer, primary_key=True),
+    sa.Column("owner", sa.String(OWNER_MAX_CHARS), nullable=False),
+    sa.Column("session_id", sa.String(64), nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
     sa.Column("muscle_group", sa.String(32), nullable=False),
     sa.Column("stretch_seconds", sa.Integer, nullable=False),
     sa.Column("status", sa.String(16), nullable=False),
@@ -124,6 +154,10 @@ trials_table = sa.Table(
     sa.Column("after_seq", sa.Integer),
     sa.Column("notes", sa.Text),
     sa.Column("updated_at", sa.DateTime(timezone=True)),
+    sa.PrimaryKeyConstraint("owner", "session_id", "position", name="trials_pkey"),
+    sa.ForeignKeyConstraint(
+        ["owner", "session_id"], ["sessions.owner", "sessions.id"], ondelete="CASCADE", name="trials_session_fkey",
+    ),
 )
 
 

@@ -8,6 +8,7 @@ transaction and commits before it returns; a failure leaves nothing half-written
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 
@@ -19,7 +20,7 @@ from core.data.schema import (
     CSV_OPTIONAL_COLUMNS,
     ENV_VAR,
     LOCAL_OWNER,
-    REVISION_KEY,
+    OWNER_MAX_CHARS,
     SCHEMA_VERSION,
     STORE_ID_KEY,
     StoreError,
@@ -30,9 +31,11 @@ from core.data.schema import (
     metadata,
     new_session_id,
     resolve_db_url,
+    revisions_table,
     secrets_of,
     trial_from_row,
 )
+from core.data.migrate import migrate_to_current
 from core.data.store_bulk import BulkRecords
 from core.data.store_sessions import SessionRecords
 from core.data.store_tests import TestRecords
@@ -48,6 +51,10 @@ class Store(SessionRecords, TestRecords, BulkRecords):
     """All reads and writes of kneeclick data.  Thread-safe; share one per URL."""
 
     def __init__(self, engine: sa.Engine, clock: Clock = SYSTEM_CLOCK, owner: str = LOCAL_OWNER) -> None:
+        if not isinstance(owner, str) or not owner:
+            raise ValueError("an owner is required")
+        if len(owner) > OWNER_MAX_CHARS:
+            raise ValueError(f"an owner id has at most {OWNER_MAX_CHARS} characters, this one has {len(owner)}")
         self.engine = engine
         self.clock = clock
         self.owner = owner  # every read and write of this object is this person's alone
@@ -64,8 +71,6 @@ class Store(SessionRecords, TestRecords, BulkRecords):
 
     def for_owner(self, owner: str) -> "Store":
         """The same store (engine shared, nothing reopened) seen as ``owner``: every read and write is theirs."""
-        if not owner:
-            raise ValueError("an owner is required")
         view = type(self)(self.engine, self.clock, owner)
         view._file = self._file
         return view
@@ -100,7 +105,20 @@ class Store(SessionRecords, TestRecords, BulkRecords):
         return describe_url(self.engine.url.render_as_string(hide_password=False))
 
     def ensure_schema(self) -> int:
-        """Create missing tables, record or check the schema version; returns it."""
+        """Create missing tables, record or check the schema version, migrate an older store; returns it.
+
+        A store made by an older kneeclick is migrated in one transaction (``core.data.migrate``): nothing
+        is lost, and a failure leaves it as it was.
+        """
+        try:
+            migrated = migrate_to_current(self.engine)
+        except exc.DBAPIError as e:
+            raise self._explain(e) from e
+        if migrated is not None and migrated > SCHEMA_VERSION:
+            raise StoreError(
+                f"The store at {self.url} was written by a newer kneeclick (schema {migrated}; "
+                f"this one knows {SCHEMA_VERSION}). Upgrade kneeclick; nothing was changed."
+            )
         try:
             metadata.create_all(self.engine, checkfirst=True)
             with self.engine.begin() as conn:
@@ -120,12 +138,11 @@ class Store(SessionRecords, TestRecords, BulkRecords):
                 f"The store at {self.url} was written by a newer kneeclick (schema {version}; "
                 f"this one knows {SCHEMA_VERSION}). Upgrade kneeclick; nothing was changed."
             )
-        # Migrations from older versions go here, one function per step, in one transaction each.
-        self._ensure_revision_rows()
+        self._ensure_store_id()
         return version
 
-    def _ensure_revision_rows(self) -> None:
-        for key, value in ((STORE_ID_KEY, secrets.token_hex(8)), (REVISION_KEY, "0")):
+    def _ensure_store_id(self) -> None:
+        for key, value in ((STORE_ID_KEY, secrets.token_hex(8)),):
             try:
                 with self.engine.begin() as conn:
                     if conn.execute(sa.select(meta_table.c.key).where(meta_table.c.key == key)).first() is None:
@@ -136,15 +153,21 @@ class Store(SessionRecords, TestRecords, BulkRecords):
                 raise self._explain(e) from e
 
     def revision(self) -> str:
-        """A short text that changes with every committed write to this store (one small read).
+        """A short text that changes with every committed write by this owner (one small read).
 
-        Made of the store's own random id and a counter that each write transaction adds one to as its
-        last statement, so a cache keyed by it is never served for another store at the same URL, nor
-        after any change: a recorded test, a note, a deletion, an import (also by other processes).
+        Made of the store's own random id, a digest of the owner and the owner's counter, which each of the
+        owner's write transactions adds one to as its last statement.  So a cache keyed by it is never served
+        for another store at the same URL, nor for another owner, nor after any change of this owner's data: a
+        recorded test, a note, a deletion, an import (also by other processes).  Another owner's writes
+        leave it as it is.
         """
-        with self._connect() as conn:  # plain SQL: read on every rerun of a page, so kept cheap
-            found = dict(conn.exec_driver_sql(_REVISION_SQL).all())
-        return f"{found.get(STORE_ID_KEY, '')}:{found.get(REVISION_KEY, '')}"
+        with self._connect() as conn:  # one small statement: read on every rerun of a page, so kept cheap
+            store_id, counter = conn.execute(_REVISION_SQL, {"owner": self.owner}).one()
+        return f"{store_id or ''}:{self._owner_digest}:{counter or 0}"
+
+    @property
+    def _owner_digest(self) -> str:
+        return hashlib.sha256(self.owner.encode("utf-8")).hexdigest()[:16]
 
     def schema_version(self) -> int:
         with self._connect() as conn:
@@ -184,12 +207,25 @@ class Store(SessionRecords, TestRecords, BulkRecords):
         return _Guard(self, write=False)
 
 
-_REVISION_SQL = f"SELECT key, value FROM kneeclick_meta WHERE key IN ('{STORE_ID_KEY}', '{REVISION_KEY}')"
-_BUMP_REVISION = (
-    meta_table.update()
-    .where(meta_table.c.key == REVISION_KEY)
-    .values(value=sa.cast(sa.cast(meta_table.c.value, sa.BigInteger) + 1, sa.String(256)))
+_REVISION_SQL = sa.text(
+    f"SELECT (SELECT value FROM kneeclick_meta WHERE key = '{STORE_ID_KEY}'), "
+    "(SELECT counter FROM kneeclick_revisions WHERE owner = :owner)"
 )
+
+
+def _bump_revision(conn: sa.Connection, owner: str) -> None:
+    """Add one to ``owner``'s counter (creating it at 1): one row per owner, so writers of different owners
+    never wait for each other here."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    stmt = insert(revisions_table).values(owner=owner, counter=1)
+    conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[revisions_table.c.owner], set_={"counter": revisions_table.c.counter + 1}
+        )
+    )
 
 
 class _Guard:
@@ -212,11 +248,11 @@ class _Guard:
 
     def __exit__(self, et, ev, tb):
         if self.write and et is None:
-            # Last statement of every write: count it (Store.revision).  Last, so on PostgreSQL the
-            # counter's row lock is held only for the commit and is always the last lock taken.
+            # Last statement of every write: count it (Store.revision), on the owner's own counter.  Last, so
+            # on PostgreSQL the counter's row lock is held only for the commit and is always the last lock taken.
             try:
                 self.store.check_file()  # again at the last moment: never commit into a file that is gone
-                self._conn.execute(_BUMP_REVISION)
+                _bump_revision(self._conn, self.store.owner)
             except exc.DBAPIError as e:
                 et, ev, tb = type(e), e, e.__traceback__
             except StoreError as e:

@@ -30,7 +30,9 @@ class BulkRecords:
             for i in range(0, len(ids), 500):
                 chunk = ids[i : i + 500]
                 found.update(
-                    conn.execute(sa.select(sessions_table.c.id).where(sessions_table.c.id.in_(chunk))).scalars()
+                    conn.execute(
+                        sa.select(sessions_table.c.id).where(self._mine(sessions_table), sessions_table.c.id.in_(chunk))
+                    ).scalars()
                 )
         return found
 
@@ -48,15 +50,18 @@ class BulkRecords:
                 ids = [s["id"] for s in sessions]
                 for i in range(0, len(ids), 500):
                     taken = conn.execute(
-                        sa.select(sessions_table.c.id).where(sessions_table.c.id.in_(ids[i : i + 500])).limit(1)
+                        sa.select(sessions_table.c.id)
+                        .where(self._mine(sessions_table), sessions_table.c.id.in_(ids[i : i + 500]))
+                        .limit(1)
                     ).scalar_one_or_none()
                     if taken is not None:
                         raise StoreError(f"Session {taken} is already in the store (added a moment ago?). Nothing was imported.")
-                _insert_rows(conn, sessions_table, sessions, created_at=now)
+                # The owner is this store object's, whatever the rows say: an import never writes for another.
+                _insert_rows(conn, sessions_table, sessions, created_at=now, owner=self.owner)
                 if trials:
-                    _insert_rows(conn, trials_table, trials, updated_at=now)
+                    _insert_rows(conn, trials_table, trials, updated_at=now, owner=self.owner)
                 if measurements:
-                    _insert_rows(conn, measurements_table, measurements, recorded_at=now)
+                    _insert_rows(conn, measurements_table, measurements, recorded_at=now, owner=self.owner)
         except exc.IntegrityError as e:
             text = str(e.orig).lower()
             if "sessions.id" in text or "sessions_pkey" in text:
@@ -74,8 +79,12 @@ class BulkRecords:
         (empty when the positions are not 1, 2, 3, ...); ``skipped_positions`` the positions skipped on purpose, space-separated (empty if none).
         """
         s, t = sessions_table, trials_table
-        sq = sa.select(s.c.id, s.c.status, s.c.stop_reason, s.c.notes)
-        tq = sa.select(t.c.session_id, t.c.position, t.c.muscle_group, t.c.status).order_by(t.c.session_id, t.c.position)
+        sq = sa.select(s.c.id, s.c.status, s.c.stop_reason, s.c.notes).where(self._mine(s))
+        tq = (
+            sa.select(t.c.session_id, t.c.position, t.c.muscle_group, t.c.status)
+            .where(self._mine(t))
+            .order_by(t.c.session_id, t.c.position)
+        )
         if session_ids is not None:
             ids = list(session_ids)
             sq = sq.where(s.c.id.in_(ids))
@@ -115,7 +124,7 @@ def _insert_rows(conn: sa.Connection, table: sa.Table, rows: list[dict], **same:
         _copy_rows(conn, table, rows, same)
         return
     if conn.dialect.name != "sqlite":
-        conn.execute(table.insert(), [{**same, **r} for r in rows])
+        conn.execute(table.insert(), [{**r, **same} for r in rows])
         return
     names = [c.name for c in table.columns if c.name in rows[0] or c.name in same]
     def processor(name: str):

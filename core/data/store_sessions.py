@@ -42,6 +42,7 @@ class SessionRecords:
         with self._begin() as conn:
             conn.execute(
                 sessions_table.insert().values(
+                    owner=self.owner,
                     id=session.id,
                     session_date=session.session_date,
                     side=Side(session.side).value,
@@ -66,6 +67,7 @@ class SessionRecords:
                     trials_table.insert(),
                     [
                         dict(
+                            owner=self.owner,
                             session_id=session.id,
                             position=t.position,
                             muscle_group=MuscleGroup(t.muscle_group).value,
@@ -84,6 +86,7 @@ class SessionRecords:
                     measurements_table.insert(),
                     [
                         dict(
+                            owner=self.owner,
                             session_id=session.id,
                             seq=m.seq,
                             reps=m.reps,
@@ -100,7 +103,9 @@ class SessionRecords:
     def has_session(self, session_id: str) -> bool:
         with self._connect() as conn:
             return (
-                conn.execute(sa.select(sessions_table.c.id).where(sessions_table.c.id == session_id)).first()
+                conn.execute(
+                    sa.select(sessions_table.c.id).where(self._mine(sessions_table), sessions_table.c.id == session_id)
+                ).first()
                 is not None
             )
 
@@ -110,14 +115,20 @@ class SessionRecords:
             return self._load_session(conn, session_id)
 
     def _load_session(self, conn: sa.Connection, session_id: str) -> Session:
-        row = conn.execute(sa.select(sessions_table).where(sessions_table.c.id == session_id)).mappings().first()
+        row = conn.execute(
+            sa.select(sessions_table).where(self._mine(sessions_table), sessions_table.c.id == session_id)
+        ).mappings().first()
         if row is None:
             raise KeyError(f"no session with id {session_id!r}")
         trials = conn.execute(
-            sa.select(trials_table).where(trials_table.c.session_id == session_id).order_by(trials_table.c.position)
+            sa.select(trials_table)
+            .where(self._mine(trials_table), trials_table.c.session_id == session_id)
+            .order_by(trials_table.c.position)
         ).mappings()
         measurements = conn.execute(
-            sa.select(measurements_table).where(measurements_table.c.session_id == session_id)
+            sa.select(measurements_table).where(
+                self._mine(measurements_table), measurements_table.c.session_id == session_id
+            )
         ).mappings()
         safety_data = dict(row["safety"] or {})
         flow = safety_data.pop(FLOW_KEY, None) or {}
@@ -160,7 +171,11 @@ class SessionRecords:
         """The most recently started session still in progress (to offer resuming it), or None."""
         query = (
             sa.select(sessions_table.c.id)
-            .where(sessions_table.c.status == SessionStatus.IN_PROGRESS.value, sessions_table.c.source == source)
+            .where(
+                self._mine(sessions_table),
+                sessions_table.c.status == SessionStatus.IN_PROGRESS.value,
+                sessions_table.c.source == source,
+            )
             .order_by(sessions_table.c.created_at.desc())
             .limit(1)
         )
@@ -176,6 +191,7 @@ class SessionRecords:
                 sa.func.count().label("planned"),
                 sa.func.sum(sa.case((trials_table.c.status == TrialStatus.DONE.value, 1), else_=0)).label("done"),
             )
+            .where(self._mine(trials_table))
             .group_by(trials_table.c.session_id)
             .subquery()
         )
@@ -193,6 +209,7 @@ class SessionRecords:
                 sa.func.coalesce(done.c.planned, 0).label("conditions_planned"),
             )
             .select_from(sessions_table.outerjoin(done, done.c.session_id == sessions_table.c.id))
+            .where(self._mine(sessions_table))
             .order_by(sessions_table.c.session_date.desc(), sessions_table.c.created_at.desc())
         )
         with self._connect() as conn:
@@ -208,7 +225,7 @@ class SessionRecords:
             values["finished_at"] = self.clock.now()
         with self._begin() as conn:
             self._require(conn, session_id)
-            conn.execute(sessions_table.update().where(sessions_table.c.id == session_id).values(**values))
+            conn.execute(self._session_update(session_id).values(**values))
 
     def save_setup(
         self,
@@ -231,18 +248,19 @@ class SessionRecords:
         now = self.clock.now()
         with self._begin() as conn:
             row = conn.execute(
-                sa.select(sessions_table.c.status).where(sessions_table.c.id == session_id)
+                sa.select(sessions_table.c.status).where(self._mine(sessions_table), sessions_table.c.id == session_id)
             ).first()
             if row is None:
                 raise KeyError(f"no session with id {session_id!r}")
             if row.status != SessionStatus.IN_PROGRESS.value:
                 raise ValueError(f"session {session_id} is {row.status}: its setup cannot change")
             for table in (trials_table, measurements_table):
-                if conn.execute(sa.select(sa.func.count()).where(table.c.session_id == session_id)).scalar_one():
+                if conn.execute(
+                    sa.select(sa.func.count()).where(self._mine(table), table.c.session_id == session_id)
+                ).scalar_one():
                     raise ValueError(f"session {session_id} is already set up")
             conn.execute(
-                sessions_table.update()
-                .where(sessions_table.c.id == session_id)
+                self._session_update(session_id)
                 .values(
                     side=Side(side).value,
                     movement=Movement(movement).value,
@@ -257,6 +275,7 @@ class SessionRecords:
                 trials_table.insert(),
                 [
                     dict(
+                        owner=self.owner,
                         session_id=session_id,
                         position=t.position,
                         muscle_group=MuscleGroup(t.muscle_group).value,
@@ -286,7 +305,7 @@ class SessionRecords:
         """
         with self._begin() as conn:
             row = conn.execute(
-                sa.select(sessions_table.c.safety).where(sessions_table.c.id == session_id)
+                sa.select(sessions_table.c.safety).where(self._mine(sessions_table), sessions_table.c.id == session_id)
             ).first()
             if row is None:
                 raise KeyError(f"no session with id {session_id!r}")
@@ -307,17 +326,17 @@ class SessionRecords:
                 values.update(status=status.value, stop_reason=reason)
                 if status is not SessionStatus.IN_PROGRESS:
                     values["finished_at"] = self.clock.now()
-            conn.execute(sessions_table.update().where(sessions_table.c.id == session_id).values(**values))
+            conn.execute(self._session_update(session_id).values(**values))
         return flow
 
 
     def _require(self, conn: sa.Connection, session_id: str, lock: bool = False) -> None:
-        query = sa.select(sessions_table.c.id).where(sessions_table.c.id == session_id)
+        query = sa.select(sessions_table.c.id).where(self._mine(sessions_table), sessions_table.c.id == session_id)
         if lock and conn.dialect.name == "sqlite":
             # A no-op write as the first statement takes SQLite's write lock (waiting up to the busy
             # timeout), so what this transaction reads next cannot change before it commits.
             touched = conn.execute(
-                sessions_table.update().where(sessions_table.c.id == session_id).values(status=sessions_table.c.status)
+                self._session_update(session_id).values(status=sessions_table.c.status)
             ).rowcount
             if touched != 1:
                 raise KeyError(f"no session with id {session_id!r}")
@@ -337,13 +356,35 @@ class SessionRecords:
             raise ValueError(f"a note can hold at most {self.MAX_NOTE_CHARS} characters, this one has {len(note)}")
         with self._begin() as conn:
             self._require(conn, session_id)
-            conn.execute(sessions_table.update().where(sessions_table.c.id == session_id).values(notes=note))
+            conn.execute(self._session_update(session_id).values(notes=note))
 
     def delete_session(self, session_id: str) -> None:
         """Delete a session with its conditions and tests, all or nothing.  KeyError if there is none."""
         with self._begin() as conn:
             self._require(conn, session_id)
             for table in (trials_table, measurements_table):
-                conn.execute(table.delete().where(table.c.session_id == session_id))
-            conn.execute(sessions_table.delete().where(sessions_table.c.id == session_id))
+                conn.execute(table.delete().where(self._mine(table), table.c.session_id == session_id))
+            conn.execute(sessions_table.delete().where(self._mine(sessions_table), sessions_table.c.id == session_id))
+
+    def delete_owner_data(self) -> dict:
+        """Delete every session of this owner with its conditions and tests, for real, in one transaction.
+
+        Returns the counts deleted: ``{"sessions": n, "tests": m}`` (tests: measurements).  Other owners'
+        rows are untouched.  Exporting first is the ordinary export, which is this owner's alone.
+        """
+        with self._begin() as conn:
+            trials = conn.execute(trials_table.delete().where(self._mine(trials_table))).rowcount
+            tests = conn.execute(measurements_table.delete().where(self._mine(measurements_table))).rowcount
+            sessions = conn.execute(sessions_table.delete().where(self._mine(sessions_table))).rowcount
+        return {"sessions": sessions, "tests": tests, "conditions": trials}
+
+    # ------------------------------------------------------------ owner scope
+    def _mine(self, table: sa.Table):
+        """The condition every query of ``table`` carries: the row is this store object's owner's."""
+        return table.c.owner == self.owner
+
+    def _session_update(self, session_id: str | None):
+        """An UPDATE of this owner's session ``session_id`` (None: all of this owner's sessions)."""
+        query = sessions_table.update().where(self._mine(sessions_table))
+        return query if session_id is None else query.where(sessions_table.c.id == session_id)
 

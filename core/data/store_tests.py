@@ -55,12 +55,13 @@ class TestRecords:
                     self._require(conn, session_id, lock=True)
                     last = conn.execute(
                         sa.select(sa.func.max(measurements_table.c.seq)).where(
-                            measurements_table.c.session_id == session_id
+                            self._mine(measurements_table), measurements_table.c.session_id == session_id
                         )
                     ).scalar_one()
                     seq = 0 if last is None else last + 1
                     conn.execute(
                         measurements_table.insert().values(
+                            owner=self.owner,
                             session_id=session_id,
                             seq=seq,
                             reps=reps,
@@ -76,6 +77,7 @@ class TestRecords:
                         updated = conn.execute(
                             trials_table.update()
                             .where(
+                                self._mine(trials_table),
                                 trials_table.c.session_id == session_id,
                                 trials_table.c.position == after_position,
                             )
@@ -99,7 +101,11 @@ class TestRecords:
             self._require(conn, session_id)
             updated = conn.execute(
                 trials_table.update()
-                .where(trials_table.c.session_id == session_id, trials_table.c.position == position)
+                .where(
+                    self._mine(trials_table),
+                    trials_table.c.session_id == session_id,
+                    trials_table.c.position == position,
+                )
                 .values(status=TrialStatus.SKIPPED.value, updated_at=self.clock.now())
             ).rowcount
             if updated != 1:
@@ -134,11 +140,11 @@ class TestRecords:
                 t.c.notes,
             )
             .select_from(
-                t.join(s, s.c.id == t.c.session_id)
-                .join(m_before, (m_before.c.session_id == t.c.session_id) & (m_before.c.seq == t.c.before_seq))
-                .join(m_after, (m_after.c.session_id == t.c.session_id) & (m_after.c.seq == t.c.after_seq))
+                t.join(s, (s.c.owner == t.c.owner) & (s.c.id == t.c.session_id))
+                .join(m_before, _same_session(m_before, t) & (m_before.c.seq == t.c.before_seq))
+                .join(m_after, _same_session(m_after, t) & (m_after.c.seq == t.c.after_seq))
             )
-            .where(t.c.status == TrialStatus.DONE.value)
+            .where(self._mine(t), t.c.status == TrialStatus.DONE.value)
             .order_by(s.c.session_date, s.c.id, t.c.position)
         )
         if session_ids is not None:
@@ -155,3 +161,7 @@ class TestRecords:
             frame[col] = frame[col].astype("Int64")
         return frame
 
+
+def _same_session(m: sa.Table, t: sa.Table):
+    """A measurements row (alias) of the trial's own session: owner and session id both match."""
+    return (m.c.owner == t.c.owner) & (m.c.session_id == t.c.session_id)
