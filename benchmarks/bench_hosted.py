@@ -196,7 +196,8 @@ def plans(url: str, owner: str) -> None:
                 cur.execute("EXPLAIN " + statement, parameters)
                 plan = [r[0] for r in cur.fetchall()]
             scans += [p.strip() for p in plan if "Seq Scan" in p and "kneeclick_meta" not in p]
-            used = sorted({w for p in plan for w in p.replace("(", " ").split() if w.endswith("_pkey") or w.startswith("ix_")})
+            words = {w for p in plan for w in p.replace("(", " ").split()}
+            used = sorted(w for w in words if w.endswith("_pkey") or w.startswith("ix_"))
             print(f"  plan: {' '.join(statement.split())[:90]}... -> {', '.join(used) or 'no index'}")
     store.engine.dispose()
     print(

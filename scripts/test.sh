@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Install kneeclick with its test tools (into .venv), Debian's Chromium for the browser tests
-# if it is missing, and run the whole test suite. Extra arguments go to pytest.
+# Install kneeclick with its test tools (into .venv), Debian's Chromium for the browser tests, PostgreSQL and
+# poppler-utils (pdftoppm, for the PDF report tests)
+# when missing, and run the whole test suite. Extra arguments go to pytest.
 set -euo pipefail
 KNEECLICK_EXTRAS=test
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
@@ -19,5 +20,12 @@ if [ -z "${KNEECLICK_TEST_PG_URL:-}" ] && ! command -v initdb >/dev/null \
     [ "$(id -u)" -eq 0 ] || SUDO="sudo"
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq postgresql >/dev/null
+fi
+if ! command -v pdftoppm >/dev/null; then
+    echo "==> installing Debian's poppler-utils (pdftoppm) for the PDF report tests"
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq poppler-utils >/dev/null
 fi
 exec "$VENV/bin/python" -m pytest "$@"

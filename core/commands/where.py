@@ -14,7 +14,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "where",
         help="show which database is used and how many sessions it holds",
         description=f"Print the store's URL (from --db, else ${ENV_VAR}, else the default SQLite file), "
-        "its schema version and its number of sessions (the owner's, with --owner). Creates the store if it does not exist yet.",
+        "its schema version and its number of sessions (the owner's, with --owner). Creates the store if it "
+        "does not exist yet.",
     )
     p.add_argument("--db", metavar="URL", help=f"database URL (default: ${ENV_VAR} or the SQLite file)")
     add_owner_option(p)

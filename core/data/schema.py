@@ -14,8 +14,11 @@ timeout, so several app processes can share one file.
 
 Schema: ``sessions`` (one sitting on one leg), ``measurements`` (each test:
 reps, clicks, pain), ``trials`` (each condition in its place, pointing at the
-measurements before and after it).  ``kneeclick_meta`` records the schema
-version so later releases can migrate a store without losing data.
+measurements before and after it).  Every row of the three carries its
+``owner`` (``LOCAL_OWNER`` in local mode), first in every key: session ids are
+unique per owner.  ``kneeclick_revisions`` holds one write counter per owner.
+``kneeclick_meta`` records the schema version so later releases can migrate a
+store without losing data (``core.data.migrate``).
 """
 
 from __future__ import annotations

@@ -102,7 +102,9 @@ class TestRecords:
             updated = conn.execute(
                 trials_table.update()
                 .where(
-                    self._mine(trials_table), trials_table.c.session_id == session_id, trials_table.c.position == position
+                    self._mine(trials_table),
+                    trials_table.c.session_id == session_id,
+                    trials_table.c.position == position,
                 )
                 .values(status=TrialStatus.SKIPPED.value, updated_at=self.clock.now())
             ).rowcount

@@ -181,7 +181,11 @@ def check_for_owner(w):
 
 
 def check_open(w):
-    assert Store.open(w.alice.engine.url.render_as_string(hide_password=False)).owner == LOCAL_OWNER
+    opened = Store.open(w.alice.engine.url.render_as_string(hide_password=False))
+    try:
+        assert opened.owner == LOCAL_OWNER and opened.list_sessions().empty  # Alice's sessions are not local
+    finally:
+        opened.engine.dispose()
 
 
 def not_owner_data(w):
