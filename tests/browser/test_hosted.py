@@ -104,6 +104,7 @@ def _record_a_test(page) -> str:
     expect(page.get_by_text("Step 3 of")).to_be_visible()
     settled(page)
     tap(page, 3, 0.05)
+    expect(page.locator(f".st-key-{sid}-test-b-clicks input")).to_have_value("3")  # the taps reached the server
     save_test(page, sid, "b", 0)
     expect(page.get_by_text("Step 4 of")).to_be_visible()
     settled(page)
