@@ -128,7 +128,7 @@ class Step:
     @property
     def label(self) -> str:
         if self.kind is StepKind.SAFETY:
-            return "Safety questions"
+            return "Quick check: how is the knee today" if self.quick else "Safety questions"
         if self.kind is StepKind.BLOCKED:
             return "Safety questions: see a clinician first"
         if self.kind is StepKind.SETUP:
