@@ -249,8 +249,8 @@ def _too_early(checks: int, days: int, span: int, figures: tuple[float, float, f
     few, short = days < MIN_DAYS, span < MIN_SPAN_DAYS
     weeks = f"{MIN_SPAN_DAYS // 7} weeks"
     if few and short:
-        why = (f"it needs tests on at least {MIN_DAYS} days spread over at least {weeks} (so far: {days} "
-               f"day{'s' if days != 1 else ''} over {_weeks(span)}).")  # fmt: skip
+        so_far = f"{days} day{'s' if days != 1 else ''}" + (f" over {_weeks(span)}" if span else "")
+        why = f"it needs tests on at least {MIN_DAYS} days spread over at least {weeks} (so far: {so_far})."
     elif few:
         why = f"it needs tests on at least {MIN_DAYS} days (so far: {days})."
     elif short:

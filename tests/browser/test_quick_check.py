@@ -31,6 +31,7 @@ def test_a_quick_check_on_a_phone_in_under_ten_taps(server_factory, new_page, db
     page.goto(f"{server.url}/session")
     settled(page)
     no_sideways(page)
+    shot(page, "quick-check-phone-00-start")
     offer = page.get_by_role("button", name="Quick check")
     box = offer.bounding_box()
     assert box is not None and box["y"] + box["height"] <= PHONE["height"], "the offer is on the first screen"
@@ -68,7 +69,11 @@ def test_a_quick_check_on_a_phone_in_under_ten_taps(server_factory, new_page, db
     page.get_by_role("link", name="See whether it is working, on Results").click()
     expect(page.get_by_role("heading", name="Is it working?")).to_be_visible()
     settled(page)
-    expect(page.locator("[data-testid='stVegaLiteChart']").last).to_be_visible()
+    chart = page.locator("[data-testid='stVegaLiteChart']").last
+    chart.scroll_into_view_if_needed()
+    expect(chart).to_be_visible()
+    box = chart.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], "the chart fits the phone"
     no_sideways(page)
     shot(page, "quick-check-phone-04-results")
     store.engine.dispose()

@@ -65,7 +65,7 @@ def test_three_quick_checks_are_stored_and_results_shows_is_it_working(app_test,
     assert [h.value for h in at.subheader if h.value == "Right knee"] == ["Right knee"]
     text = "\n".join(m.value for m in at.markdown)
     # 4 tests today (the session's baseline and three checks): honest, too early
-    assert "**Too early to tell: it needs tests on at least 6 days spread over at least 2 weeks (so far: 1 day over 0 days)." in text
+    assert "**Too early to tell: it needs tests on at least 6 days spread over at least 2 weeks (so far: 1 day)." in text
     trend_charts = [c for c in at.get("vega_lite_chart") if json.loads(c.proto.spec).get("title") == TREND_TITLE]
     assert len(trend_charts) == 1
     data = json.loads(trend_charts[0].proto.spec)
