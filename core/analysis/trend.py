@@ -225,12 +225,13 @@ def estimate_trend(points: pd.DataFrame) -> Trend:
 def _fit(clicks: np.ndarray, reps: np.ndarray, weeks: np.ndarray) -> tuple[float, float, float, float]:
     """The log rate on the first day, the slope per week on the log scale and the slope's 95% interval
     (quasi-Poisson GLM, pooled dispersion, t)."""
-    import statsmodels.api as sm
     from scipy import stats
+    from statsmodels.genmod import families  # the GLM module alone: statsmodels.api loads everything (seconds)
+    from statsmodels.genmod.generalized_linear_model import GLM
     from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
-    X = sm.add_constant(weeks, has_constant="add")
-    model = sm.GLM(clicks, X, family=sm.families.Poisson(), offset=np.log(reps))
+    X = np.column_stack([np.ones_like(weeks), weeks])
+    model = GLM(clicks, X, family=families.Poisson(), offset=np.log(reps))
     with warnings.catch_warnings():  # an exact fit (the same rate every day) is fine: its interval is Poisson's
         warnings.simplefilter("ignore", PerfectSeparationWarning)
         warnings.simplefilter("ignore", RuntimeWarning)  # statsmodels' own scale of 2 days divides by 0 df

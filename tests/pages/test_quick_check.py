@@ -94,3 +94,13 @@ def test_back_returns_to_the_start_screen(app_test, clock, store):
     ok(at)
     assert "Step 1 of 14" in step_text(at)
     assert store.list_sessions().empty
+
+
+def test_history_opens_a_quick_check_with_its_test(app_test, clock, store):
+    full_session(store)
+    at = ok(app_test(page="session"))
+    s = quick_check(at, 4)
+    at.switch_page("pages/history.py").run()
+    at.selectbox(key="open").set_value(s).run()
+    ok(at)
+    assert "Quick check: 4 clicks in 12 reps." in [t.value for t in at.text]
