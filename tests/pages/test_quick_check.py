@@ -104,3 +104,28 @@ def test_history_opens_a_quick_check_with_its_test(app_test, clock, store):
     at.selectbox(key="open").set_value(s).run()
     ok(at)
     assert "Quick check: 4 clicks in 12 reps." in [t.value for t in at.text]
+
+
+def test_checks_over_five_weeks_then_three_more_show_it_is_working(app_test, clock, store):
+    import datetime as dt
+
+    from core.analysis.trend import IMPROVING, estimate_trend, trend_points
+
+    full_session(store)
+    today = dt.date.today()
+    for days_ago, clicks in ((35, 22), (31, 20), (28, 19), (24, 16), (21, 15), (17, 13), (14, 12), (10, 10), (7, 9)):
+        made = flow.new_quick_check(new_session_id(), Side.RIGHT, Movement.STEP_DOWN, 12, SafetyScreen())
+        made.session_date = (today - dt.timedelta(days=days_ago)).isoformat()
+        made = store.create_session(made)
+        store.record_test(made.id, 12, clicks, pain=0)
+        store.set_status(made.id, SessionStatus.FINISHED)
+    at = ok(app_test(page="session"))
+    for clicks in (7, 6, 8):
+        quick_check(at, clicks)
+    trend = estimate_trend(trend_points(store.trials_frame(checks=True), "right"))
+    assert trend.verdict == IMPROVING and trend.checks == 13  # 9 + 3 checks and the full session's baseline
+    at.switch_page("pages/results.py").run()
+    ok(at)
+    text = "\n".join(m.value for m in at.markdown)
+    assert f"**{trend.sentence}**" in text
+    assert trend.sentence.startswith("It seems to be working: about ")
