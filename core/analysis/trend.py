@@ -62,7 +62,8 @@ MIN_SPAN_DAYS = 14
 WIDE_PCT = 25.0
 #: The dispersion guessed before any data (clicks vary about this many times as much as a Poisson count from
 #: day to day), worth PRIOR_DF days of residual information.  Chosen among 1, 1.5, 2 and 3 on the tuning seeds of
-#: benchmarks/bench_trend.py (`--tune`): the interval covers 95% there; held-out figures in README.
+#: benchmarks/bench_trend.py (`--tune`: with 1 the coverage sat at the
+#: low edge of 93-97%, with 3 above it at week 2; 1.5 and 2 in between, 1.5 says more); figures in README.
 PRIOR_DISPERSION = 1.5
 PRIOR_DF = 4
 LEVEL = 0.95
