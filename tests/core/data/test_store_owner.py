@@ -13,8 +13,9 @@ import pytest
 from core.data.csvio import export_csv, import_csv
 from core.data.sample import SAMPLE_CSV
 from core.data.schema import LOCAL_OWNER, OWNER_MAX_CHARS
-from core.data.store import Store
-from core.session.vocabulary import Movement, SessionStatus, Side, Trial, MuscleGroup
+from core.data.store import Store, new_session_id
+from core.session import flow
+from core.session.vocabulary import Movement, MuscleGroup, SafetyScreen, SessionStatus, Side, Trial
 from tests.core.data.test_store import planned_session
 
 ALICE = "https://issuer.example|alice-sub"
@@ -36,6 +37,11 @@ class World:
         blank = planned_session()
         blank.trials, blank.planned_order = [], []
         self.blank = self.alice.create_session(blank).id  # created at the safety screen, not set up yet
+        check = self.alice.create_session(
+            flow.new_quick_check(new_session_id(), Side.LEFT, Movement.BODYWEIGHT_SQUAT, 10, SafetyScreen())
+        )
+        self.alice.record_test(check.id, 10, 4, pain=0)
+        self.check = check.id  # a quick check: its test alone
         self.before = self.picture()
 
     def picture(self) -> tuple:
@@ -85,7 +91,7 @@ def check_latest_unfinished(w):
 
 
 def check_list_sessions(w):
-    assert len(w.alice.list_sessions()) == len(w.sample) + 2
+    assert len(w.alice.list_sessions()) == len(w.sample) + 3
     assert w.bob.list_sessions().empty
 
 
@@ -121,6 +127,9 @@ def check_trials_frame(w):
     assert len(w.alice.trials_frame()) > 0
     assert w.bob.trials_frame().empty
     assert w.bob.trials_frame([w.sid, "example-01"]).empty
+    assert w.check in set(w.alice.trials_frame(checks=True)["session_id"])  # quick checks too
+    assert w.bob.trials_frame(checks=True).empty
+    assert w.bob.trials_frame([w.check], checks=True).empty
 
 
 def check_session_columns(w):
