@@ -20,4 +20,11 @@ if [ -z "${KNEECLICK_TEST_PG_URL:-}" ] && ! command -v initdb >/dev/null \
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq postgresql >/dev/null
 fi
+if ! command -v pdftoppm >/dev/null; then
+    echo "==> installing Debian's poppler-utils (pdftoppm) to turn the PDF report's pages into PNG in its tests"
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq poppler-utils >/dev/null
+fi
 exec "$VENV/bin/python" -m pytest "$@"

@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import importlib.util
+import inspect
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -98,7 +99,7 @@ def gather(store: Store, side: str | None = None, today: dt.date | None = None, 
                 safety[s] = (str(session.session_date), session.safety)
                 break
     if trends is None:
-        trends = _trends(frame, sides)
+        trends = _trends(store, sides)
     return ReportData(
         made_on=today,
         sides=sides,
@@ -110,12 +111,14 @@ def gather(store: Store, side: str | None = None, today: dt.date | None = None, 
     )
 
 
-def _trends(frame: pd.DataFrame, sides: list[str]) -> dict:
-    """The trend of each leg from its quick checks and baselines (core.analysis.trend, issue 14 part A)."""
-    try:
-        from core.analysis.trend import estimate_trend, trend_points
-    except ModuleNotFoundError:  # part A not merged yet: the report says there is no trend
-        return {}
+def _trends(store: Store, sides: list[str]) -> dict:
+    """The trend of each leg from its quick checks and full-session baselines (core.analysis.trend)."""
+    from core.analysis.trend import estimate_trend, trend_points
+
+    # Issue 14 part A's store adds the quick checks to the trials frame on request (``checks=True``); until
+    # that is merged, the full sessions' baselines alone.
+    with_checks = "checks" in inspect.signature(store.trials_frame).parameters
+    frame = store.trials_frame(checks=True) if with_checks else store.trials_frame()
     return {s: estimate_trend(trend_points(frame, s)) for s in sides}
 
 
