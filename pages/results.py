@@ -12,6 +12,8 @@ from core.analysis.ranking import (
     sentence,
 )
 from ui.frame import store_or_example, through_app
+from ui.program import start_panel
+from ui.report import download
 from ui.views import results
 
 through_app()
@@ -22,6 +24,7 @@ if not legs:
     st.info("No finished conditions yet. Run a session, or switch on the example data above.")
     st.stop()
 
+download(store, key="report-results")
 tabs = st.tabs([f"{v.leg.side.capitalize()} knee" for v in legs]) if len(legs) > 1 else [st.container()]
 
 for tab, view in zip(tabs, legs):
@@ -49,6 +52,7 @@ for tab, view in zip(tabs, legs):
 
         st.subheader("What to do next")
         st.markdown("\n".join(f"- {step}" for step in next_steps(leg)))
+        start_panel(store, leg, read_only="The example data is read-only." if is_example else None)
 
         if leg.flags:
             st.warning(f"{len(leg.flags)} note(s) about the data quality of this leg.", icon=":material/warning:")

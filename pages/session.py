@@ -5,6 +5,7 @@ import streamlit as st
 from core.session.flow import StepKind, current_step
 from ui import session_steps as ui
 from ui.frame import through_app, user_store
+from ui.program import today_cards
 
 through_app()
 store = user_store()
@@ -16,6 +17,7 @@ if step.kind is StepKind.ENDING:  # a stop rule was met, or every condition is d
 ui.page_style()
 ui.header(step)
 if session is None:
+    today_cards(store)  # a running program: what to do today
     ui.safety(store)
 else:
     ui.RENDER[step.kind](store, session, step)
