@@ -52,7 +52,6 @@ for tab, view in zip(tabs, legs):
 
         st.subheader("What to do next")
         st.markdown("\n".join(f"- {step}" for step in next_steps(leg)))
-        start_panel(store, leg, read_only="The example data is read-only." if is_example else None)
 
         if leg.flags:
             st.warning(f"{len(leg.flags)} note(s) about the data quality of this leg.", icon=":material/warning:")
@@ -61,6 +60,8 @@ for tab, view in zip(tabs, legs):
                 hide_index=True,
                 key=f"flags-{leg.side}",
             )
+
+        start_panel(store, leg, read_only="The example data is read-only." if is_example else None)
 
         st.subheader("The evidence")
         if view.p_top is not None:
