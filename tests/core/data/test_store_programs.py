@@ -67,3 +67,30 @@ def test_the_rest_control_and_a_bad_length_are_refused_before_anything_is_writte
     with pytest.raises(ValueError, match="whole weeks"):
         store.start_program("left", "calves", weeks=0)
     assert store.programs() == [] and store.revision() == before
+
+
+def test_two_starts_at_the_same_moment_leave_one_running_program(any_db_url, open_store):
+    """Two app instances start a program on the same leg at once: one wins, the other is told one runs."""
+    import threading
+
+    stores = [open_store(any_db_url) for _ in range(4)]
+    go = threading.Barrier(len(stores))
+    outcome: list[str] = []
+
+    def start(store, group):
+        go.wait()
+        try:
+            store.start_program("left", group)
+            outcome.append("started")
+        except ProgramRunning:
+            outcome.append("refused")
+
+    threads = [threading.Thread(target=start, args=(s, g)) for s, g in
+               zip(stores, ["calves", "quadriceps", "hamstrings", "hip_abductors"])]  # fmt: skip
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sorted(outcome) == ["refused", "refused", "refused", "started"]
+    running = [p for p in stores[0].programs() if p.active]
+    assert len(running) == 1 and stores[0].active_program("left") == running[0]
