@@ -161,10 +161,10 @@ def build_pdf(data: ReportData) -> bytes:
     w = _Writer(pdf)
 
     w.title("Knee clicking: a self-test report")
-    legs = " and ".join(f"{s} knee" for s in data.sides) or "no leg yet"
+    legs = f"the {' and '.join(f'{s} knee' for s in data.sides)}" if data.sides else "no knee yet"
     dates = data.sessions["session_date"].astype(str)
     span = f"sessions from {_day(dates.min())} to {_day(dates.max())}" if len(dates) else "no sessions yet"
-    w.para(f"For: the {legs}. {len(data.sessions)} session(s), {span}. Made on {data.made_on:%d %b %Y}.")
+    w.para(f"For: {legs}. {len(data.sessions)} session(s), {span}. Made on {data.made_on:%d %b %Y}.")
     w.para(
         "What this is: a person with a clicking knee tested, session by session, which muscle group's stretch "
         "lowers the clicking, by counting clicks in a fixed test movement before and after each stretch and after "

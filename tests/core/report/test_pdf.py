@@ -131,3 +131,9 @@ def test_the_page_prints_on_a4_and_letter_and_every_page_renders(store, request)
         with Image.open(png) as im:
             assert im.size[0] < im.size[1]  # portrait
             assert im.convert("L").getextrema()[0] < 60  # something dark (text) is drawn on every page
+
+
+def test_an_empty_store_gives_a_short_report_that_says_so(store):
+    text = words(report_pdf(store, today=FIRST))
+    assert "For: no knee yet. 0 session(s), no sessions yet. Made on 01 Sep 2026." in text
+    assert "No safety answers recorded." in text and "This report is information, not a diagnosis." in text
