@@ -61,8 +61,9 @@ MIN_SPAN_DAYS = 14
 #: Too early while the 95% interval holds both a fall and a rise of this many percent a week.
 WIDE_PCT = 25.0
 #: The dispersion guessed before any data (clicks vary about this many times as much as a Poisson count from
-#: day to day), worth PRIOR_DF days of residual information.  Tuned on seeds 0-399 of benchmarks/bench_trend.py.
-PRIOR_DISPERSION = 2.0
+#: day to day), worth PRIOR_DF days of residual information.  Chosen among 1, 1.5, 2 and 3 on the tuning seeds of
+#: benchmarks/bench_trend.py (`--tune`): the interval covers 95% there; held-out figures in README.
+PRIOR_DISPERSION = 1.5
 PRIOR_DF = 4
 LEVEL = 0.95
 
@@ -89,6 +90,17 @@ class Trend:
     sentence: str
     days: int = 0
     span_days: int = 0
+    #: The fitted line, for a chart: clicks per rep on ``start`` (the first day), changing by
+    #: ``change_per_week_pct`` a week after it.  None without a fit.
+    start: pd.Timestamp | None = None
+    start_rate: float | None = None
+
+    def fitted(self, at: pd.Series) -> pd.Series | None:
+        """The fitted clicks per rep on the dates ``at`` (None without a fit)."""
+        if self.start is None or self.start_rate is None or self.change_per_week_pct is None:
+            return None
+        weeks = (pd.to_datetime(at) - self.start).dt.total_seconds() / (7 * 86400)
+        return self.start_rate * (1 + self.change_per_week_pct / 100) ** weeks
 
     def to_dict(self) -> dict:
         """The figures of ``kneeclick trend --json`` (without ``file`` and ``side``)."""
@@ -189,10 +201,11 @@ def estimate_trend(points: pd.DataFrame) -> Trend:
     if days < 2 or span == 0:
         return _too_early(checks, days, span, None)
     weeks = (daily.index - daily.index.min()).days.to_numpy(dtype=float) / 7.0
-    slope, low, high = _fit(daily["clicks"].to_numpy(dtype=float), daily["reps"].to_numpy(dtype=float), weeks)
+    level, slope, low, high = _fit(daily["clicks"].to_numpy(dtype=float), daily["reps"].to_numpy(dtype=float), weeks)
     pct, lo, hi = (100.0 * math.expm1(x) for x in (slope, low, high))
+    line = {"start": daily.index.min(), "start_rate": math.exp(level)}
     if days < MIN_DAYS or span < MIN_SPAN_DAYS or (lo <= -WIDE_PCT and hi >= WIDE_PCT):
-        return _too_early(checks, days, span, (pct, lo, hi))
+        return dataclasses.replace(_too_early(checks, days, span, (pct, lo, hi)), **line)
     if hi < 0:
         verdict = IMPROVING
         sentence = (f"It seems to be working: about {_pct(-pct)} fewer clicks per week "
@@ -206,11 +219,12 @@ def estimate_trend(points: pd.DataFrame) -> Trend:
         sentence = (f"No clear change so far: somewhere between {_pct(-lo)} fewer and {_pct(hi)} more clicks "
                     "per week.")  # fmt: skip
     sentence += f" From {checks} tests over {_weeks(span)}."
-    return Trend(pct, lo, hi, checks, verdict, sentence, days, span)
+    return Trend(pct, lo, hi, checks, verdict, sentence, days, span, **line)
 
 
-def _fit(clicks: np.ndarray, reps: np.ndarray, weeks: np.ndarray) -> tuple[float, float, float]:
-    """The slope per week on the log scale and its 95% interval (quasi-Poisson GLM, pooled dispersion, t)."""
+def _fit(clicks: np.ndarray, reps: np.ndarray, weeks: np.ndarray) -> tuple[float, float, float, float]:
+    """The log rate on the first day, the slope per week on the log scale and the slope's 95% interval
+    (quasi-Poisson GLM, pooled dispersion, t)."""
     import statsmodels.api as sm
     from scipy import stats
     from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
@@ -219,6 +233,7 @@ def _fit(clicks: np.ndarray, reps: np.ndarray, weeks: np.ndarray) -> tuple[float
     model = sm.GLM(clicks, X, family=sm.families.Poisson(), offset=np.log(reps))
     with warnings.catch_warnings():  # an exact fit (the same rate every day) is fine: its interval is Poisson's
         warnings.simplefilter("ignore", PerfectSeparationWarning)
+        warnings.simplefilter("ignore", RuntimeWarning)  # statsmodels' own scale of 2 days divides by 0 df
         fit = model.fit()
     mu = fit.mu
     df_resid = max(len(clicks) - 2, 0)
@@ -227,7 +242,7 @@ def _fit(clicks: np.ndarray, reps: np.ndarray, weeks: np.ndarray) -> tuple[float
     slope = float(fit.params[1])
     se = math.sqrt(float(fit.cov_params()[1, 1]) * dispersion)
     t = float(stats.t.ppf(0.5 + LEVEL / 2, df_resid + PRIOR_DF))
-    return slope, slope - t * se, slope + t * se
+    return float(fit.params[0]), slope, slope - t * se, slope + t * se
 
 
 def _too_early(checks: int, days: int, span: int, figures: tuple[float, float, float] | None) -> Trend:

@@ -5,4 +5,4 @@ Each module has ``register(subparsers)`` that adds its parser and sets
 """
 
 #: Module names under core.commands, in the order `kneeclick --help` lists them.
-COMMANDS = ["where", "analyze", "count_clicks", "export", "import_", "plan", "report", "serve"]
+COMMANDS = ["where", "analyze", "count_clicks", "export", "import_", "plan", "report", "trend", "serve"]

@@ -29,7 +29,7 @@ def test_a_flat_rate_is_no_clear_change_with_an_interval_around_zero():
     assert t.verdict == NO_CLEAR_CHANGE
     assert t.change_per_week_pct == pytest.approx(0.0, abs=1e-6)
     # Poisson information of the slope: sum(mu * (w - mean w)^2) = 10 * 22.5 (weeks 0, 3/7, ..., 33/7), no
-    # extra dispersion (the pooled estimate is floored at the prior 2.0: (0 + 2*4) / (10 + 4) < 1 -> 1), t(14).
+    # extra dispersion (the pooled estimate is floored at 1: (0 + 1.5*4) / (10 + 4) < 1), t(14).
     weeks = np.arange(12) * 3 / 7
     se = 1 / math.sqrt(10 * np.sum((weeks - weeks.mean()) ** 2))
     from scipy import stats
