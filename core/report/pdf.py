@@ -23,7 +23,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import importlib.util
-import inspect
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -34,7 +33,7 @@ from core.data.history import STATUS_LABELS
 from core.data.store import Store
 from core.session.program import Program, daily_routine, today_plan
 from core.session.protocol import CLICK_FREQUENCY_LABELS, DISCLAIMER, RED_FLAG_QUESTIONS
-from core.session.vocabulary import Movement, SafetyScreen, Side
+from core.session.vocabulary import Movement, SafetyScreen, SessionKind, SessionStatus, Side
 
 #: The page: A4's width (210 mm) by Letter's height (279.4 mm) fits inside both, so it prints unscaled on either.
 PAGE_MM = (210.0, 279.4)
@@ -70,14 +69,11 @@ class ReportData:
     safety: dict[str, tuple[str, SafetyScreen]]  # side -> (session date, the latest answers on that leg)
     legs: dict[str, LegResult]  # side -> the ranking (legs with completed conditions only)
     programs: dict[str, list[Program]]  # side -> programs, newest first
-    trends: Mapping[str, object]  # side -> core.analysis.trend.Trend (legs with a trend only)
+    trends: Mapping[str, tuple]  # side -> (core.analysis.trend.Trend, its points): legs with a test only
 
 
-def gather(store: Store, side: str | None = None, today: dt.date | None = None, trends: Mapping | None = None) -> ReportData:
-    """The report's content for one leg (``side``) or every leg with sessions.
-
-    ``trends`` (side -> Trend) overrides the trend estimated from the store's quick checks and baselines.
-    """
+def gather(store: Store, side: str | None = None, today: dt.date | None = None) -> ReportData:
+    """The report's content for one leg (``side``) or every leg with sessions or a program."""
     today = today or store.clock.now().date()
     listing = store.list_sessions()
     if side is not None:
@@ -94,12 +90,11 @@ def gather(store: Store, side: str | None = None, today: dt.date | None = None, 
     safety = {}
     for s in sides:
         for sid in listing.loc[listing["side"] == s, "id"].iloc[::-1]:  # newest first: its latest answers
-            session = store.get_session(sid)
-            if session.safety is not None:
+            session = store.get_session(sid)  # a full session's: a quick check asks fewer questions
+            if session.safety is not None and session.kind is SessionKind.FULL:
                 safety[s] = (str(session.session_date), session.safety)
                 break
-    if trends is None:
-        trends = _trends(store, sides)
+    trends = _trends(store, sides)
     return ReportData(
         made_on=today,
         sides=sides,
@@ -107,19 +102,22 @@ def gather(store: Store, side: str | None = None, today: dt.date | None = None, 
         safety=safety,
         legs=legs,
         programs={s: [p for p in programs_all if p.side.value == s] for s in sides},
-        trends={s: t for s, t in trends.items() if s in sides and t is not None},
+        trends=trends,
     )
 
 
-def _trends(store: Store, sides: list[str]) -> dict:
-    """The trend of each leg from its quick checks and full-session baselines (core.analysis.trend)."""
+def _trends(store: Store, sides: list[str]) -> dict[str, tuple]:
+    """Each leg's trend and its points, from its quick checks and full-session baselines (core.analysis.trend);
+    legs with no test at all are left out."""
     from core.analysis.trend import estimate_trend, trend_points
 
-    # Issue 14 part A's store adds the quick checks to the trials frame on request (``checks=True``); until
-    # that is merged, the full sessions' baselines alone.
-    with_checks = "checks" in inspect.signature(store.trials_frame).parameters
-    frame = store.trials_frame(checks=True) if with_checks else store.trials_frame()
-    return {s: estimate_trend(trend_points(frame, s)) for s in sides}
+    frame = store.trials_frame(checks=True)
+    out = {}
+    for s in sides:
+        points = trend_points(frame, s)
+        if not points.empty:
+            out[s] = (estimate_trend(points), points)
+    return out
 
 
 def report_pdf(store: Store, side: str | None = None, today: dt.date | None = None) -> bytes:
@@ -164,7 +162,9 @@ def build_pdf(data: ReportData) -> bytes:
     legs = f"the {' and '.join(f'{s} knee' for s in data.sides)}" if data.sides else "no knee yet"
     dates = data.sessions["session_date"].astype(str)
     span = f"sessions from {_day(dates.min())} to {_day(dates.max())}" if len(dates) else "no sessions yet"
-    w.para(f"For: {legs}. {len(data.sessions)} session(s), {span}. Made on {data.made_on:%d %b %Y}.")
+    checks = int(_quick(data.sessions).sum())
+    counted = f"{len(data.sessions) - checks} session(s)" + (f" and {checks} quick check(s)" if checks else "")
+    w.para(f"For: {legs}. {counted}, {span}. Made on {data.made_on:%d %b %Y}.")
     w.para(
         "What this is: a person with a clicking knee tested, session by session, which muscle group's stretch "
         "lowers the clicking, by counting clicks in a fixed test movement before and after each stretch and after "
@@ -220,11 +220,13 @@ def build_pdf(data: ReportData) -> bytes:
             for line in daily_routine(p):
                 w.para(line, indent=4)
         w.subheading("Is the clicking going down")
-        trend = data.trends.get(side)
+        trend, points = data.trends.get(side, (None, None))
         if trend is None:
             w.para("No trend yet: it needs quick checks (or session baselines) on several days.")
         else:
             w.para(f"{TREND_WORDS.get(trend.verdict, trend.verdict).capitalize()}. {trend.sentence}", bold=True)
+            if len(points) >= 2:
+                w.image(_trend_png(trend, points), max_height=70)
             numbers = f"From {trend.checks} test(s)."
             if trend.change_per_week_pct is not None:
                 numbers += f" Change per week: {trend.change_per_week_pct:+.0f}%"
@@ -271,7 +273,7 @@ class _Writer:
     def para(self, text: str, bold: bool = False, indent: float = 0) -> None:
         self._text(text, 10.5, bold=bold, indent=indent)
 
-    def image(self, png: bytes) -> None:
+    def image(self, png: bytes, max_height: float | None = None) -> None:
         import io
 
         from PIL import Image
@@ -281,6 +283,8 @@ class _Writer:
             width_px, height_px = im.size
         width = pdf.epw
         height = width * height_px / width_px
+        if max_height is not None and height > max_height:
+            width, height = width * max_height / height, max_height
         if pdf.get_y() + height > pdf.h - pdf.b_margin:
             pdf.add_page()
         pdf.image(io.BytesIO(png), x=pdf.l_margin, w=width, h=height)
@@ -312,8 +316,8 @@ class _Writer:
                 heading_row()
             pdf.set_font(FONT, "", 8.5)
             status = STATUS_LABELS.get(str(r["status"]), str(r["status"]))
-            cells = (_day(r["session_date"]), str(r["side"]), _movement(r["movement"]),
-                     f"{r['conditions_done']} of {r['conditions_planned']}", status)  # fmt: skip
+            done = "quick check" if _quick_row(r) else f"{r['conditions_done']} of {r['conditions_planned']}"
+            cells = (_day(r["session_date"]), str(r["side"]), _movement(r["movement"]), done, status)
             for (_, width), text in zip(self.COLUMNS, cells):
                 pdf.cell(width, line, text)
             pdf.ln(line)
@@ -326,6 +330,17 @@ class _Writer:
             pdf.line(pdf.l_margin, pdf.get_y(), pdf.l_margin + pdf.epw, pdf.get_y())
         pdf.set_draw_color(0)
         pdf.ln(3)
+
+
+def _quick_row(r: Mapping) -> bool:
+    """A listing row that is a quick check: finished with no condition (a full session needs one to finish)."""
+    return r["status"] == SessionStatus.FINISHED.value and int(r["conditions_planned"]) == 0
+
+
+def _quick(sessions: pd.DataFrame) -> pd.Series:
+    if sessions.empty:
+        return pd.Series(dtype=bool)
+    return (sessions["status"] == SessionStatus.FINISHED.value) & (sessions["conditions_planned"] == 0)
 
 
 def _text(value: object) -> str:
@@ -352,17 +367,30 @@ def _movement(value: object) -> str:
 _VL_FONTS_REGISTERED = False
 
 
-def _ranking_png(leg: LegResult) -> bytes:
-    """The Results page's ranking chart as a PNG, drawn offline in DejaVu Sans."""
+def _png(spec: dict) -> bytes:
+    """A Vega-Lite spec as a PNG, drawn offline in DejaVu Sans, 520 px wide (a "container" width has no
+    container here)."""
     global _VL_FONTS_REGISTERED
     import vl_convert as vlc
-
-    from core.report import charts
 
     if not _VL_FONTS_REGISTERED:
         vlc.register_font_directory(str(font_file().parent))
         _VL_FONTS_REGISTERED = True
-    spec = charts.ranking_chart(leg).to_dict()
-    spec["config"] = {**spec.get("config", {}), "font": "DejaVu Sans"}
-    spec.setdefault("width", 520)
+    spec = {**spec, "config": {**spec.get("config", {}), "font": "DejaVu Sans"}}
+    if not isinstance(spec.get("width"), (int, float)):
+        spec["width"] = 520
     return vlc.vegalite_to_png(spec, scale=2)
+
+
+def _ranking_png(leg: LegResult) -> bytes:
+    """The Results page's ranking chart."""
+    from core.report import charts
+
+    return _png(charts.ranking_chart(leg).to_dict())
+
+
+def _trend_png(trend, points: pd.DataFrame) -> bytes:
+    """The Results page's "Is it working?" chart: each test's clicks per rep over time, and the fitted trend."""
+    from core.report.trend_chart import trend_chart
+
+    return _png(trend_chart(points, trend).to_dict())

@@ -137,3 +137,19 @@ def test_an_empty_store_gives_a_short_report_that_says_so(store):
     text = words(report_pdf(store, today=FIRST))
     assert "For: no knee yet. 0 session(s), no sessions yet. Made on 01 Sep 2026." in text
     assert "No safety answers recorded." in text and "This report is information, not a diagnosis." in text
+
+
+def test_quick_checks_are_listed_as_such_and_count_in_the_trend(store):
+    fill(store, sessions=4)  # 01-13 Sep
+    for day in (16, 19, 22, 25, 28):
+        check = flow.new_quick_check(new_session_id(), Side.LEFT, flow.Movement.BODYWEIGHT_SQUAT, 10, SafetyScreen())
+        check.session_date = f"2026-09-{day}"
+        s = store.create_session(check)
+        store.record_test(s.id, 10, 3, pain=0)
+        store.set_status(s.id, SessionStatus.FINISHED)
+    text = words(report_pdf(store, today=FIRST + dt.timedelta(days=30)))
+    assert "4 session(s) and 5 quick check(s)" in text
+    assert text.count("quick check finished") == 5
+    trend = estimate_trend(trend_points(store.trials_frame(checks=True), "left"))
+    assert trend.checks == 9
+    assert "From 9 test(s)." in text
