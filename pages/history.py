@@ -7,6 +7,7 @@ from core.data.csvio import MAX_IMPORT_BYTES, CsvError, export_csv, import_csv
 from core.data.store import StoreError
 from core.session.vocabulary import SessionKind
 from ui.frame import store_or_example, through_app
+from ui.report import download
 from ui.text import alert, plain
 from ui.views import checked_upload, listing, opened
 
@@ -82,6 +83,7 @@ else:
 
 st.header("Export and import")
 if not sessions.empty:
+    download(store, key="report-history")
     st.download_button(
         "Download all sessions (CSV)", data=lambda: export_csv(store), file_name="kneeclick-sessions.csv",
         mime="text/csv", on_click="ignore", icon=":material/download:", key="export_all",

@@ -12,6 +12,8 @@ from core.analysis.ranking import (
     sentence,
 )
 from ui.frame import store_or_example, through_app
+from ui.program import start_panel
+from ui.report import download
 from ui.trend_view import is_it_working, trend_views
 from ui.views import results
 
@@ -25,6 +27,7 @@ if not legs:
     if not trends:
         st.stop()
 
+download(store, key="report-results")
 tabs = st.tabs([f"{v.leg.side.capitalize()} knee" for v in legs]) if len(legs) > 1 else [st.container()]
 
 for tab, view in zip(tabs, legs):
@@ -60,6 +63,8 @@ for tab, view in zip(tabs, legs):
                 hide_index=True,
                 key=f"flags-{leg.side}",
             )
+
+        start_panel(store, leg, read_only="The example data is read-only." if is_example else None)
 
         st.subheader("The evidence")
         if view.p_top is not None:

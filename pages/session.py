@@ -6,6 +6,7 @@ from core.session.flow import StepKind, current_step
 from ui import session_steps as ui
 from ui import step_check
 from ui.frame import through_app, user_store
+from ui.program import today_cards
 
 through_app()
 store = user_store()
@@ -22,6 +23,7 @@ if session is None:
     if step.quick:
         step_check.start(store)
     else:
+        today_cards(store)  # a running program: what to do today (the quick check is offered right below)
         step_check.offer(store)
         ui.safety(store)
 else:
