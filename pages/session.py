@@ -5,6 +5,7 @@ import streamlit as st
 from core.session.flow import StepKind, current_step
 from ui import session_steps as ui
 from ui.frame import through_app, user_store
+from ui.record import forget_saved_recordings
 
 through_app()
 store = user_store()
@@ -20,3 +21,4 @@ if session is None:
 else:
     ui.RENDER[step.kind](store, session, step)
 ui.scroll_to_top_on_change(step)
+forget_saved_recordings()  # the browser drops the recordings of tests saved (takes no room)
