@@ -117,9 +117,10 @@ def render(key: str, reps: int) -> Proposed | None:
     )
     kept = _take(key, getattr(result, "recording", None)) or kept
     problem = getattr(result, "problem", None)
+    if problem in PROBLEMS:  # also over a recording made before: "Record again" could not start
+        st.warning(PROBLEMS[problem], icon=":material/mic_off:")
     if kept is None:
         if problem in PROBLEMS:
-            st.warning(PROBLEMS[problem], icon=":material/mic_off:")
             _to_tap(key, "to-tap")
         else:
             st.caption(" ".join(RECORDING_ADVICE))

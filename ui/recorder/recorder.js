@@ -258,9 +258,11 @@ async function stop(inst, note = null) {
     settings: inst.settings,
   };
   inst.chunks = []; inst.graph = null; inst.stream = null;
-  try { await kcPut(inst.storeKey, rec); } catch (e) { /* storage blocked: a reload would lose it, nothing else */ }
+  // Kept and handed over at once (storage blocked: a reload would lose it, nothing else).
+  const kept = kcPut(inst.storeKey, rec).catch(() => {});
   inst.seconds = rec.seconds; inst.state = "done"; inst.note = note;
   if (!inst.gone) { show(inst); await send(inst, rec); }
+  await kept;
 }
 
 async function restore(inst) {
