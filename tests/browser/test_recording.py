@@ -143,6 +143,7 @@ def test_record_a_test_on_a_phone_raw_audio_a_reload_keeps_it_until_save(server_
     in_view(proposal)
     in_view(save)
     assert recorder.get_by_role("button", name="Record again").bounding_box() == go_box
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), "no sideways scrolling"
     # the WAV that reached Python has the microphone track's own rate, not the speaker's
     assert mic["trackRate"] and mic["trackRate"] != 22050, mic
     about = page.get_by_text("The recording: ", exact=False)
