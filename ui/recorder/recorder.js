@@ -116,12 +116,10 @@ function withTimeout(promise, ms) {
   return Promise.race([promise, new Promise((resolve) => window.setTimeout(resolve, ms))]);
 }
 
-// An audio graph at `rate` (undefined: the browser's default) that feeds the worklet; null if the browser
-// cannot connect the microphone at that rate (Firefox refuses a rate other than its own).
-async function graph(Ctx, stream, rate) {
-  let ctx;
+// The microphone feeding the worklet in `ctx`; null if this context cannot take it (Firefox refuses a
+// microphone at another rate than the context's) or its sound does not start.
+async function graphOn(ctx, stream) {
   try {
-    ctx = rate ? new Ctx({ sampleRate: rate }) : new Ctx();
     const url = URL.createObjectURL(new Blob([WORKLET], { type: "text/javascript" }));
     try { await ctx.audioWorklet.addModule(url); } finally { URL.revokeObjectURL(url); }
     const source = ctx.createMediaStreamSource(stream);
@@ -132,7 +130,6 @@ async function graph(Ctx, stream, rate) {
     if (ctx.state !== "running") throw new Error("the audio did not start");
     return { ctx, source, node };
   } catch (e) {
-    if (ctx) ctx.close().catch(() => {});
     return null;
   }
 }
@@ -202,13 +199,20 @@ async function start(inst) {
   }
   const track = stream.getAudioTracks()[0];
   const settings = track ? track.getSettings() : {};
+  // The microphone's own rate (a laptop's speaker often runs at another); else the rate of the tap's context.
   let g = null;
-  if (settings.sampleRate && settings.sampleRate !== fallback.sampleRate) g = await graph(Ctx, stream, settings.sampleRate);
-  if (g) {
-    fallback.close().catch(() => {});
-  } else {
-    fallback.close().catch(() => {});
-    g = await graph(Ctx, stream, undefined);
+  if (settings.sampleRate && settings.sampleRate !== fallback.sampleRate) {
+    let own = null;
+    try { own = new Ctx({ sampleRate: settings.sampleRate }); } catch (e) { /* a rate this browser cannot run */ }
+    if (own) {
+      g = await graphOn(own, stream);
+      if (!g) own.close().catch(() => {});
+    }
+  }
+  if (g) fallback.close().catch(() => {});
+  else {
+    g = await graphOn(fallback, stream);
+    if (!g) fallback.close().catch(() => {});
   }
   if (!g || inst.gone) {
     stream.getTracks().forEach((t) => t.stop());
