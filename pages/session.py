@@ -7,6 +7,7 @@ from ui import session_steps as ui
 from ui import step_check
 from ui.frame import through_app, user_store
 from ui.program import today_cards
+from ui.record import forget_saved_recordings
 
 through_app()
 store = user_store()
@@ -29,3 +30,4 @@ if session is None:
 else:
     ui.RENDER[step.kind](store, session, step)
 ui.scroll_to_top_on_change(step)
+forget_saved_recordings()  # the browser drops the recordings of tests saved (takes no room)

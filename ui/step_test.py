@@ -11,6 +11,7 @@ from core.session.vocabulary import (
     validate_counts,
 )
 from ui.count import get_count
+from ui.record import forget as forget_recording
 from ui.session_common import (
     _key,
     _still,
@@ -74,6 +75,7 @@ def test(store: Store, session: Session, step: Step) -> None:
     fresh = _still(store, session, step)
     after = step.trial.position if step.kind is StepKind.RETEST else None
     store.record_test(fresh.id, int(reps), int(count), pain=int(pain), method=method, after_position=after)
+    forget_recording(_key(session, "test", tag))  # saved: the browser no longer keeps its recording
     go_to(fresh.id, f"Saved: {count} clicks in {reps} reps, pain {pain}.")
 
 
