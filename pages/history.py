@@ -5,8 +5,10 @@ import streamlit as st
 from core.data import history
 from core.data.csvio import MAX_IMPORT_BYTES, CsvError, export_csv, import_csv
 from core.data.store import StoreError
+from core.session.vocabulary import SessionKind
 from ui.account import delete_all
 from ui.frame import store_or_example, through_app
+from ui.report import download
 from ui.text import alert, plain
 from ui.views import checked_upload, listing, opened
 
@@ -39,6 +41,8 @@ else:
         st.subheader(f"{history.safe_date(row['session_date'])} · {history.safe_side(row['side'])} leg")
         plain(f"{history.STATUS_LABELS.get(row['status'], row['status'])} · {row['conditions_done']} of "
               f"{row['conditions_planned']} conditions done · id {chosen}")  # fmt: skip
+        if session.kind is SessionKind.QUICK_CHECK and session.baseline is not None:  # its one test
+            st.text(f"Quick check: {session.baseline.clicks} clicks in {session.baseline.reps} reps.")
         if session.stop_reason:
             st.text(f"Stopped: {session.stop_reason}")
         if row["status"] == "in_progress" and not is_example:
@@ -80,6 +84,7 @@ else:
 
 st.header("Your data")
 if not sessions.empty:
+    download(store, key="report-history")
     st.download_button(
         "Download all sessions (CSV)", data=lambda: export_csv(store), file_name="kneeclick-sessions.csv",
         mime="text/csv", on_click="ignore", icon=":material/download:", key="export_all",

@@ -12,16 +12,22 @@ from core.analysis.ranking import (
     sentence,
 )
 from ui.frame import store_or_example, through_app
+from ui.program import start_panel
+from ui.report import download
+from ui.trend_view import is_it_working, trend_views
 from ui.views import results
 
 through_app()
 st.title("Results")
 store, is_example = store_or_example()
 legs = results(store)  # cached until the store changes
+trends = trend_views(store)  # "Is it working?": quick checks and session baselines over time (cached the same way)
 if not legs:
     st.info("No finished conditions yet. Run a session, or switch on the example data above.")
-    st.stop()
+    if not trends:
+        st.stop()
 
+download(store, key="report-results")
 tabs = st.tabs([f"{v.leg.side.capitalize()} knee" for v in legs]) if len(legs) > 1 else [st.container()]
 
 for tab, view in zip(tabs, legs):
@@ -57,6 +63,8 @@ for tab, view in zip(tabs, legs):
                 hide_index=True,
                 key=f"flags-{leg.side}",
             )
+
+        start_panel(store, leg, read_only="The example data is read-only." if is_example else None)
 
         st.subheader("The evidence")
         if view.p_top is not None:
@@ -115,3 +123,5 @@ for tab, view in zip(tabs, legs):
                 if leg.drift_per_test is not None
                 else "Not enough clicks were counted on this leg to fit the model yet."
             )
+
+is_it_working(trends)

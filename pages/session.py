@@ -4,19 +4,30 @@ import streamlit as st
 
 from core.session.flow import StepKind, current_step
 from ui import session_steps as ui
+from ui import step_check
 from ui.frame import through_app, user_store
+from ui.program import today_cards
+from ui.record import forget_saved_recordings
 
 through_app()
 store = user_store()
 session = ui.session_from_url(store)
 step = current_step(session, ui.now())
+if session is None and step_check.asked():  # the quick check's own start screen (?check=1)
+    step = step_check.start_step()
 if step.kind is StepKind.ENDING:  # a stop rule was met, or every condition is done: record it, look again
     ui.end(store, session, step.ending)
     st.rerun()
 ui.page_style()
 ui.header(step)
 if session is None:
-    ui.safety(store)
+    if step.quick:
+        step_check.start(store)
+    else:
+        today_cards(store)  # a running program: what to do today (the quick check is offered right below)
+        step_check.offer(store)
+        ui.safety(store)
 else:
     ui.RENDER[step.kind](store, session, step)
 ui.scroll_to_top_on_change(step)
+forget_saved_recordings()  # the browser drops the recordings of tests saved (takes no room)

@@ -22,7 +22,7 @@ if [ -z "${KNEECLICK_TEST_PG_URL:-}" ] && ! command -v initdb >/dev/null \
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq postgresql >/dev/null
 fi
 if ! command -v pdftoppm >/dev/null; then
-    echo "==> installing Debian's poppler-utils (pdftoppm) for the PDF report tests"
+    echo "==> installing Debian's poppler-utils (pdftoppm) to turn the PDF report's pages into PNG in its tests"
     SUDO=""
     [ "$(id -u)" -eq 0 ] || SUDO="sudo"
     $SUDO apt-get update -qq

@@ -21,6 +21,10 @@ from ui.text import alert
 
 # ------------------------------------------------------------------ summary
 def summary(store: Store, session: Session, step: Step) -> None:
+    if step.quick:
+        from ui.step_check import summary as quick_summary
+
+        return quick_summary(store, session, step)
     code = flow.stop_code(session)
     if session.status is SessionStatus.FINISHED:
         st.success("Session complete. Every test is saved.", icon=":material/check_circle:")

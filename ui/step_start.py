@@ -25,6 +25,7 @@ from core.session.vocabulary import (
     MuscleGroup,
     SafetyScreen,
     Session,
+    SessionKind,
     Side,
     TrialStatus,
 )
@@ -93,6 +94,8 @@ def _offer_resume(store: Store) -> None:
         return
     done = sum(t.status is not TrialStatus.PLANNED for t in open_.trials)
     where = f"{done} of {len(open_.trials)} conditions done or skipped" if open_.trials else "not set up yet"
+    if open_.kind is SessionKind.QUICK_CHECK:
+        where = "a quick check, its test not saved yet"
     with st.container(border=True):
         st.markdown(
             f"You have an unfinished session from **{open_.session_date}** ({open_.side.value} knee, {where})."

@@ -11,6 +11,7 @@ from core.session.vocabulary import (
     validate_counts,
 )
 from ui.count import get_count
+from ui.record import forget as forget_recording
 from ui.session_common import (
     _key,
     _still,
@@ -44,15 +45,16 @@ def test(store: Store, session: Session, step: Step) -> None:
     # A 0-click baseline ends the session: asked once, below Save (nothing above the counter moves).
     zero_ask = _key(session, "zero-ask")
     confirmed = False
-    if step.kind is StepKind.BASELINE and st.session_state.get(zero_ask) and count == 0:
+    if step.kind is StepKind.BASELINE and not step.quick and st.session_state.get(zero_ask) and count == 0:
         st.warning("0 clicks in the baseline ends today's session: with no clicks there is nothing to measure. "
                    "Is 0 right?", icon=":material/help:")  # fmt: skip
         confirmed = st.button("Yes, 0 clicks: save and end", key=_key(session, "zero-yes"), width="stretch")
         saved = saved or confirmed
     if step.kind is StepKind.BASELINE:  # a retest is "the same again": no need to say how twice
-        with st.expander(f"How to do a {movement.label.lower()}, and today's order"):
+        with st.expander(f"How to do a {movement.label.lower()}" + ("" if step.quick else ", and today's order")):
             st.write(movement.how_to)
-            _order_list(session)
+            if session.trials:  # a quick check has no conditions
+                _order_list(session)
     _side_controls(store, session, step)
     if not saved:
         return
@@ -67,12 +69,13 @@ def test(store: Store, session: Session, step: Step) -> None:
     except ValueError as e:
         st.error(f"Not saved: {e}. Check the numbers and save again.", icon=":material/error:")
         return
-    if step.kind is StepKind.BASELINE and int(count) == 0 and not confirmed:
+    if step.kind is StepKind.BASELINE and not step.quick and int(count) == 0 and not confirmed:
         st.session_state[zero_ask] = True
         st.rerun()
     fresh = _still(store, session, step)
     after = step.trial.position if step.kind is StepKind.RETEST else None
     store.record_test(fresh.id, int(reps), int(count), pain=int(pain), method=method, after_position=after)
+    forget_recording(_key(session, "test", tag))  # saved: the browser no longer keeps its recording
     go_to(fresh.id, f"Saved: {count} clicks in {reps} reps, pain {pain}.")
 
 

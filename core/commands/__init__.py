@@ -5,7 +5,7 @@ Each module has ``register(subparsers)`` that adds its parser and sets
 """
 
 #: Module names under core.commands, in the order `kneeclick --help` lists them.
-COMMANDS = ["where", "analyze", "count_clicks", "export", "import_", "plan", "serve"]
+COMMANDS = ["where", "analyze", "count_clicks", "export", "import_", "plan", "report", "trend", "serve"]
 
 # ------------------------------------------------ --owner, shared by import, export and where
 LOCAL_OWNER = "local"  # core.data.schema.LOCAL_OWNER, spelled out so --help stays fast (a test checks)

@@ -79,9 +79,12 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def load(path: str) -> pd.DataFrame:
-    """Read one CSV file; any problem becomes a CliError naming the file (and line and column)."""
-    from core.data.csvio import CsvError, read_csv
+def load(path: str, *, checks: bool = False) -> pd.DataFrame:
+    """Read one CSV file; any problem becomes a CliError naming the file (and line and column).
+
+    The rows of conditions only, unless ``checks``: then quick checks too (``session_kind`` ``quick_check``).
+    """
+    from core.data.csvio import CsvError, read_csv, split_quick_checks
 
     try:
         frame = read_csv(path)
@@ -89,8 +92,9 @@ def load(path: str) -> pd.DataFrame:
         raise CliError(f"{path}: {e}") from None
     except OSError as e:
         raise CliError(f"{path}: cannot read the file: {e.strerror or e}") from None
-    check(path, frame)
-    return frame
+    conditions, quick = split_quick_checks(frame)
+    check(path, conditions)
+    return frame if checks else conditions
 
 
 def check(path: str, frame: pd.DataFrame) -> None:

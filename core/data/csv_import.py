@@ -24,13 +24,16 @@ from core.data.csv_validate import (
 from core.data.csv_write import (
     export_frame,
 )
+from core.data.schema import FLOW_KEY
 from core.data.store import Store, trial_from_row
 from core.session.vocabulary import (
     CountMethod,
     Measurement,
     Movement,
     MuscleGroup,
+    SESSION_KIND_COLUMN,
     Session,
+    SessionKind,
     SessionStatus,
     Side,
     TrialStatus,
@@ -62,7 +65,14 @@ def _tables(frame: pd.DataFrame, source: str) -> tuple[list[dict], list[dict], l
 
     In a chain (a row's before-test equal to the previous row's after-test: reps,
     clicks and pain) the two rows share one measurement, as the app records them.
+    A quick check's row becomes a session with its test as the baseline and no condition.
     """
+    if SESSION_KIND_COLUMN in frame.columns:
+        quick = frame[SESSION_KIND_COLUMN].eq(SessionKind.QUICK_CHECK.value).to_numpy()
+        if quick.any():
+            sessions, trials, measurements = _tables(_conditions(frame.loc[~quick]), source)
+            checks, tests = _quick_tables(frame.loc[quick], source)
+            return sessions + checks, trials, measurements + tests
     f = frame.sort_values(["session_id", "position"], kind="stable")
     sid = f["session_id"].to_numpy()
     same_session = np.r_[False, sid[1:] == sid[:-1]]
@@ -148,6 +158,35 @@ def _tables(frame: pd.DataFrame, source: str) -> tuple[list[dict], list[dict], l
             }
         )
     return sessions, trials, measurements
+
+
+def _conditions(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows of conditions only, their numbers as plain integers again."""
+    return frame.astype({c: "int64" for c in INT_COLUMNS if c in frame.columns})
+
+
+def _quick_tables(frame: pd.DataFrame, source: str) -> tuple[list[dict], list[dict]]:
+    """Sessions and measurements of quick checks: one session each, its one test stored as the baseline."""
+    sessions, measurements = [], []
+    pain = frame["pain_before"] if "pain_before" in frame.columns else pd.Series(pd.NA, index=frame.index)
+    for row, p in zip(frame.to_dict("records"), pain):
+        s = row["session_id"]
+        sessions.append(
+            {
+                "id": s, "session_date": row["session_date"], "side": row["side"], "movement": row["movement"],
+                "reps_per_test": int(row["reps_before"]), "stretch_seconds": 0, "order_seed": None,
+                "randomized": False, "planned_order": [],
+                "safety": {FLOW_KEY: {"kind": SessionKind.QUICK_CHECK.value}},
+                "status": row.get("session_status") or SessionStatus.FINISHED.value,
+                "stop_reason": row.get("stop_reason") or None, "started_at": None, "finished_at": None,
+                "notes": row.get("session_notes") or None, "source": source,
+            }
+        )  # fmt: skip
+        measurements.append(
+            {"session_id": s, "seq": 0, "reps": int(row["reps_before"]), "clicks": int(row["clicks_before"]),
+             "pain": None if pd.isna(p) else int(p), "method": CountMethod.IMPORT.value}
+        )  # fmt: skip
+    return sessions, measurements
 
 
 def _conflicts(store: Store, frame: pd.DataFrame, lines: pd.Index, stored_ids: set[str]) -> tuple[list[Problem], list[str]]:
@@ -249,6 +288,7 @@ def frame_to_sessions(frame: pd.DataFrame, *, source: str = "import") -> list[Se
             stop_reason=s["stop_reason"],
             notes=s["notes"],
             source=source,
+            flow=dict((s["safety"] or {}).get(FLOW_KEY) or {}),
         )
     for t in sorted(trials, key=lambda t: (t["session_id"], t["position"])):
         by_id[t["session_id"]].trials.append(trial_from_row(t))

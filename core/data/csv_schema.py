@@ -14,7 +14,13 @@ CSV_SESSION_COLUMNS: tuple[str, ...] = (
     "session_notes",
     "planned_order",
     "skipped_positions",
+    "session_kind",
 )
+#: A quick check's row leaves these empty: it has its test (the ``_before`` columns) and no condition.
+QUICK_CHECK_EMPTY: tuple[str, ...] = (
+    "position", "muscle_group", "stretch_seconds", "reps_after", "clicks_after", "pain_after", "notes",
+    "planned_order", "skipped_positions",
+)  # fmt: skip
 #: Every column kneeclick writes, in the order it writes them.
 EXPORT_COLUMNS: tuple[str, ...] = CSV_COLUMNS + CSV_OPTIONAL_COLUMNS + CSV_SESSION_COLUMNS
 INT_COLUMNS = ("position", "stretch_seconds", "reps_before", "clicks_before", "reps_after", "clicks_after")
@@ -25,7 +31,7 @@ PER_SESSION_COLUMNS = ("session_date", "side", "movement") + CSV_SESSION_COLUMNS
 
 #: Limits that catch files that cannot be a person's history.
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
-#: The header row: kneeclick writes 19 columns; other tools may add some, never thousands.
+#: The header row: kneeclick writes 20 columns; other tools may add some, never thousands.
 MAX_COLUMNS = 200
 MAX_HEADER_BYTES = 16 * 1024
 #: One physical line: three notes of MAX_TEXT_CHARS, every character 4 bytes and quoted, fit well within it.

@@ -21,6 +21,7 @@ from core.data.csv_schema import (
     MAX_TEXT_CHARS,
     PAIN_COLUMNS,
     PER_SESSION_COLUMNS,
+    QUICK_CHECK_EMPTY,
     TEXT_COLUMNS,
     _Collector,
 )
@@ -32,9 +33,14 @@ from core.session.vocabulary import (
     MAX_REPS,
     Movement,
     MuscleGroup,
+    SessionKind,
     SessionStatus,
     Side,
 )
+
+KIND = "session_kind"
+#: The condition's numbers, which a quick check's row leaves empty (nullable integers in the frame then).
+_QUICK_EMPTY_INTS = tuple(c for c in QUICK_CHECK_EMPTY if c in INT_COLUMNS)
 
 
 def _validate(raw: _Raw) -> pd.DataFrame:
@@ -54,9 +60,10 @@ def _validate(raw: _Raw) -> pd.DataFrame:
     for col in TEXT_COLUMNS:
         if col in f.columns:
             out[col] = unescape_formulas(f[col].astype(str))
+    quick = _quick_rows(out, f, cols, lines, problems)
     for col in ("session_id", "session_date", "side", "movement", "muscle_group"):
         out[col] = _strip(out[col])
-        report(out[col].eq("").to_numpy(), col, "this cell is empty")
+        report(out[col].eq("").to_numpy() & ~quick, col, "this cell is empty")
     report(out["session_id"].str.len().gt(MAX_ID_CHARS).to_numpy(), "session_id", f"longer than {MAX_ID_CHARS} characters")
     for col in ("notes", "session_notes", "stop_reason"):
         if col in out.columns:
@@ -79,6 +86,8 @@ def _validate(raw: _Raw) -> pd.DataFrame:
     # whole numbers
     for col in INT_COLUMNS:
         text = f[col].astype(str)
+        if quick.any() and col in _QUICK_EMPTY_INTS:  # a quick check has no condition: these stay empty
+            text = text.where(~quick, "0")
         ok = text.str.isdigit() & text.str.len().le(9)  # the common case, vectorised
         if not ok.all():  # signs, spaces, or not a number at all: look at those few closely
             rest = text[~ok]
@@ -104,7 +113,7 @@ def _validate(raw: _Raw) -> pd.DataFrame:
             values = pd.Series(values, index=text.index)
             report((values.lt(0) | values.gt(10)).fillna(False).to_numpy(), col, lambda v: f"pain is scored 0-10, got {v}")
             out[col] = values
-    valid = {c: out[c].ne(-(10**12)).to_numpy() for c in INT_COLUMNS}
+    valid = {c: out[c].ne(-(10**12)).to_numpy() & (~quick if c in _QUICK_EMPTY_INTS else True) for c in INT_COLUMNS}
 
     def rng(col, low, high, what):
         v = out[col].to_numpy()
@@ -160,12 +169,50 @@ def _validate(raw: _Raw) -> pd.DataFrame:
             if (int(line), cols[col]) in problems.cells or (int(at), cols[col]) in problems.cells:
                 continue  # the cell itself is already reported as wrong
             problems.add(int(line), cols[col], col, f"{value!r} differs from {want!r} on line {at} of the same session")
-    _validate_session_columns(out, cols, lines, problems)
+    _validate_session_columns(out, cols, lines, problems, quick)
     problems.check()
+    if quick.any():  # the condition's numbers of a quick check: empty (NA), the column nullable
+        for col in _QUICK_EMPTY_INTS:
+            out[col] = pd.array(out[col].to_numpy(), dtype="Int64")
+            out.loc[quick, col] = pd.NA
     return out
 
 
-def _validate_session_columns(out: pd.DataFrame, cols: dict[str, int], lines: np.ndarray, problems: _Collector) -> None:
+def _quick_rows(out: pd.DataFrame, f: pd.DataFrame, cols: dict[str, int], lines: np.ndarray, problems: _Collector) -> np.ndarray:
+    """Which rows are quick checks (``session_kind``; empty or absent: a full session), every problem of their
+    shape reported: a known kind, the condition's cells empty, one row per quick check."""
+    if KIND not in out.columns:
+        return np.zeros(len(out), dtype=bool)
+    out[KIND] = _strip(out[KIND]).replace("", SessionKind.FULL.value)
+    allowed = [k.value for k in SessionKind]
+    bad = (~out[KIND].isin(allowed)).to_numpy()
+    for line, v in zip(lines[bad], out[KIND].to_numpy()[bad]):
+        problems.add(int(line), cols[KIND], KIND, f"unknown session kind {v!r}; use one of: {', '.join(allowed)}")
+    quick = out[KIND].eq(SessionKind.QUICK_CHECK.value).to_numpy()
+    if not quick.any():
+        return quick
+    for col in QUICK_CHECK_EMPTY:
+        values = out[col] if col in out.columns else f[col] if col in f.columns else None
+        if values is None:
+            continue
+        filled = quick & values.astype(str).str.strip().ne("").to_numpy()
+        for line, v in zip(lines[filled], values.to_numpy()[filled]):
+            problems.add(int(line), cols[col], col,
+                         f"a quick check has only its test (the _before columns), no condition: leave {col} empty, "
+                         f"got {v!r}")  # fmt: skip
+    sid = out["session_id"].str.strip()
+    again = quick & sid.where(quick, None).duplicated(keep="first").to_numpy()  # among quick-check rows
+    if again.any():
+        first = pd.Series(lines, index=out.index).groupby(sid.to_numpy(), sort=False).transform("first").to_numpy()
+        for line, s, at in zip(lines[again], sid.to_numpy()[again], first[again]):
+            problems.add(int(line), cols["session_id"], "session_id",
+                         f"quick check {s!r} has a row already (line {at}): a quick check is one row, its test")  # fmt: skip
+    return quick
+
+
+def _validate_session_columns(
+    out: pd.DataFrame, cols: dict[str, int], lines: np.ndarray, problems: _Collector, quick: np.ndarray
+) -> None:
     """The session columns: a known status, a planned order of known groups that agrees with the rows' positions,
     skipped positions that are in the plan and have no row.  Vectorised: a file of 50 MB holds 30,000 sessions."""
     if "session_status" in out.columns:
@@ -197,7 +244,7 @@ def _validate_session_columns(out: pd.DataFrame, cols: dict[str, int], lines: np
             problems.add(int(first_lines[owner[at]]), cols["planned_order"], "planned_order",
                          f"unknown muscle group {flat[at]!r} in the planned order")  # fmt: skip
         n_plan = plan_len[codes]
-        in_range = (n_plan > 0) & (positions >= 1) & (positions <= MAX_POSITION)
+        in_range = (n_plan > 0) & (positions >= 1) & (positions <= MAX_POSITION) & ~quick
         beyond = in_range & (positions > n_plan)
         for line, pos, n in zip(lines[beyond], positions[beyond], n_plan[beyond]):
             problems.add(int(line), cols["position"], "position", f"position {pos} is beyond the planned order of {n} conditions")
@@ -223,7 +270,7 @@ def _validate_session_columns(out: pd.DataFrame, cols: dict[str, int], lines: np
                         problems.add(int(first_lines[k]), cols["skipped_positions"], "skipped_positions", f"position {x} is listed as skipped but has a row")
     if has_plan:
         # no planned order given: when the positions run 1, 2, 3, ... the rows are the plan
-        empty = plan_len[codes] == 0
+        empty = (plan_len[codes] == 0) & ~quick
         if empty.any():
             rows = out.loc[empty, ["session_id", "position", "muscle_group"]].sort_values(["session_id", "position"], kind="stable")
             by = rows.groupby("session_id", sort=False)
@@ -262,3 +309,15 @@ def read_csv(source: str | Path | io.IOBase | bytes) -> pd.DataFrame:
     return typed.loc[:, [c for c in EXPORT_COLUMNS if c in typed.columns]].reset_index(drop=True)
 
 
+
+
+def split_quick_checks(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A frame of :func:`read_csv` as (its conditions, its quick checks); the conditions' numbers as plain
+    integers again, as in a file without quick checks.  Row labels are kept."""
+    if KIND not in frame.columns:
+        return frame, frame.iloc[:0]
+    quick = frame[KIND].eq(SessionKind.QUICK_CHECK.value).to_numpy()
+    if not quick.any():
+        return frame, frame.iloc[:0]
+    conditions = frame.loc[~quick].astype({c: "int64" for c in _QUICK_EMPTY_INTS if c in frame.columns})
+    return conditions, frame.loc[quick]

@@ -72,16 +72,17 @@ def write_csv(frame: pd.DataFrame, target: str | Path | io.IOBase | None = None)
 
 
 def export_frame(store: Store, session_ids: Iterable[str] | None = None) -> pd.DataFrame:
-    """Every completed condition of the (named) sessions with all the columns kneeclick writes."""
+    """Every completed condition and quick check of the (named) sessions with all the columns kneeclick writes."""
     ids = list(session_ids) if session_ids is not None else None
-    rows = store.trials_frame(ids)
+    rows = store.trials_frame(ids, checks=True)
     extra = store.session_columns(ids)
     frame = rows.merge(extra, on="session_id", how="left", validate="many_to_one")
     return frame.loc[:, list(EXPORT_COLUMNS)]
 
 
 def export_csv(store: Store, session_ids: Iterable[str] | None = None) -> str:
-    """All (or the named) sessions as CSV text.  Sessions without a completed condition have no row."""
+    """All (or the named) sessions as CSV text.  Sessions without a completed condition have no row, except
+    quick checks (one row: their test)."""
     return write_csv(export_frame(store, session_ids))
 
 

@@ -6,8 +6,11 @@ muscle_group, stretch_seconds, reps_before, clicks_before, reps_after,
 clicks_after``.  kneeclick writes after them, in this order: ``pain_before,
 pain_after, notes`` (the optional columns of the contract) and
 ``session_status, stop_reason, session_notes, planned_order,
-skipped_positions`` (its own, so a session's status, note and skipped
+skipped_positions, session_kind`` (its own, so a session's status, note and skipped
 conditions survive an export and import).  Readers ignore any other column.
+
+A quick check (``session_kind`` ``quick_check``; empty or absent: ``full``) is one row: its test in the
+``_before`` columns, every column of a condition empty.
 
 Reading is lenient where real files differ (a UTF-8 byte-order mark, CRLF line
 ends, quoted fields, extra columns, columns in another order) and strict about
@@ -44,7 +47,7 @@ from core.data.csv_schema import (
     CsvError,
     Problem,
 )
-from core.data.csv_validate import read_csv
+from core.data.csv_validate import read_csv, split_quick_checks
 from core.data.csv_write import (
     escape_formulas,
     export_csv,
@@ -74,6 +77,7 @@ __all__ = [
     "export_frame",
     "export_csv",
     "read_csv",
+    "split_quick_checks",
     "ImportReport",
     "import_csv",
     "import_frame",

@@ -14,7 +14,8 @@ timeout, so several app processes can share one file.
 
 Schema: ``sessions`` (one sitting on one leg), ``measurements`` (each test:
 reps, clicks, pain), ``trials`` (each condition in its place, pointing at the
-measurements before and after it).  Every row of the three carries its
+measurements before and after it) and ``programs`` (a leg's stretch-and-strengthen program).
+Every row of the four carries its
 ``owner`` (``LOCAL_OWNER`` in local mode), first in every key: session ids are
 unique per owner.  ``kneeclick_revisions`` holds one write counter per owner.
 ``kneeclick_meta`` records the schema version so later releases can migrate a
@@ -158,6 +159,27 @@ trials_table = sa.Table(
     sa.ForeignKeyConstraint(
         ["owner", "session_id"], ["sessions.owner", "sessions.id"], ondelete="CASCADE", name="trials_session_fkey",
     ),
+)
+
+#: A program for one leg (issue 14): stretch and strengthen one group daily for some weeks.  At most one
+#: program per owner and leg is running (``ended_at`` is NULL): a partial unique index holds that even when two
+#: processes start one at the same moment.  A new table, not a change to the others: older kneeclicks ignore it.
+programs_table = sa.Table(
+    "programs",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("owner", sa.String(OWNER_MAX_CHARS), nullable=False),
+    sa.Column("side", sa.String(8), nullable=False),
+    sa.Column("muscle_group", sa.String(32), nullable=False),
+    sa.Column("start_date", sa.Date, nullable=False),
+    sa.Column("weeks", sa.Integer, nullable=False),
+    sa.Column("verdict", sa.String(32)),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("ended_at", sa.DateTime(timezone=True)),
+    sa.Index(
+        "programs_one_running_per_leg", "owner", "side", unique=True,
+        sqlite_where=sa.text("ended_at IS NULL"), postgresql_where=sa.text("ended_at IS NULL"),
+    ),  # fmt: skip
 )
 
 

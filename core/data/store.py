@@ -1,9 +1,9 @@
 """The store: every session, condition and test, in SQLite or PostgreSQL, behind one class.
 
 :class:`Store` is put together from its parts: the schema and the engine (``core.data.schema``), sessions
-(``store_sessions``), tests and conditions (``store_tests``) and bulk import/export (``store_bulk``); this
-module adds opening, schema checks and the revision counter.  Every public method that writes runs in one
-transaction and commits before it returns; a failure leaves nothing half-written.
+(``store_sessions``), tests and conditions (``store_tests``), bulk import/export (``store_bulk``) and programs
+(``store_programs``); this module adds opening, schema checks and the revision counter.  Every public method
+that writes runs in one transaction and commits before it returns; a failure leaves nothing half-written.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from core.data.schema import (
 )
 from core.data.migrate import migrate_to_current
 from core.data.store_bulk import BulkRecords
+from core.data.store_programs import ProgramRecords
 from core.data.store_sessions import SessionRecords
 from core.data.store_tests import TestRecords
 from core.session.clock import SYSTEM_CLOCK, Clock
@@ -47,7 +48,7 @@ __all__ = [
 ]
 
 
-class Store(SessionRecords, TestRecords, BulkRecords):
+class Store(SessionRecords, TestRecords, BulkRecords, ProgramRecords):
     """All reads and writes of kneeclick data.  Thread-safe; share one per URL."""
 
     def __init__(self, engine: sa.Engine, clock: Clock = SYSTEM_CLOCK, owner: str = LOCAL_OWNER) -> None:

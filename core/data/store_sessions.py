@@ -12,6 +12,7 @@ from core.data.schema import (
     _safety_json,
     _utc,
     measurements_table,
+    programs_table,
     sessions_table,
     trial_from_row,
     trials_table,
@@ -369,14 +370,15 @@ class SessionRecords:
     def delete_owner_data(self) -> dict:
         """Delete every session of this owner with its conditions and tests, for real, in one transaction.
 
-        Returns the counts deleted: ``{"sessions": n, "tests": m}`` (tests: measurements).  Other owners'
-        rows are untouched.  Exporting first is the ordinary export, which is this owner's alone.
+        Returns the counts deleted: ``{"sessions": n, "tests": m, "conditions": k, "programs": p}`` (tests:
+        measurements).  Other owners' rows are untouched.  Exporting first is the ordinary export, which is this owner's alone.
         """
         with self._begin() as conn:
             trials = conn.execute(trials_table.delete().where(self._mine(trials_table))).rowcount
             tests = conn.execute(measurements_table.delete().where(self._mine(measurements_table))).rowcount
             sessions = conn.execute(sessions_table.delete().where(self._mine(sessions_table))).rowcount
-        return {"sessions": sessions, "tests": tests, "conditions": trials}
+            programs = conn.execute(programs_table.delete().where(self._mine(programs_table))).rowcount
+        return {"sessions": sessions, "tests": tests, "conditions": trials, "programs": programs}
 
     # ------------------------------------------------------------ owner scope
     def _mine(self, table: sa.Table):

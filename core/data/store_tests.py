@@ -17,8 +17,10 @@ from core.data.schema import (
     trials_table,
 )
 from core.session.vocabulary import (
+    SESSION_KIND_COLUMN,
     CountMethod,
     Measurement,
+    SessionKind,
     TrialStatus,
     validate_counts,
 )
@@ -113,11 +115,18 @@ class TestRecords:
 
 
     # ------------------------------------------------------------------ tables
-    def trials_frame(self, session_ids: Sequence[str] | None = None, *, source: Iterable[str] | None = None) -> pd.DataFrame:
+    def trials_frame(
+        self, session_ids: Sequence[str] | None = None, *, source: Iterable[str] | None = None, checks: bool = False
+    ) -> pd.DataFrame:
         """Every completed condition as one row of the CSV schema (plus pain and notes).
 
         Rows come ordered by session date, session id and position.  Skipped and
         planned conditions have no counts and are left out.
+
+        ``checks=True`` adds the quick checks (a session with a baseline test and no conditions): one row each,
+        its test as ``reps_before``/``clicks_before``/``pain_before`` and no condition (``position``,
+        ``muscle_group``, ``stretch_seconds`` and the after-test empty), and a ``session_kind`` column
+        (``full`` or ``quick_check``); the condition columns are then nullable integers.
         """
         m_before = measurements_table.alias("mb")
         m_after = measurements_table.alias("ma")
@@ -151,15 +160,46 @@ class TestRecords:
             query = query.where(s.c.id.in_(list(session_ids)))
         if source is not None:
             query = query.where(s.c.source.in_(list(source)))
+        columns = list(CSV_COLUMNS) + list(CSV_OPTIONAL_COLUMNS)
         with self._connect() as conn:
             rows = conn.execute(query).all()
-        columns = list(CSV_COLUMNS) + list(CSV_OPTIONAL_COLUMNS)
+            quick = conn.execute(self._quick_check_query(session_ids, source)).all() if checks else []
         frame = pd.DataFrame([tuple(r) for r in rows], columns=columns)
-        for col in ("position", "stretch_seconds", "reps_before", "clicks_before", "reps_after", "clicks_after"):
+        ints = ("position", "stretch_seconds", "reps_before", "clicks_before", "reps_after", "clicks_after")
+        if checks:
+            frame[SESSION_KIND_COLUMN] = SessionKind.FULL.value
+            found = pd.DataFrame(
+                [(sid, date, side, mv, None, None, None, reps, clicks, None, None, pain, None, None, SessionKind.QUICK_CHECK.value)
+                 for sid, date, side, mv, reps, clicks, pain in quick],
+                columns=[*columns, SESSION_KIND_COLUMN],
+            )  # fmt: skip
+            if len(found):
+                frame = pd.concat([frame.astype(object), found.astype(object)], ignore_index=True)
+                frame = frame.sort_values(["session_date", "session_id", "position"], kind="stable", na_position="first")
+                frame = frame.reset_index(drop=True)
+            for col in ("position", "stretch_seconds", "reps_after", "clicks_after"):
+                frame[col] = frame[col].astype("Int64")
+            ints = ("reps_before", "clicks_before")
+        for col in ints:
             frame[col] = frame[col].astype("int64")
         for col in ("pain_before", "pain_after"):
             frame[col] = frame[col].astype("Int64")
         return frame
+
+    def _quick_check_query(self, session_ids: Sequence[str] | None, source: Iterable[str] | None):
+        """This owner's quick checks: sessions with a baseline test (seq 0) and no condition at all."""
+        s, t, m = sessions_table, trials_table, measurements_table
+        query = (
+            sa.select(s.c.id, s.c.session_date, s.c.side, s.c.movement, m.c.reps, m.c.clicks, m.c.pain)
+            .select_from(s.join(m, (m.c.owner == s.c.owner) & (m.c.session_id == s.c.id) & (m.c.seq == 0)))
+            .where(self._mine(s), ~sa.exists().where((t.c.owner == s.c.owner) & (t.c.session_id == s.c.id)))
+            .order_by(s.c.session_date, s.c.id)
+        )
+        if session_ids is not None:
+            query = query.where(s.c.id.in_(list(session_ids)))
+        if source is not None:
+            query = query.where(s.c.source.in_(list(source)))
+        return query
 
 
 def _same_session(m: sa.Table, t: sa.Table):

@@ -10,7 +10,12 @@ timer, why it stopped) lives in ``Session.flow``, a small JSON dict the store
 keeps beside the safety answers:
 
 - ``timer``: ``{"position": p, "started_at": iso, "seconds": s}``, the stretch timer of the condition at ``p``;
-- ``stop``: ``{"code": one of STOP_CODES, "new_red_flags": [...], "pain": n}``.
+- ``stop``: ``{"code": one of STOP_CODES, "new_red_flags": [...], "pain": n}``;
+- ``kind``: ``"quick_check"`` for a quick check (absent: a full session), see :func:`new_quick_check`.
+
+A *quick check* is a session with no conditions: the safety answer, one test (stored as its baseline, the same
+movement and reps as the last full session) and its summary.  It ends as soon as that test is saved; 0 clicks
+is a result there (the clicking may be gone), not a reason to stop.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from core.session.vocabulary import (
     MuscleGroup,
     SafetyScreen,
     Session,
+    SessionKind,
     SessionStatus,
     Side,
     Trial,
@@ -117,17 +123,20 @@ class Step:
     trial: Trial | None = None
     timer: Timer | None = None
     ending: Ending | None = None
+    quick: bool = False  # a step of a quick check
 
     @property
     def label(self) -> str:
         if self.kind is StepKind.SAFETY:
-            return "Safety questions"
+            return "Quick check: how is the knee today" if self.quick else "Safety questions"
         if self.kind is StepKind.BLOCKED:
             return "Safety questions: see a clinician first"
         if self.kind is StepKind.SETUP:
             return "Set up the session"
         if self.kind is StepKind.BASELINE:
-            return "Baseline test"
+            return "Quick check: the test" if self.quick else "Baseline test"
+        if self.quick:
+            return "Quick check saved"
         if self.trial is not None:
             group = self.trial.muscle_group
             if self.kind is StepKind.RETEST:
@@ -171,6 +180,27 @@ def new_session(session_id: str, side: Side | str, safety: SafetyScreen) -> Sess
         session.stop_reason = blocked_reason(safety)
         session.flow = {"stop": {"code": STOP_BLOCKED, "new_red_flags": safety.red_flags}}
     return session
+
+
+def new_quick_check(
+    session_id: str, side: Side | str, movement: Movement | str, reps: int, safety: SafetyScreen
+) -> Session:
+    """A quick check: the test alone (``movement`` and ``reps`` as in the last full session), no conditions.
+
+    Blocked on any red flag, like a full session; else it goes straight to its test.
+    """
+    if isinstance(reps, bool) or not isinstance(reps, int) or not 1 <= reps <= MAX_REPS:
+        raise ValueError(f"reps must be a whole number from 1 to {MAX_REPS}, got {reps!r}")
+    session = new_session(session_id, side, safety)
+    session.movement = Movement(movement)
+    session.reps_per_test = reps
+    session.stretch_seconds = 0
+    session.flow = {**session.flow, "kind": SessionKind.QUICK_CHECK.value}
+    return session
+
+
+#: A quick check's steps: the safety answer, the test, the summary.
+QUICK_CHECK_STEPS = 3
 
 
 # ------------------------------------------------------------------- setup
@@ -246,7 +276,16 @@ def running_timer(session: Session, position: int) -> Timer | None:
 
 def ending_due(session: Session) -> Ending | None:
     """Whether the stored data says an in-progress session is over (a stop rule met, or all conditions done)."""
-    if session.status is not SessionStatus.IN_PROGRESS or not session.trials:
+    if session.status is not SessionStatus.IN_PROGRESS:
+        return None
+    if session.kind is SessionKind.QUICK_CHECK:  # over once its one test is saved; 0 clicks is a result
+        if session.baseline is None:
+            return None
+        m = session.baseline
+        if m.pain is not None and m.pain >= PAIN_STOP:
+            return Ending(SessionStatus.STOPPED, STOP_PAIN, f"Pain {m.pain}/10 in the quick check: stop at {PAIN_STOP} or more.")
+        return Ending(SessionStatus.FINISHED, None, None)
+    if not session.trials:
         return None
     for seq in sorted(session.measurements):
         decision = stop_after_test(session.measurements[seq], baseline=seq == 0)
@@ -261,6 +300,8 @@ def current_step(session: Session | None, now: dt.datetime) -> Step:
     """Where the person is, from the stored session alone."""
     if session is None:
         return Step(StepKind.SAFETY, 1, total_steps(len(DEFAULT_CONDITIONS)))
+    if session.kind is SessionKind.QUICK_CHECK:
+        return _quick_step(session)
     n = len(session.trials) or len(DEFAULT_CONDITIONS)
     total = total_steps(n)
     if session.status is SessionStatus.BLOCKED:
@@ -283,6 +324,18 @@ def current_step(session: Session | None, now: dt.datetime) -> Step:
     if not timer.done(now):
         return Step(StepKind.TIMING, number, total, trial=trial, timer=timer)
     return Step(StepKind.RETEST, number + 1, total, trial=trial, timer=timer)
+
+
+def _quick_step(session: Session) -> Step:
+    total = QUICK_CHECK_STEPS
+    if session.status is SessionStatus.BLOCKED:
+        return Step(StepKind.BLOCKED, 1, total, quick=True)
+    if session.status is not SessionStatus.IN_PROGRESS:
+        return Step(StepKind.SUMMARY, total, total, quick=True)
+    ending = ending_due(session)
+    if ending is not None:
+        return Step(StepKind.ENDING, total, total, ending=ending, quick=True)
+    return Step(StepKind.BASELINE, 2, total, quick=True)
 
 
 def next_seq(session: Session) -> int:

@@ -111,6 +111,18 @@ class SessionStatus(StrEnum):
     BLOCKED = "blocked"
 
 
+class SessionKind(StrEnum):
+    """What a session is: the full stretch-and-retest experiment, or a quick check (the test alone)."""
+
+    FULL = "full"
+    #: Only the test (the same movement and reps as the last full session), no stretch: one point of the trend.
+    QUICK_CHECK = "quick_check"
+
+
+#: The CSV column (and trials-frame column) that says a row's session kind; empty or absent means ``full``.
+SESSION_KIND_COLUMN = "session_kind"
+
+
 class TrialStatus(StrEnum):
     PLANNED = "planned"
     DONE = "done"
@@ -242,6 +254,11 @@ class Session:
     measurements: dict[int, Measurement] = dataclasses.field(default_factory=dict)
     #: The guided flow's own state (running timer, why it stopped): see core/session/flow.py.  Stored as JSON.
     flow: dict = dataclasses.field(default_factory=dict)
+
+    @property
+    def kind(self) -> SessionKind:
+        """A quick check or a full session (kept in ``flow["kind"]``; absent: full)."""
+        return SessionKind((self.flow or {}).get("kind") or SessionKind.FULL.value)
 
     def trial(self, position: int) -> Trial:
         for t in self.trials:

@@ -182,7 +182,8 @@ def test_the_example_data_can_be_opened_and_exported_but_not_changed(app_test, s
     assert at.text_area[0].disabled
     assert next(b for b in at.button if b.label == "Delete this session").disabled
     assert not at.file_uploader, "no import into the example"
-    assert [b.label for b in at.get("download_button")] == ["Download this session (CSV)", "Download all sessions (CSV)"]
+    assert [b.label for b in at.get("download_button")] == [
+        "Download this session (CSV)", "Report for your physiotherapist (PDF)", "Download all sessions (CSV)"]
     assert store.list_sessions().empty
 
 

@@ -12,9 +12,15 @@ from core.session.protocol import STRETCHES
 from core.session.vocabulary import MuscleGroup, Side
 from core.data.sample import SAMPLE_CSV
 from core.analysis.simulate import Person, simulate_sessions
+from core.report.trend_chart import TITLE as TREND_TITLE
 from tests.core.data.test_csv_roundtrip import session
 
 CHART_KEYS = ("ranking", "ptop", "before-after", "over-time")
+
+
+def _charts(at):
+    """The ranking's charts, without "Is it working?"'s (tests/pages/test_quick_check.py)."""
+    return [c for c in at.get("vega_lite_chart") if json.loads(c.proto.spec).get("title") != TREND_TITLE]
 
 
 def _markdown(at) -> str:
@@ -24,7 +30,7 @@ def _markdown(at) -> str:
 def test_results_on_the_example_data_show_ranking_charts_and_sentences(app_test):
     at = app_test(page="results", query={"example": "true"})
     assert not at.exception
-    charts = at.get("vega_lite_chart")
+    charts = _charts(at)
     assert len(charts) == len(CHART_KEYS)
     titles = [json.loads(c.proto.spec).get("title", "") for c in charts]
     titles = [" ".join(t) if isinstance(t, list) else t for t in titles]  # long titles come as lines (phone)
@@ -62,7 +68,7 @@ def test_each_leg_is_its_own_tab_and_user_notes_are_never_html(app_test, store):
     at = app_test(page="results")
     assert not at.exception
     assert [t.label for t in at.tabs] == ["Left knee", "Right knee"]
-    assert len(at.get("vega_lite_chart")) == 2 * len(CHART_KEYS)
+    assert len(_charts(at)) == 2 * len(CHART_KEYS)
     left_text = "\n".join(m.value for m in at.tabs[0].markdown)
     right_text = "\n".join(m.value for m in at.tabs[1].markdown)
     assert left_text.index("your quadriceps") < left_text.index("your calves")
@@ -186,7 +192,7 @@ def test_results_work_with_two_thousand_sessions_on_one_leg(app_test, store):
     import_frame(store, frame)
     at = app_test(page="results")
     assert not at.exception, at.exception
-    titles = [json.loads(c.proto.spec).get("title", "") for c in at.get("vega_lite_chart")]
+    titles = [json.loads(c.proto.spec).get("title", "") for c in _charts(at)]
     titles = [" ".join(t) if isinstance(t, list) else str(t) for t in titles]  # long titles come as lines (phone)
     assert len(titles) == len(CHART_KEYS)
     assert any("Before and after, the latest" in t and "of 2000 sessions" in t for t in titles), titles

@@ -1,7 +1,7 @@
 """Counting a test from a microphone recording, in the Session page through AppTest.
 
-AppTest sets ``st.audio_input`` to a synthetic WAV with a known number of clicks (core.audio.synth), as
-the browser would after a recording. The person accepts the proposed count (stored as ``audio``), edits it
+AppTest hands the recorder a synthetic WAV with a known number of clicks (core.audio.synth) the way the
+browser does on Stop: as the component's ``recording`` value (``ui.record.recording_payload``). The person accepts the proposed count (stored as ``audio``), edits it
 (stored as ``manual``: the number is then theirs, not the detector's), or, when a recording gives no
 count, falls back to tapping or typing.
 """
@@ -15,6 +15,7 @@ import numpy as np
 from core.audio.detector import MESSAGES
 from core.audio.synth import synth_recording, wav_bytes
 from core.session.vocabulary import CountMethod
+from ui.record import PROBLEMS, recording_payload
 from tests.pages.test_session import answer_safety, clock, ok, plan, session_app, sid, stretch_and_wait  # noqa: F401
 
 TIMES = (1.0, 1.9, 2.7, 3.8, 4.6, 5.5, 6.7)
@@ -32,12 +33,13 @@ def started(session_app, conditions=("calves", "rest_control"), reps=10):
     return at, sid(at)
 
 
-def record(at, s, tag, data: bytes, name="test.wav"):
-    """Choose "Record" (if not already chosen) and hand the page a recording, as st.audio_input would."""
+def record(at, s, tag, data: bytes, **payload):
+    """Choose "Record" (if not already chosen) and hand the page a recording, as the recorder does on Stop."""
     switch = at.segmented_control(key=f"{s}-test-{tag}-source")
     if switch.value != "audio":
         switch.set_value("audio").run()
-    at.audio_input(key=f"{s}-test-{tag}-audio").set_value((name, data, "audio/wav")).run()
+    at.session_state[f"{s}-test-{tag}-audio"] = {"recording": recording_payload(data, **payload)}
+    at.run()
     return ok(at)
 
 
@@ -92,7 +94,7 @@ def test_recording_again_replaces_an_edited_count_even_when_it_finds_the_same_nu
     at, s = started(session_app)
     record(at, s, "b", clean(TIMES[:5]))
     box(at, s, "b").set_value(9).run()
-    record(at, s, "b", clean(TIMES[:5], seed=7), name="again.wav")
+    record(at, s, "b", clean(TIMES[:5], seed=7))
     assert box(at, s, "b").value == 5, "a new recording's proposal wins over the typed number"
     save(at, s, "b")
     m = store.get_session(s).measurements[0]
@@ -135,7 +137,7 @@ def test_a_silent_recording_says_why_and_tapping_still_works(session_app, store)
 
 def test_a_file_that_is_not_wav_is_a_clear_message_and_typing_still_works(session_app, store):
     at, s = started(session_app)
-    record(at, s, "b", b"ID3\x03\x00\x00 this is an mp3, not a wav", name="clip.wav")
+    record(at, s, "b", b"ID3\x03\x00\x00 this is an mp3, not a wav")
     assert [e.value for e in at.error] == ["This recording cannot be used."]
     assert any("Not a WAV file" in m.value for m in at.markdown)
     assert not at.get("vega_lite_chart"), "no picture of a file that could not be read"
@@ -168,3 +170,55 @@ def test_a_failure_inside_the_detector_is_a_message_not_a_crash(session_app, sto
     box(at, s, "b").set_value(2).run()
     save(at, s, "b")
     assert (store.get_session(s).measurements[0].clicks, store.get_session(s).measurements[0].method) == (2, CountMethod.MANUAL)
+
+
+def test_a_recording_says_its_rate_and_that_the_voice_processing_was_off(session_app):
+    at, s = started(session_app)
+    raw = {"echoCancellation": False, "noiseSuppression": False, "autoGainControl": False, "sampleRate": 16000}
+    record(at, s, "b", clean(), settings=raw)
+    assert "The recording: 8.0 s at 16,000 Hz, straight from the microphone (the browser's voice processing off)." in [
+        c.value for c in at.caption
+    ]
+    processed = {**raw, "echoCancellation": True, "autoGainControl": True}
+    record(at, s, "b", clean(seed=3), settings=processed)
+    assert any(
+        "this browser kept its echo cancellation, automatic gain control on, which can hide or flatten clicks" in c.value
+        for c in at.caption
+    ), "a browser that ignored the request is named"
+
+
+def test_switching_to_tap_and_back_keeps_the_recording(session_app, store):
+    at, s = started(session_app)
+    record(at, s, "b", clean())
+    at.segmented_control(key=f"{s}-test-b-source").set_value("tap").run()
+    assert box(at, s, "b").value == 0, "tapping counts from its own zero"
+    at.segmented_control(key=f"{s}-test-b-source").set_value("audio").run()
+    ok(at)
+    assert [x.value for x in at.success] == ["Proposed: 7 clicks. Nothing in the recording casts doubt on the count."]
+    assert box(at, s, "b").value == 7
+    save(at, s, "b")
+    assert (store.get_session(s).measurements[0].clicks, store.get_session(s).measurements[0].method) == (7, CountMethod.AUDIO)
+
+
+def test_a_refused_microphone_says_why_and_offers_tapping(session_app, store):
+    at, s = started(session_app)
+    at.segmented_control(key=f"{s}-test-b-source").set_value("audio").run()
+    for problem in ("denied", "no_device", "insecure"):
+        at.session_state[f"{s}-test-b-audio"] = {"problem": problem}  # as the recorder reports it
+        at.run()
+        ok(at)
+        assert [w.value for w in at.warning] == [PROBLEMS[problem]]
+    assert box(at, s, "b").value is None
+    at.button(key=f"{s}-test-b-audio-to-tap").click().run()
+    ok(at)
+    assert at.segmented_control(key=f"{s}-test-b-source").value == "tap"
+
+
+def test_a_damaged_hand_over_is_refused_not_counted(session_app, store):
+    at, s = started(session_app)
+    at.segmented_control(key=f"{s}-test-b-source").set_value("audio").run()
+    at.session_state[f"{s}-test-b-audio"] = {"recording": {"id": "x1", "wav": "not base64 at all!"}}
+    at.run()
+    ok(at)
+    assert [e.value for e in at.error] == ["This recording cannot be used."]
+    assert box(at, s, "b").value is None

@@ -13,8 +13,9 @@ import pytest
 from core.data.csvio import export_csv, import_csv
 from core.data.sample import SAMPLE_CSV
 from core.data.schema import LOCAL_OWNER, OWNER_MAX_CHARS
-from core.data.store import Store
-from core.session.vocabulary import Movement, SessionStatus, Side, Trial, MuscleGroup
+from core.data.store import Store, new_session_id
+from core.session import flow
+from core.session.vocabulary import Movement, MuscleGroup, SafetyScreen, SessionStatus, Side, Trial
 from tests.core.data.test_store import planned_session
 
 ALICE = "https://issuer.example|alice-sub"
@@ -36,6 +37,12 @@ class World:
         blank = planned_session()
         blank.trials, blank.planned_order = [], []
         self.blank = self.alice.create_session(blank).id  # created at the safety screen, not set up yet
+        check = self.alice.create_session(
+            flow.new_quick_check(new_session_id(), Side.LEFT, Movement.BODYWEIGHT_SQUAT, 10, SafetyScreen())
+        )
+        self.alice.record_test(check.id, 10, 4, pain=0)
+        self.check = check.id  # a quick check: its test alone
+        self.program = self.alice.start_program(Side.RIGHT, MuscleGroup.CALVES).id  # running
         self.before = self.picture()
 
     def picture(self) -> tuple:
@@ -45,6 +52,7 @@ class World:
             export_csv(a),
             a.list_sessions().drop(columns=["started_at"]).to_dict("records"),
             a.session_columns().to_dict("records"),
+            a.programs(),
             [a.get_session(i) for i in ids],
             a.revision(),
         )
@@ -85,7 +93,7 @@ def check_latest_unfinished(w):
 
 
 def check_list_sessions(w):
-    assert len(w.alice.list_sessions()) == len(w.sample) + 2
+    assert len(w.alice.list_sessions()) == len(w.sample) + 3
     assert w.bob.list_sessions().empty
 
 
@@ -121,6 +129,9 @@ def check_trials_frame(w):
     assert len(w.alice.trials_frame()) > 0
     assert w.bob.trials_frame().empty
     assert w.bob.trials_frame([w.sid, "example-01"]).empty
+    assert w.check in set(w.alice.trials_frame(checks=True)["session_id"])  # quick checks too
+    assert w.bob.trials_frame(checks=True).empty
+    assert w.bob.trials_frame([w.check], checks=True).empty
 
 
 def check_session_columns(w):
@@ -156,13 +167,37 @@ def check_create_session(w):
 
 
 def check_delete_owner_data(w):
-    assert w.bob.delete_owner_data() == {"sessions": 0, "tests": 0, "conditions": 0}
+    assert w.bob.delete_owner_data() == {"sessions": 0, "tests": 0, "conditions": 0, "programs": 0}
     import_csv(w.bob, SAMPLE_CSV)
+    w.bob.start_program(Side.RIGHT, MuscleGroup.HAMSTRINGS)
     tests = sum(len(w.bob.get_session(i).measurements) for i in w.sample)
     conditions = sum(len(w.bob.get_session(i).trials) for i in w.sample)
     assert tests > 0 and conditions > 0
-    assert w.bob.delete_owner_data() == {"sessions": len(w.sample), "tests": tests, "conditions": conditions}
-    assert w.bob.list_sessions().empty and w.bob.trials_frame().empty
+    assert w.bob.delete_owner_data() == {
+        "sessions": len(w.sample), "tests": tests, "conditions": conditions, "programs": 1,
+    }  # fmt: skip
+    assert w.bob.list_sessions().empty and w.bob.trials_frame().empty and w.bob.programs() == []
+
+
+def check_start_program(w):
+    """Alice's running program on the right leg does not stop Bob starting his own there."""
+    mine = w.bob.start_program(Side.RIGHT, MuscleGroup.QUADRICEPS)
+    assert w.bob.active_program(Side.RIGHT) == mine
+    w.bob.delete_owner_data()
+
+
+def check_active_program(w):
+    assert w.alice.active_program(Side.RIGHT) is not None
+    assert w.bob.active_program(Side.RIGHT) is None
+
+
+def check_programs(w):
+    assert [p.id for p in w.alice.programs()] == [w.program]
+    assert w.bob.programs() == []
+
+
+def check_end_program(w):
+    same_as_unknown(lambda s, i: s.end_program(i), w.bob, w.program)
 
 
 def check_revision(w):
@@ -203,6 +238,10 @@ CHECKS = {
     "set_note": check_set_note,
     "delete_session": check_delete_session,
     "delete_owner_data": check_delete_owner_data,
+    "start_program": check_start_program,
+    "active_program": check_active_program,
+    "programs": check_programs,
+    "end_program": check_end_program,
     "record_test": check_record_test,
     "skip_trial": check_skip_trial,
     "trials_frame": check_trials_frame,
