@@ -114,8 +114,9 @@ def _sign_out_button(key: str) -> None:
 
 
 # ----------------------------------------------------------------------------------- delete all my data
-def _totals(store: Store) -> tuple[int, int]:
-    """This owner's number of sessions and of tests (baselines and retests), to name what a deletion takes."""
+def _totals(store: Store) -> tuple[int, int, int]:
+    """This owner's number of sessions, of tests (baselines and retests) and of stretching programs, to name
+    what a deletion takes."""
     ids = store.list_sessions()["id"].tolist()
     tests = 0
     for sid in ids:
@@ -123,7 +124,7 @@ def _totals(store: Store) -> tuple[int, int]:
             tests += len(store.get_session(sid).measurements)
         except KeyError:  # deleted a moment ago in another tab
             pass
-    return len(ids), tests
+    return len(ids), tests, len(store.programs())
 
 
 def _count(n: int, word: str) -> str:
@@ -139,11 +140,12 @@ def delete_all(store: Store, flash_key: str) -> None:
         st.session_state[_CONFIRM] = True
     if not st.session_state.get(_CONFIRM):
         return
-    sessions, tests = _totals(store)
+    sessions, tests, programs = _totals(store)
+    also = f" and {_count(programs, 'stretching program')}" if programs else ""
     alert(
         "warning",
-        f"Delete all your data: {_count(sessions, 'session')} with {_count(tests, 'test')}? This cannot be undone: "
-        "download it first if you may want it again." + (" You will be signed out." if signed_in else ""),
+        f"Delete all your data: {_count(sessions, 'session')} with {_count(tests, 'test')}{also}? This cannot be "
+        "undone: download it first if you may want it again." + (" You will be signed out." if signed_in else ""),
     )
     with st.container(horizontal=True):
         if st.button("Yes, delete all my data", type="primary", key="delete-all-yes"):
@@ -152,8 +154,9 @@ def delete_all(store: Store, flash_key: str) -> None:
             if signed_in:
                 st.logout()
                 st.stop()
+            also = f" and {_count(gone['programs'], 'stretching program')}" if gone.get("programs") else ""
             st.session_state[flash_key] = (
-                f"Deleted all your data: {_count(gone['sessions'], 'session')} with {_count(gone['tests'], 'test')}.",
+                f"Deleted all your data: {_count(gone['sessions'], 'session')} with {_count(gone['tests'], 'test')}{also}.",
                 None,
             )
             st.query_params.pop("open", None)

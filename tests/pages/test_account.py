@@ -170,15 +170,18 @@ def test_local_mode_delete_all_deletes_everything_with_the_same_confirmation_and
     import_csv(store, SAMPLE_CSV)
     open_one = store.create_session(session(date="2026-12-01"))
     store.record_test(open_one.id, 10, 6)
+    store.start_program("left", "calves")
     tests = _rows(store, measurements_table)
     at = app_test(page="history")
     assert not at.get("popover"), "local mode: nobody to sign out"
     at.button(key="delete-all").click().run()
-    assert f"8 sessions with {tests} tests" in at.warning[0].value and "signed out" not in at.warning[0].value
+    warning = at.warning[0].value
+    assert f"8 sessions with {tests} tests and 1 stretching program?" in warning and "signed out" not in warning
     at.button(key="delete-all-yes").click().run()
     assert not at.exception
-    assert store.list_sessions().empty and _rows(store, measurements_table) == 0
-    assert any(f"Deleted all your data: 8 sessions with {tests} tests." in s.value for s in at.success)
+    assert store.list_sessions().empty and _rows(store, measurements_table) == 0 and not store.programs()
+    said = f"Deleted all your data: 8 sessions with {tests} tests and 1 stretching program."
+    assert any(said in s.value for s in at.success)
     assert "No sessions yet" in at.info[0].value
     assert not [b for b in at.button if b.key == "delete-all"], "nothing left to delete"
 
