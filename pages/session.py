@@ -8,11 +8,12 @@ from ui.frame import through_app, user_store
 
 through_app()
 store = user_store()
-session = ui.session_from_url(store)
+session = ui.session_from_url(store)  # a step's action (a callback) has already written: this run draws what follows
 step = current_step(session, ui.now())
 if step.kind is StepKind.ENDING:  # a stop rule was met, or every condition is done: record it, look again
     ui.end(store, session, step.ending)
-    st.rerun()
+    session = store.get_session(session.id)
+    step = current_step(session, ui.now())
 ui.page_style()
 ui.header(step)
 if session is None:
