@@ -1,7 +1,5 @@
 """Session page: the guided stretch-and-retest protocol, one stored step at a time."""
 
-import streamlit as st
-
 from core.session.flow import StepKind, current_step
 from ui import session_steps as ui
 from ui.frame import through_app, user_store
