@@ -1,7 +1,5 @@
 """Session page: the guided stretch-and-retest protocol, one stored step at a time."""
 
-import streamlit as st
-
 from core.session.flow import StepKind, current_step
 from ui import session_steps as ui
 from ui import step_check
@@ -11,13 +9,14 @@ from ui.record import forget_saved_recordings
 
 through_app()
 store = user_store()
-session = ui.session_from_url(store)
+session = ui.session_from_url(store)  # a step's action (a callback) has already written: this run draws what follows
 step = current_step(session, ui.now())
 if session is None and step_check.asked():  # the quick check's own start screen (?check=1)
     step = step_check.start_step()
 if step.kind is StepKind.ENDING:  # a stop rule was met, or every condition is done: record it, look again
     ui.end(store, session, step.ending)
-    st.rerun()
+    session = store.get_session(session.id)
+    step = current_step(session, ui.now())
 ui.page_style()
 ui.header(step)
 if session is None:

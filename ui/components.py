@@ -289,11 +289,20 @@ def _noop() -> None:
     pass
 
 
-def tap_counter(key: str) -> int:
-    """A big tap target with undo; returns the taps counted so far for this ``key`` (one key per test)."""
+def _known_count(key: str) -> int | None:
     state = st.session_state.get(key) or {}
     known = state.get("count") if isinstance(state, dict) else None
-    known = known if isinstance(known, int) and not isinstance(known, bool) and known >= 0 else None
+    return known if isinstance(known, int) and not isinstance(known, bool) and known >= 0 else None
+
+
+def tap_count(key: str) -> int:
+    """The taps the counter ``key`` has reported, read from session state without drawing it (0 before any)."""
+    return _known_count(key) or 0
+
+
+def tap_counter(key: str) -> int:
+    """A big tap target with undo; returns the taps counted so far for this ``key`` (one key per test)."""
+    known = _known_count(key)
     result = _COUNTER(
         key=key,
         data={"count": known, "storage_key": f"kneeclick-{key}"},
@@ -308,12 +317,12 @@ def tap_counter(key: str) -> int:
 
 def countdown(
     key: str, *, remaining_seconds: float, total_seconds: float, token: str, running_text: str, done_text: str,
-    halfway_text: str | None = None,
+    halfway_text: str | None = None, on_done=_noop,
 ) -> bool:
     """A countdown panel; returns True on the rerun its end triggers (the server then checks the stored time).
 
     ``halfway_text`` replaces ``running_text`` from half time on, with one beep and a buzz (the calf stretch's
-    "now bend the knee").
+    "now bend the knee").  ``on_done``: a callback run when the end reaches the server, before the page is drawn.
     """
     result = _COUNTDOWN(
         key=key,
@@ -325,6 +334,6 @@ def countdown(
             "done_text": done_text,
             "halfway_text": halfway_text,
         },
-        on_done_change=_noop,
+        on_done_change=on_done,
     )
     return getattr(result, "done", None) == token

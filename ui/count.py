@@ -23,7 +23,7 @@ from typing import NamedTuple
 import streamlit as st
 
 from core.session.vocabulary import MAX_CLICKS_PER_REP, MAX_REPS, CountMethod
-from ui.components import tap_counter
+from ui.components import tap_count, tap_counter
 
 
 class Proposed(NamedTuple):
@@ -47,6 +47,9 @@ class CountSource:
     #: ``render(key, reps)`` draws the source and returns its proposed count (None: nothing yet), or a
     #: :class:`Proposed`.
     render: Callable[[str, int], int | Proposed | None]
+    #: ``peek(key)``: the count the source proposes now, read from session state without drawing (for a Save
+    #: callback, which runs before the page is drawn); None: the source cannot tell, its last drawn proposal holds.
+    peek: Callable[[str], int | None] | None = None
 
 
 #: The source chosen last in this browser session: the next test starts with it.
@@ -57,7 +60,7 @@ def _tap(key: str, reps: int) -> int | None:
     return tap_counter(key)
 
 
-SOURCES: list[CountSource] = [CountSource("tap", "Tap", CountMethod.TAP, _tap)]
+SOURCES: list[CountSource] = [CountSource("tap", "Tap", CountMethod.TAP, _tap, peek=tap_count)]
 
 
 def register(source: CountSource) -> None:
@@ -130,3 +133,25 @@ def get_count(
         return None, source.method, int(done)
     count = int(count)
     return count, (source.method if count == proposed else CountMethod.MANUAL), int(done)
+
+
+def counted(key: str, *, reps_key: str) -> tuple[int | None, CountMethod, int | None]:
+    """What :func:`get_count` would return for the test ``key`` on the next run, from session state alone.
+
+    For a Save button's callback: a tap that reached the server with the Save, after the page was last drawn,
+    still counts (the source's newest proposal replaces the box, as drawing it would).
+    """
+    source = SOURCES[0]
+    if len(SOURCES) > 1:
+        source = {s.name: s for s in SOURCES}.get(st.session_state.get(_source_key(key)), SOURCES[0])
+    count, seen = st.session_state.get(f"{key}-clicks"), st.session_state.get(f"{key}-proposed")
+    proposed = seen[1] if isinstance(seen, tuple) and seen[0] == source.name else None
+    if source.peek is not None:
+        now = source.peek(f"{key}-{source.name}")
+        if seen != (source.name, now, None):  # a newer proposal than the one drawn: it wins, as on screen
+            count = proposed = now
+    reps = st.session_state.get(reps_key)
+    if count is None:
+        return None, source.method, reps
+    count = int(count)
+    return count, (source.method if count == proposed else CountMethod.MANUAL), reps

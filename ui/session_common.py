@@ -54,27 +54,30 @@ def session_from_url(store: Store) -> Session | None:
             "database, or deleted. Nothing was changed.",
             icon=":material/error:",
         )
-        if st.button("Start a new session", type="primary", key="unknown-new"):
-            go_to(None)
+        st.button("Start a new session", type="primary", key="unknown-new", on_click=go_to, args=(None,))
         st.stop()
 
 
 def go_to(session_id: str | None, flash: str | None = None) -> None:
-    """Show ``session_id`` (None: a new session) and rerun."""
+    """Show ``session_id`` (None: a new session) on this run.
+
+    Called from a widget's ``on_click`` callback, which runs before the script: the run that follows reads the
+    URL and the store afresh and draws the next step at once, with no second run (``st.rerun()``) after a write.
+    """
     if session_id:
         st.query_params[PARAM] = session_id
     else:
         st.query_params.pop(PARAM, None)
     if flash:
         st.session_state[_FLASH] = flash
-    st.rerun()
 
 
 _RUNNING = (StepKind.SETUP, StepKind.BASELINE, StepKind.STRETCH, StepKind.TIMING, StepKind.RETEST)
 
 
 def _still(store: Store, session: Session, step: Step, *, same_condition: bool = False) -> Session | None:
-    """The session as stored now, if it is still at ``step``; else rerun, saying so.
+    """The session as stored now, if it is still at ``step``; else None, saying so (for a callback: the run
+    that follows shows where the session is now).
 
     ``same_condition``: for skip and stop, any running step of the same condition will do (a timer that ran
     out a moment ago turned the stretch into the retest, and skipping it is still meant).
@@ -85,7 +88,6 @@ def _still(store: Store, session: Session, step: Step, *, same_condition: bool =
     if same_trial and (again.kind is step.kind or (same_condition and again.kind in _RUNNING)):
         return fresh
     st.session_state[_FLASH] = "That step was already saved (perhaps in another tab). Here is where the session is now."
-    st.rerun()
     return None
 
 
@@ -144,9 +146,29 @@ def _key(session: Session, *parts) -> str:
 
 
 def _new_session_button(key: str) -> None:
-    if st.button("Start a new session", icon=":material/add:", key=key):
-        for k in [k for k in st.session_state if str(k).startswith("safety-")]:
-            del st.session_state[k]
-        go_to(None)
+    st.button("Start a new session", icon=":material/add:", key=key, on_click=_new_session)
+
+
+def _new_session() -> None:
+    for k in [k for k in st.session_state if str(k).startswith("safety-")]:
+        del st.session_state[k]
+    go_to(None)
+
+
+#: A step's message from its callback (a count that is missing, a setup that cannot run), drawn by the step.
+_PROBLEM = "kneeclick-problem"
+
+
+def say_problem(*messages: str) -> None:
+    """From a callback: the step on screen shows ``messages`` as errors where its action is (one run only)."""
+    st.session_state[_PROBLEM] = list(messages)
+
+
+def show_problems() -> bool:
+    """Draw the messages a callback left (see :func:`say_problem`); True if there were any."""
+    problems = st.session_state.pop(_PROBLEM, None)
+    for p in problems or ():
+        st.error(p, icon=":material/error:")
+    return bool(problems)
 
 

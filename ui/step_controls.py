@@ -1,4 +1,6 @@
-"""Skip this condition and stop the session: the controls beside every running step, and recording the end."""
+"""Skip this condition and stop the session: the controls beside every running step, and recording the end.
+
+The buttons act in their ``on_click`` callbacks, so the run that follows already draws the next step."""
 
 from __future__ import annotations
 
@@ -25,24 +27,36 @@ def _side_controls(store: Store, session: Session, step: Step) -> None:
         if step.trial is not None:  # asks once: a mis-tap opens the question, it never skips
             with st.popover("Skip this condition", icon=":material/skip_next:"):
                 st.text(f"Skip {step.trial.muscle_group.label.lower()}? It is kept as skipped, not as zero clicks.")
-                if st.button("Yes, skip it", type="primary", key=_key(session, "skip", step.trial.position)):
-                    fresh = _still(store, session, step, same_condition=True)
-                    store.skip_trial(fresh.id, step.trial.position)
-                    go_to(fresh.id, f"{step.trial.muscle_group.label} skipped (kept as skipped, not as zero clicks).")
+                st.button("Yes, skip it", type="primary", key=_key(session, "skip", step.trial.position),
+                          on_click=_skip, args=(store, session, step))  # fmt: skip
         with st.popover("Stop the session", icon=":material/stop_circle:"):
-            flags = st.multiselect(
+            st.multiselect(
                 "Any new symptom? It ends the session with advice.",
                 list(RED_FLAGS),
                 format_func=lambda f: flow.RED_FLAG_SHORT[f].capitalize(),
                 key=_key(session, "new-flags"),
             )
-            if st.button("Stop now", type="primary", key=_key(session, "stop")):
-                fresh = _still(store, session, step, same_condition=True)
-                if flags:
-                    end(store, fresh, flow.red_flag_ending(flags), new_red_flags=flags)
-                else:
-                    end(store, fresh, flow.person_ending())
-                go_to(fresh.id)
+            st.button("Stop now", type="primary", key=_key(session, "stop"), on_click=_stop, args=(store, session, step))
+
+
+def _skip(store: Store, session: Session, step: Step) -> None:
+    fresh = _still(store, session, step, same_condition=True)
+    if fresh is None:
+        return
+    store.skip_trial(fresh.id, step.trial.position)
+    go_to(fresh.id, f"{step.trial.muscle_group.label} skipped (kept as skipped, not as zero clicks).")
+
+
+def _stop(store: Store, session: Session, step: Step) -> None:
+    flags = st.session_state.get(_key(session, "new-flags")) or []
+    fresh = _still(store, session, step, same_condition=True)
+    if fresh is None:
+        return
+    if flags:
+        end(store, fresh, flow.red_flag_ending(flags), new_red_flags=flags)
+    else:
+        end(store, fresh, flow.person_ending())
+    go_to(fresh.id)
 
 
 def end(store: Store, session: Session, ending: Ending, new_red_flags: list[str] | None = None) -> None:

@@ -36,6 +36,8 @@ from ui.session_common import (
     _new_session_button,
     _still,
     go_to,
+    say_problem,
+    show_problems,
 )
 from ui.step_controls import _side_controls
 from ui.views import store_key
@@ -67,12 +69,11 @@ def safety(store: Store) -> None:
             format_func=lambda v: CLICK_FREQUENCY_LABELS[ClickFrequency(v)],
             key="safety-frequency",
         )
-        sent = st.form_submit_button("Continue", type="primary", width="stretch")
+        # Every answer given: the session is made in the callback, so this very run draws the setup step.
+        sent = st.form_submit_button("Continue", type="primary", width="stretch", on_click=_create, args=(store,))
     if not sent:
         return
-    asked = [("side", "Which knee clicks?", side), *((n, RED_FLAG_QUESTIONS[n], a) for n, a in answers.items()),
-             ("frequency", "How often does the knee click?", frequency)]  # fmt: skip
-    missing = [(name, question) for name, question, v in asked if v is None]
+    missing = _unanswered(side, answers, frequency)
     if missing:
         name, question = missing[0]
         more = f" ({len(missing) - 1} more after it)" if len(missing) > 1 else ""
@@ -80,6 +81,20 @@ def safety(store: Store) -> None:
                  "starts when it is safe.", icon=":material/error:")  # fmt: skip
         tries = st.session_state["safety-tries"] = st.session_state.get("safety-tries", 0) + 1
         scroll_into_view(f"safety-{name}", token=str(tries))  # every press of Continue goes to the question
+
+
+def _unanswered(side, answers: dict, frequency) -> list[tuple[str, str]]:
+    asked = [("side", "Which knee clicks?", side), *((n, RED_FLAG_QUESTIONS[n], a) for n, a in answers.items()),
+             ("frequency", "How often does the knee click?", frequency)]  # fmt: skip
+    return [(name, question) for name, question, v in asked if v is None]
+
+
+def _create(store: Store) -> None:
+    """Continue on the safety screen (a callback): a fully answered screen makes the session; else the page
+    says what is missing."""
+    side, frequency = st.session_state.get("safety-side"), st.session_state.get("safety-frequency")
+    answers = {name: st.session_state.get(f"safety-{name}") for name in RED_FLAGS}
+    if _unanswered(side, answers, frequency):
         return
     screen = SafetyScreen(
         **{name: answers[name] == "Yes" for name in RED_FLAGS}, click_frequency=ClickFrequency(frequency)
@@ -100,8 +115,7 @@ def _offer_resume(store: Store) -> None:
         st.markdown(
             f"You have an unfinished session from **{open_.session_date}** ({open_.side.value} knee, {where})."
         )
-        if st.button("Resume it", icon=":material/play_arrow:", key="resume"):
-            go_to(open_.id)
+        st.button("Resume it", icon=":material/play_arrow:", key="resume", on_click=go_to, args=(open_.id,))
 
 
 # ----------------------------------------------------------------- blocked
@@ -169,50 +183,57 @@ def setup(store: Store, session: Session, step: Step) -> None:
         [g.value for g in MuscleGroup if g.value in use.conditions] if use else [g.value for g in flow.DEFAULT_CONDITIONS]
     )
     with st.form(_key(session, "setup")):
-        side = st.radio(
+        st.radio(
             "Leg to test", [s.value for s in Side], index=[s.value for s in Side].index(session.side.value),
             horizontal=True, format_func=str.capitalize, key=_key(session, "setup-side"),
         )  # fmt: skip
-        movement = st.radio(
+        st.radio(
             "Test movement (the same one before and after every stretch)",
             [m.value for m in Movement],
             format_func=lambda v: Movement(v).label,
             captions=[m.how_to for m in Movement],
             key=_key(session, "setup-movement"),
         )
-        reps = st.number_input("Reps per test", min_value=1, max_value=MAX_REPS,
-                               value=use.reps if use else flow.DEFAULT_REPS, step=1,
-                               key=_key(session, "setup-reps"))
-        seconds = st.slider(
+        st.number_input("Reps per test", min_value=1, max_value=MAX_REPS,
+                        value=use.reps if use else flow.DEFAULT_REPS, step=1, key=_key(session, "setup-reps"))
+        st.slider(
             "Stretch length (seconds)", flow.STRETCH_MIN_SECONDS, flow.STRETCH_MAX_SECONDS,
             use.stretch_seconds if use else flow.DEFAULT_STRETCH_SECONDS, step=5, key=_key(session, "setup-seconds"),
         )  # fmt: skip
-        conditions = st.multiselect(
+        st.multiselect(
             "Conditions (the rest control stays in)",
             [g.value for g in CONDITION_OPTIONS],
             default=suggested,
             format_func=lambda v: MuscleGroup(v).label,
             key=_key(session, "setup-conditions"),
         )
-        randomized = st.toggle(
+        st.toggle(
             "Random order (recommended)", value=True, help="Off: the order of the list above.",
             key=_key(session, "setup-random"),
         )  # fmt: skip
         st.caption(WHY_CONTROL_AND_RANDOM)
-        sent = st.form_submit_button("Plan the session", type="primary", width="stretch")
+        st.form_submit_button("Plan the session", type="primary", width="stretch", on_click=_plan,
+                              args=(store, session, step, use))  # fmt: skip
     _side_controls(store, session, step)
-    if not sent:
-        return
+    show_problems()
+
+
+def _plan(store: Store, session: Session, step: Step, use: Plan | None) -> None:
+    """Plan the session (a callback): checked, then saved once, if the session is still at setup."""
+    def value(name: str):
+        return st.session_state.get(_key(session, f"setup-{name}"))
+
     choice = Setup(
-        side=Side(side), movement=Movement(movement), reps_per_test=int(reps), stretch_seconds=int(seconds),
-        conditions=tuple(MuscleGroup(c) for c in conditions), randomized=bool(randomized),
+        side=Side(value("side")), movement=Movement(value("movement")), reps_per_test=int(value("reps")),
+        stretch_seconds=int(value("seconds")), conditions=tuple(MuscleGroup(c) for c in value("conditions")),
+        randomized=bool(value("random")),
     )  # fmt: skip
     problems = choice.problems()
     if problems:
-        for p in problems:
-            st.error(p, icon=":material/error:")
-        return
+        return say_problem(*problems)
     fresh = _still(store, session, step)
+    if fresh is None:
+        return
     seed = flow.new_seed() if choice.randomized else None
     conditions = choice.conditions
     if use and choice.randomized and choice.side is session.side and set(conditions) == set(use.groups):

@@ -7,7 +7,7 @@ import time
 import streamlit as st
 
 from core.data.store import Store
-from core.session.flow import Step
+from core.session.flow import Step, current_step
 from core.session.protocol import (
     stretch_for,
 )
@@ -47,21 +47,30 @@ def stretch(store: Store, session: Session, step: Step) -> None:
     st.subheader(step.label)
     _instructions(session, step)
     seconds = effective_seconds(step.trial.stretch_seconds)
-    start = st.button(
+    st.button(
         f"Start the {format_seconds(seconds)} timer", type="primary", width="stretch", icon=":material/timer:",
-        key=_key(session, "start", step.trial.position),
+        key=_key(session, "start", step.trial.position), on_click=_start_timer, args=(store, session, step),
     )  # fmt: skip
     st.space("large")  # Skip and Stop are never right under Start, where a hurried thumb lands
     _side_controls(store, session, step)
-    if start:
-        _start_timer(store, session, step)
 
 
 def _start_timer(store: Store, session: Session, step: Step) -> None:
+    """Start (or restart) the timer (a callback: the run that follows draws the countdown)."""
     fresh = _still(store, session, step)
+    if fresh is None:
+        return
     timer = Timer(now(), effective_seconds(step.trial.stretch_seconds))
     store.update_flow(fresh.id, {"timer": {"position": step.trial.position, **timer.to_dict()}})
     go_to(fresh.id)
+
+
+def _timer_ended(store: Store, session: Session) -> None:
+    """The browser's countdown reached zero (a callback): the stored start decides, and a moment's skew between
+    the browser and the server is waited out here, so the run that follows already draws the retest."""
+    step = current_step(store.get_session(session.id), now())
+    if step.timer is not None:
+        time.sleep(min(step.timer.remaining(now()), 2.0))
 
 
 def timing(store: Store, session: Session, step: Step) -> None:
@@ -76,14 +85,15 @@ def timing(store: Store, session: Session, step: Step) -> None:
         running_text="Hold the stretch" if not step.trial.muscle_group.is_control else "Stay still, no stretching",
         done_text="Time is up: retest now",
         halfway_text=HALFWAY.get(step.trial.muscle_group, "").format(leg=session.side.value) or None,
+        on_done=lambda: _timer_ended(store, session),
     )
-    if ended:  # the browser's countdown reached zero; the stored start decides (a moment's skew is waited out)
+    if ended:  # still timing after the end was waited out (a clock far off): look again
         time.sleep(min(left, 2.0))
-        go_to(session.id)
+        st.rerun()
     _instructions(session, step, compact=True)
     with st.container(horizontal=True):
-        if st.button("Restart the timer", icon=":material/restart_alt:", key=_key(session, "restart", step.trial.position)):
-            _start_timer(store, session, step)
+        st.button("Restart the timer", icon=":material/restart_alt:", key=_key(session, "restart", step.trial.position),
+                  on_click=_start_timer, args=(store, session, step))  # fmt: skip
     _side_controls(store, session, step)
 
 

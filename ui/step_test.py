@@ -10,12 +10,14 @@ from core.session.vocabulary import (
     Session,
     validate_counts,
 )
-from ui.count import get_count
+from ui.count import counted, get_count
 from ui.record import forget as forget_recording
 from ui.session_common import (
     _key,
     _still,
     go_to,
+    say_problem,
+    show_problems,
 )
 from ui.step_controls import _side_controls
 
@@ -38,41 +40,45 @@ def test(store: Store, session: Session, step: Step) -> None:
         count, method, reps = get_count(
             _key(session, "test", tag), session.reps_per_test, reps_key=_key(session, "reps", tag), details=details
         )
-        pain = st.segmented_control(
+        st.segmented_control(
             "Pain during these reps (0 none, 10 worst)", list(range(11)), key=_key(session, "pain", tag), width="stretch"
         )
-        saved = st.button("Save this test", type="primary", width="stretch", icon=":material/save:", key=_key(session, "save", tag))
+        # Saved in the button's callback, before the next run: that run already draws the next step.
+        st.button("Save this test", type="primary", width="stretch", icon=":material/save:", key=_key(session, "save", tag),
+                  on_click=_save, args=(store, session, step, tag))  # fmt: skip
     # A 0-click baseline ends the session: asked once, below Save (nothing above the counter moves).
-    zero_ask = _key(session, "zero-ask")
-    confirmed = False
-    if step.kind is StepKind.BASELINE and not step.quick and st.session_state.get(zero_ask) and count == 0:
+    if step.kind is StepKind.BASELINE and not step.quick and st.session_state.get(_key(session, "zero-ask")) and count == 0:
         st.warning("0 clicks in the baseline ends today's session: with no clicks there is nothing to measure. "
                    "Is 0 right?", icon=":material/help:")  # fmt: skip
-        confirmed = st.button("Yes, 0 clicks: save and end", key=_key(session, "zero-yes"), width="stretch")
-        saved = saved or confirmed
+        st.button("Yes, 0 clicks: save and end", key=_key(session, "zero-yes"), width="stretch",
+                  on_click=_save, args=(store, session, step, tag, True))  # fmt: skip
     if step.kind is StepKind.BASELINE:  # a retest is "the same again": no need to say how twice
         with st.expander(f"How to do a {movement.label.lower()}" + ("" if step.quick else ", and today's order")):
             st.write(movement.how_to)
             if session.trials:  # a quick check has no conditions
                 _order_list(session)
     _side_controls(store, session, step)
-    if not saved:
-        return
+    show_problems()
+
+
+def _save(store: Store, session: Session, step: Step, tag: str, confirmed: bool = False) -> None:
+    """Save the test on screen (a callback): checked, then written once, if the session is still at this step."""
+    count, method, reps = counted(_key(session, "test", tag), reps_key=_key(session, "reps", tag))
+    pain = st.session_state.get(_key(session, "pain", tag))
     if count is None:
-        st.error("Enter the number of clicks (0 if there were none).", icon=":material/error:")
-        return
+        return say_problem("Enter the number of clicks (0 if there were none).")
     if pain is None:
-        st.error("Choose how much it hurt, from 0 (not at all) to 10.", icon=":material/error:")
-        return
+        return say_problem("Choose how much it hurt, from 0 (not at all) to 10.")
     try:
         validate_counts(int(reps), int(count))
     except ValueError as e:
-        st.error(f"Not saved: {e}. Check the numbers and save again.", icon=":material/error:")
-        return
+        return say_problem(f"Not saved: {e}. Check the numbers and save again.")
     if step.kind is StepKind.BASELINE and not step.quick and int(count) == 0 and not confirmed:
-        st.session_state[zero_ask] = True
-        st.rerun()
+        st.session_state[_key(session, "zero-ask")] = True
+        return
     fresh = _still(store, session, step)
+    if fresh is None:
+        return
     after = step.trial.position if step.kind is StepKind.RETEST else None
     store.record_test(fresh.id, int(reps), int(count), pain=int(pain), method=method, after_position=after)
     forget_recording(_key(session, "test", tag))  # saved: the browser no longer keeps its recording
