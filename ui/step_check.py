@@ -18,7 +18,7 @@ from core.session import flow
 from core.session.flow import Step, StepKind
 from core.session.vocabulary import RED_FLAGS, Movement, SafetyScreen, Session, SessionKind, SessionStatus, Side
 from ui.session_common import PARAM as SESSION_PARAM
-from ui.session_common import go_to
+from ui.session_common import go_to, say_problem, show_problems
 from ui.text import alert
 from ui.views import store_key
 
@@ -41,9 +41,12 @@ def offer(store: Store) -> None:
     with st.container(border=True, key="quick-offer"):
         st.markdown("**Quick check** · about a minute: the test alone, no stretches. A few times a week, it "
                     "shows whether the clicking goes down.")  # fmt: skip
-        if st.button("Quick check", icon=":material/speed:", type="primary", key="quick-check", width="stretch"):
-            st.query_params[PARAM] = "1"
-            st.rerun()
+        st.button("Quick check", icon=":material/speed:", type="primary", key="quick-check", width="stretch",
+                  on_click=_ask)  # fmt: skip
+
+
+def _ask() -> None:
+    st.query_params[PARAM] = "1"  # a callback: the run that follows draws the quick check's screen
 
 
 def last_test(store: Store) -> tuple[str, str, int] | None:
@@ -66,33 +69,37 @@ def start(store: Store) -> None:
     last = last_test(store)
     side, movement, reps = last if last else (None, Movement.BODYWEIGHT_SQUAT.value, flow.DEFAULT_REPS)
     sides = [s.value for s in Side]
-    chosen = st.radio("Leg", sides, index=sides.index(side) if side else None, horizontal=True,
+    st.radio("Leg", sides, index=sides.index(side) if side else None, horizontal=True,
                       format_func=lambda v: f"{v.capitalize()} knee", key="quick-side")  # fmt: skip
     what = "the same test as your last session" if last else "the standard test (no full session yet)"
     st.markdown(f"The test: {what}, **{reps} {Movement(movement).label.lower()}s**, at the same steady pace, "
                 "the phone in the same place.")  # fmt: skip
     st.markdown("**Today, does this knee have any of these?** "
                 + " · ".join(flow.RED_FLAG_SHORT[f].capitalize() for f in RED_FLAGS))  # fmt: skip
-    go = st.button("None of these: start the check", type="primary", icon=":material/play_arrow:",
-                   key="quick-none", width="stretch")  # fmt: skip
+    # Each action writes in its button's callback: the run that follows already draws the next step.
+    st.button("None of these: start the check", type="primary", icon=":material/play_arrow:", key="quick-none",
+              width="stretch", on_click=_begin, args=(store, movement, int(reps), False))  # fmt: skip
     if st.button("Yes, one of these", key="quick-yes-button", width="stretch"):
         st.session_state[_YES] = True
-    flags: list[str] = []
-    stop = False
     if st.session_state.get(_YES):
         flags = st.multiselect("Which ones?", list(RED_FLAGS), format_func=lambda f: flow.RED_FLAG_SHORT[f].capitalize(),
                                key="quick-flags")  # fmt: skip
-        stop = st.button("Save and stop", key="quick-stop", disabled=not flags)
-    if st.button("Back", icon=":material/arrow_back:", key="quick-back"):
-        _leave()
-        st.rerun()
-    if not (go or stop):
-        return
+        st.button("Save and stop", key="quick-stop", disabled=not flags, on_click=_begin,
+                  args=(store, movement, int(reps), True))  # fmt: skip
+    st.button("Back", icon=":material/arrow_back:", key="quick-back", on_click=_leave)
+    show_problems()
+
+
+def _begin(store: Store, movement: str, reps: int, stop: bool) -> None:
+    """Store the quick check (a callback): blocked with the flags chosen when ``stop``, else at its test."""
+    chosen = st.session_state.get("quick-side")
     if chosen is None:
-        st.error("Choose the leg first.", icon=":material/error:")
-        return
+        return say_problem("Choose the leg first.")
+    flags = list(st.session_state.get("quick-flags") or []) if stop else []
+    if stop and not flags:
+        return say_problem("Choose which of them, or go back.")
     safety = SafetyScreen(**{f: True for f in flags}) if stop else SafetyScreen()
-    session = store.create_session(flow.new_quick_check(new_session_id(), chosen, movement, int(reps), safety))
+    session = store.create_session(flow.new_quick_check(new_session_id(), chosen, movement, reps, safety))
     _leave()
     go_to(session.id, None if stop else "Quick check started: do the reps and tap for every click.")
 
@@ -119,8 +126,7 @@ def summary(store: Store, session: Session, step: Step) -> None:
     if view is not None:
         st.markdown(f"**{view.trend.sentence}**")
     st.page_link("pages/results.py", label="See whether it is working, on Results", icon=":material/insights:")
-    if st.button("Done", key="quick-done", width="stretch"):
-        go_to(None)
+    st.button("Done", key="quick-done", width="stretch", on_click=go_to, args=(None,))
 
 
 def is_quick(session: Session | None) -> bool:

@@ -81,3 +81,17 @@ def test_a_refused_save_is_one_run_and_says_why(session_app, clock, store, runs)
     one_run(at, runs, lambda at: at.button(key=f"{s}-save-b").click().run())  # no pain chosen
     assert any("0 (not at all) to 10" in e.value for e in at.error)
     assert store.get_session(s).measurements == {}
+
+
+def test_each_step_of_a_quick_check_is_one_script_run(session_app, clock, store, runs):
+    at = ok(session_app())
+    one_run(at, runs, lambda at: at.button(key="quick-check").click().run())  # the offer -> its safety screen
+    one_run(at, runs, lambda at: at.radio(key="quick-side").set_value("left").run())
+    one_run(at, runs, lambda at: at.button(key="quick-none").click().run())  # start -> the test
+    assert "Step 2 of 3" in step_text(at)
+    one_run(at, runs, save("b", clicks=3, pain=0))  # save -> the summary, finished on the way
+    (check,) = store.list_sessions()["id"]
+    assert store.get_session(check).status is SessionStatus.FINISHED
+    assert [m.clicks for m in store.get_session(check).measurements.values()] == [3]
+    one_run(at, runs, lambda at: at.button(key="quick-done").click().run())  # Done -> the start screen
+    assert at.button(key="quick-check")
