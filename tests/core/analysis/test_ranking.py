@@ -132,6 +132,52 @@ def test_a_chain_shares_tests_and_separate_pretests_are_kept():
 
 
 # -------------------------------------------------------- the model itself
+def test_the_tests_know_how_long_ago_each_earlier_stretch_was():
+    """Fading carry-over needs the distance: quadriceps 2 tests ago, calves 1 test ago, at the last retest."""
+    t = build_tests(rows(("quadriceps", 8, 4), ("calves", 4, 5), (CONTROL, 5, 6)))
+    assert t.gaps[3] == {"quadriceps": 2, "calves": 1}
+    assert t.gaps[2] == {"quadriceps": 1}
+    # a carried share (beyond the control's effect) that fades by half per further test: quadriceps weighs 0.5
+    # at the last retest, calves 1
+    groups = ["quadriceps", "calves", CONTROL]
+    assert A._design_parts(t, groups, fade=0.5)[1][3, 1:].tolist() == [0.5, 1.0, -1.5]
+    assert A._design_parts(t, groups, fade=1.0)[1][3, 1:].tolist() == [1.0, 1.0, -2.0]
+
+
+def test_the_carry_over_models_are_a_prior_that_adds_up_and_never_assumes_none_alone():
+    grid = A.carry_grid()
+    assert sum(w for _, _, w in grid) == pytest.approx(1.0)
+    assert 0 < sum(w for c, _, w in grid if c == 0) < 0.5  # "no carry-over" is one possibility, not the rule
+    assert any(0 < f < 1 for _, f, _ in grid) and any(f == 1 and c > 0 for c, f, _ in grid)
+
+
+@pytest.mark.parametrize("n_sessions", [3, 30])
+def test_the_counts_own_likelihood_agrees_with_the_normal_approximation_given_enough_clicks(n_sessions):
+    """Each culprit configuration's marginal likelihood from the counts (Laplace) and from the normal
+    approximation of the contrasts must tell the same story where the normal one is good (many clicks);
+    with few sessions both still put the same group first."""
+    from core.analysis.decision import culprit_posterior
+
+    rng = np.random.default_rng(8)
+    frame = simulate_sessions(person({"calves": 0.6}, base_rate=3.0), n_sessions, rng, reps=20)
+    tests = build_tests(frame)
+    fit = A.fit_model(tests)
+    col = {g: j + 1 for j, g in enumerate(fit.groups)}
+    stretch = [g for g in fit.groups if g != CONTROL]
+    L = np.zeros((len(stretch), len(fit.beta)))
+    for i, g in enumerate(stretch):
+        L[i, col[g]], L[i, col[CONTROL]] = 1.0, -1.0
+    est, cov = L @ fit.beta, L @ fit.cov @ L.T
+    loglik = A.config_loglik(fit, stretch, True)
+    configs, w_normal, _, _ = culprit_posterior(est, cov)
+    _, w_counts, _, _ = culprit_posterior(est, cov, loglik=loglik)
+    p_normal, p_counts = configs.T @ w_normal, configs.T @ w_counts
+    assert np.argmax(p_counts) == np.argmax(p_normal)
+    if n_sessions >= 30:
+        assert stretch[int(np.argmax(p_counts))] == "calves"
+        np.testing.assert_allclose(p_counts, p_normal, atol=0.1)
+
+
 def test_the_model_equals_a_poisson_glm_with_session_dummies(monkeypatch):
     """Without the prior and carry-over, the conditional fit is the textbook Poisson GLM (statsmodels)."""
     import statsmodels.api as sm
@@ -139,7 +185,7 @@ def test_the_model_equals_a_poisson_glm_with_session_dummies(monkeypatch):
     monkeypatch.setattr(A, "PRIOR_SD_EFFECT", 1e6)
     monkeypatch.setattr(A, "PRIOR_SD_DRIFT", 1e6)
     monkeypatch.setattr(A, "PHI_PRIOR_DF", 0.0)
-    monkeypatch.setattr(A, "CARRY_GRID", (0.0,))
+    monkeypatch.setattr(A, "CARRY_MODELS", {"none": (1.0, ((0.0, 1.0),))})
     rng = np.random.default_rng(3)
     frame = simulate_sessions(person({"calves": 0.5}, carry=0.0), 6, rng)
     tests = build_tests(frame)
