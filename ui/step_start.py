@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import streamlit as st
 
@@ -51,6 +53,7 @@ def safety(store: Store) -> None:
         "every count at once. It takes about 15 minutes, with your phone propped up beside you."
     )
     _offer_resume(store)
+    _warm_plans(store)
     with st.form("safety"):
         st.markdown("**First, a few safety questions.** Answer them about the knee that clicks.")
         side = st.radio(
@@ -99,7 +102,9 @@ def _create(store: Store) -> None:
     screen = SafetyScreen(
         **{name: answers[name] == "Yes" for name in RED_FLAGS}, click_frequency=ClickFrequency(frequency)
     )
+    before = store_key(store)
     session = store.create_session(flow.new_session(new_session_id(), side, screen))
+    _same_tests(before, store_key(store))
     go_to(session.id)
 
 
@@ -134,7 +139,47 @@ def blocked(store: Store, session: Session, step: Step) -> None:
 # ------------------------------------------------------------------- setup
 def suggested_plan(store: Store, side: Side) -> Plan | None:
     """The planner's next session for ``side`` from the store's earlier sessions on that leg; None without any."""
-    return _suggested_plan(store_key(store), side.value, store)
+    key = store_key(store)
+    return _suggested_plan(_SAME_TESTS.get(key, key), side.value, store)
+
+
+#: Store keys after a new session was made (no test, no condition: nothing the planner reads changed) ->
+#: the key just before it, so the setup step finds the plan worked out while the safety questions were shown.
+_SAME_TESTS: dict[str, str] = {}
+_WARMING: set[str] = set()
+_LOCK = threading.Lock()
+
+
+def _same_tests(before: str, after: str) -> None:
+    """Note that ``after`` differs from ``before`` only by the one new, empty session (its write alone: the
+    owner's write counter moved by exactly one), so a plan cached for ``before`` still holds."""
+    head, _, count = before.rpartition(":")
+    if count.isdigit() and after == f"{head}:{int(count) + 1}":
+        with _LOCK:
+            if len(_SAME_TESTS) > 64:
+                _SAME_TESTS.clear()
+            _SAME_TESTS[after] = _SAME_TESTS.get(before, before)
+
+
+def _warm_plans(store: Store) -> None:
+    """Work out the suggested plan for both legs in the background while the safety questions are answered
+    (the planner fits a model: about 0.1 s, which the step after Continue would otherwise wait for)."""
+    key = store_key(store)
+    with _LOCK:
+        if key in _WARMING:
+            return
+        if len(_WARMING) > 64:
+            _WARMING.clear()
+        _WARMING.add(key)
+
+    def work() -> None:
+        for side in Side:
+            try:
+                _suggested_plan(key, side.value, store)
+            except Exception:  # a failed warm-up changes nothing: the setup step works it out itself
+                pass
+
+    threading.Thread(target=work, name="kneeclick-plan-warmup", daemon=True).start()
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
