@@ -92,7 +92,7 @@ TEST = [[".kc-tap", None], ["button", "Save this test"]]
 STRETCH = [["button", "timer"]]
 TIMING = [[".kc-time", ":"]]
 SUMMARY = [["h1", "Session summary"], ['[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg', None],
-           ['[data-testid="stDataFrame"] canvas', None]]  # fmt: skip
+           ['[data-testid="stTable"] td', None]]  # fmt: skip
 RESULTS = [['[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg', None]]
 HISTORY = [['[data-testid="stDataFrame"] canvas', None]]
 

@@ -93,7 +93,7 @@ def test_a_two_condition_session_end_to_end_on_a_phone(server_factory, new_page,
     expect(page.get_by_text("Step 8 of 8")).to_be_visible()
     expect(page.locator('[data-testid="stVegaLiteChart"]')).to_be_visible()
     expect(page.get_by_role("link", name="See Results across sessions")).to_be_visible()
-    expect(page.locator('[data-testid="stDataFrame"] canvas').first).to_be_visible()
+    expect(page.locator('[data-testid="stTable"] td').first).to_be_visible()
     settled(page)
     shot(page, "session-phone-06-summary")
 
@@ -109,7 +109,7 @@ def test_a_two_condition_session_end_to_end_on_a_phone(server_factory, new_page,
     desk.goto(f"{server.url}/session?session={sid}")
     settled(desk)
     expect(desk.locator('[data-testid="stVegaLiteChart"]')).to_be_visible()
-    expect(desk.locator('[data-testid="stDataFrame"] canvas').first).to_be_visible()
+    expect(desk.locator('[data-testid="stTable"] td').first).to_be_visible()
     time.sleep(0.5)  # let the table paint
     shot(desk, "session-desktop-summary")
     desk.context.close()

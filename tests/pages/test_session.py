@@ -131,7 +131,7 @@ def test_a_whole_session_is_stored_as_entered(session_app, clock, store):
     assert got == entered
     assert all(t.status is TrialStatus.DONE for t in loaded.trials)
     assert [(t.before_seq, t.after_seq) for t in loaded.trials] == [(i, i + 1) for i in range(5)]
-    table = at.dataframe[0].value
+    table = at.table[0].value  # the summary: a plain table, one line per condition
     assert table["After"].tolist() == [str(c) for c, *_ in entered[1:]]
     assert at.get("vega_lite_chart"), "the before/after chart is shown"
     assert [p.value for p in at.page_link if "Results" in p.value]
@@ -174,7 +174,7 @@ def test_pain_of_four_in_a_test_ends_the_session_with_advice(session_app, clock,
     assert loaded.status is SessionStatus.STOPPED and "Pain 4/10" in loaded.stop_reason
     assert loaded.measurements[1].clicks == 5, "the test that hurt is still recorded"
     assert loaded.trial(2).status is TrialStatus.PLANNED
-    assert at.dataframe[0].value["After"].tolist() == ["5", "not done"], "a condition the stop left out says so"
+    assert at.table[0].value["After"].tolist() == ["5", "not done"], "a condition the stop left out says so"
 
 
 def test_a_zero_click_baseline_ends_kindly_and_says_why(session_app, store):
@@ -232,7 +232,7 @@ def test_skip_records_skipped_not_zero(session_app, clock, store):
     assert loaded.status is SessionStatus.FINISHED
     assert loaded.trial(1).status is TrialStatus.SKIPPED and loaded.trial(1).after_seq is None
     assert store.trials_frame([s])["muscle_group"].tolist() == ["rest_control"]
-    shown = at.dataframe[0].value  # the summary, one line per condition, narrow enough for a phone
+    shown = at.table[0].value.reset_index()  # the summary, one line per condition, narrow enough for a phone
     assert list(shown.columns) == ["Condition", "Before", "After", "Change", "Pain"]
     assert shown.iloc[0][["Before", "After"]].tolist() == ["skipped", "skipped"]
     assert shown.iloc[1][["Before", "After", "Change"]].tolist() == ["6", "5", "-1"]
