@@ -43,6 +43,7 @@ from ui.session_common import (
 )
 from ui.step_controls import _side_controls
 from ui.views import store_key
+from ui.warm import warm_results
 
 
 # ------------------------------------------------------------------ 1 safety
@@ -54,6 +55,7 @@ def safety(store: Store) -> None:
     )
     _offer_resume(store)
     _warm_plans(store)
+    warm_results(store)  # the first opening of Results after a server start need not wait for its analysis
     with st.form("safety"):
         st.markdown("**First, a few safety questions.** Answer them about the knee that clicks.")
         side = st.radio(
