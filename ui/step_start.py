@@ -43,7 +43,7 @@ from ui.session_common import (
 )
 from ui.step_controls import _side_controls
 from ui.views import store_key
-from ui.warm import warm_results
+from ui.warm import in_background, warm_results
 
 
 # ------------------------------------------------------------------ 1 safety
@@ -54,8 +54,9 @@ def safety(store: Store) -> None:
         "every count at once. It takes about 15 minutes, with your phone propped up beside you."
     )
     _offer_resume(store)
-    _warm_plans(store)
-    warm_results(store)  # the first opening of Results after a server start need not wait for its analysis
+    key = store_key(store)
+    _warm_plans(store, key)
+    warm_results(store, key)  # the first opening of Results after a server start need not wait for its analysis
     with st.form("safety"):
         st.markdown("**First, a few safety questions.** Answer them about the knee that clicks.")
         side = st.radio(
@@ -148,7 +149,6 @@ def suggested_plan(store: Store, side: Side) -> Plan | None:
 #: Store keys after a new session was made (no test, no condition: nothing the planner reads changed) ->
 #: the key just before it, so the setup step finds the plan worked out while the safety questions were shown.
 _SAME_TESTS: dict[str, str] = {}
-_WARMING: set[str] = set()
 _LOCK = threading.Lock()
 
 
@@ -163,25 +163,15 @@ def _same_tests(before: str, after: str) -> None:
             _SAME_TESTS[after] = _SAME_TESTS.get(before, before)
 
 
-def _warm_plans(store: Store) -> None:
+def _warm_plans(store: Store, key: str) -> None:
     """Work out the suggested plan for both legs in the background while the safety questions are answered
     (the planner fits a model: about 0.1 s, which the step after Continue would otherwise wait for)."""
-    key = store_key(store)
-    with _LOCK:
-        if key in _WARMING:
-            return
-        if len(_WARMING) > 64:
-            _WARMING.clear()
-        _WARMING.add(key)
 
     def work() -> None:
         for side in Side:
-            try:
-                _suggested_plan(key, side.value, store)
-            except Exception:  # a failed warm-up changes nothing: the setup step works it out itself
-                pass
+            _suggested_plan(key, side.value, store)
 
-    threading.Thread(target=work, name="kneeclick-plan-warmup", daemon=True).start()
+    in_background("plan", key, work)
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)

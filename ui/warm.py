@@ -9,30 +9,42 @@ the same caches (a second caller of a cached function waits for the first one's 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 from core.data.store import Store
 from ui.trend_view import trend_views
-from ui.views import results, store_key
+from ui.views import results
 
-_WARMED: set[str] = set()
+_STARTED: set[tuple[str, str]] = set()
 _LOCK = threading.Lock()
 
 
-def warm_results(store: Store) -> None:
-    """Work out Results' analysis and trends for ``store`` in a background thread, once per store revision."""
-    key = store_key(store)
-    with _LOCK:
-        if key in _WARMED:
-            return
-        if len(_WARMED) > 64:
-            _WARMED.clear()
-        _WARMED.add(key)
+def in_background(name: str, key: str, work: Callable[[], None]) -> None:
+    """Run ``work`` in a daemon thread, once per (``name``, ``key``) (a store key: once per store revision).
 
-    def work() -> None:
+    A failed warm-up changes nothing: whoever needs the value works it out itself.
+    """
+    with _LOCK:
+        if (name, key) in _STARTED:
+            return
+        if len(_STARTED) > 128:  # two names a store revision: about the last 64 revisions
+            _STARTED.clear()
+        _STARTED.add((name, key))
+
+    def run() -> None:
         try:
-            results(store)
-            trend_views(store)
-        except Exception:  # a failed warm-up changes nothing: Results works it out itself
+            work()
+        except Exception:
             pass
 
-    threading.Thread(target=work, name="kneeclick-results-warmup", daemon=True).start()
+    threading.Thread(target=run, name=f"kneeclick-{name}-warmup", daemon=True).start()
+
+
+def warm_results(store: Store, key: str) -> None:
+    """Work out Results' analysis and trends for ``store`` (at ``key``, its store key) in the background."""
+
+    def work() -> None:
+        results(store)
+        trend_views(store)
+
+    in_background("results", key, work)
