@@ -39,11 +39,18 @@ def store(db_url: str):
 # ------------------------------------------------------------------ AppTest
 @pytest.fixture
 def app_test(db_url: str):
-    """A factory: ``app_test(page="results", query={"example": "true"})`` runs app.py on this test's store."""
+    """A factory: ``app_test(page="results", query={"example": "true"})`` runs app.py on this test's store
+    (``secrets`` and ``user``: Streamlit's secrets and the signed-in user, for hosted mode)."""
     from streamlit.testing.v1 import AppTest
 
-    def make(page: str | None = None, query: dict | None = None) -> AppTest:
+    def make(
+        page: str | None = None, query: dict | None = None, *, secrets: dict | None = None, user: dict | None = None
+    ) -> AppTest:
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+        if secrets is not None:
+            at.secrets = secrets
+        if user is not None:
+            at.user = dict(user)
         for k, v in (query or {}).items():
             at.query_params[k] = v
         at.run()

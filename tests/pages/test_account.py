@@ -11,7 +11,6 @@ from core.data.csvio import import_csv
 from core.data.schema import measurements_table, sessions_table, trials_table
 from core.serve.owner import owner_id
 from tests.core.data.test_csv_roundtrip import session
-from tests.helpers import ROOT
 
 AUTH = {
     "redirect_uri": "http://localhost:8501/oauth2callback",
@@ -28,21 +27,11 @@ DATA_PAGES = ["session", "results", "history"]
 
 
 @pytest.fixture
-def hosted_app(db_url):
+def hosted_app(app_test):
     """``hosted_app(user, page=..., query=...)``: app.py with an ``[auth]`` section in its secrets."""
-    from streamlit.testing.v1 import AppTest
 
     def make(user: dict, page: str | None = None, query: dict | None = None, secrets: dict | None = None):
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-        at.secrets = {"auth": AUTH} if secrets is None else secrets
-        at.user = dict(user)
-        for k, v in (query or {}).items():
-            at.query_params[k] = v
-        at.run()
-        if page:
-            at.switch_page(f"pages/{page}.py")
-            at.run()
-        return at
+        return app_test(page, query, secrets={"auth": AUTH} if secrets is None else secrets, user=user)
 
     return make
 
