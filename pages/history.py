@@ -39,8 +39,7 @@ else:
         shown = opened(store, chosen)
         session = shown.session
         st.subheader(f"{history.safe_date(row['session_date'])} · {history.safe_side(row['side'])} leg")
-        plain(f"{history.STATUS_LABELS.get(row['status'], row['status'])} · {row['conditions_done']} of "
-              f"{row['conditions_planned']} conditions done · id {chosen}")  # fmt: skip
+        plain(f"{history.STATUS_LABELS.get(row['status'], row['status'])} · {history.conditions_line(row)} · id {chosen}")
         if session.kind is SessionKind.QUICK_CHECK and session.baseline is not None:  # its one test
             st.text(f"Quick check: {session.baseline.clicks} clicks in {session.baseline.reps} reps.")
         if session.stop_reason:

@@ -238,7 +238,7 @@ def _validate_session_columns(
         plans = firsts["planned_order"].str.split().to_numpy(dtype=object)
         plan_len = np.fromiter((len(p) for p in plans), dtype=np.int64, count=len(plans))
         flat = np.concatenate([np.asarray(p, dtype=object) for p in plans] or [np.array([], dtype=object)])
-        flat_codes = pd.Categorical(flat, categories=groups).codes  # -1: not a muscle group
+        flat_codes = pd.Index(groups).get_indexer(flat)  # -1: not a muscle group
         owner = np.repeat(np.arange(len(plans)), plan_len)
         for at in np.flatnonzero(flat_codes < 0):
             problems.add(int(first_lines[owner[at]]), cols["planned_order"], "planned_order",

@@ -7,7 +7,7 @@ import re
 import pandas as pd
 
 from core.data.csvio import CsvError
-from core.session.vocabulary import Movement, SessionStatus, Side
+from core.session.vocabulary import Movement, SessionKind, SessionStatus, Side
 
 STATUS_LABELS = {
     SessionStatus.FINISHED.value: "finished",
@@ -41,6 +41,19 @@ def _when(date, started) -> str:
     return f"{date} {t.to_pydatetime().astimezone():%H:%M}"
 
 
+def conditions_done(row) -> str:
+    """``3 of 5``; a quick check (one test, no stretch) says so instead of "0 of 0"."""
+    if row.get("kind") == SessionKind.QUICK_CHECK.value:
+        return "quick check"
+    return f"{row['conditions_done']} of {row['conditions_planned']}"
+
+
+def conditions_line(row) -> str:
+    """``3 of 5 conditions done`` for the opened session's heading line, or ``quick check``."""
+    done = conditions_done(row)
+    return done if row.get("kind") == SessionKind.QUICK_CHECK.value else f"{done} conditions done"
+
+
 def sessions_table(listing: pd.DataFrame) -> pd.DataFrame:
     """The list of sessions for display, newest first (as ``Store.list_sessions`` orders them)."""
     return pd.DataFrame(
@@ -50,7 +63,10 @@ def sessions_table(listing: pd.DataFrame) -> pd.DataFrame:
             "Date": [_when(d, t) for d, t in zip(listing["session_date"], listing["started_at"])],
             "Status": listing["status"].map(lambda s: STATUS_LABELS.get(s, s)),
             "Leg": listing["side"],
-            "Conditions done": [f"{d} of {p}" for d, p in zip(listing["conditions_done"], listing["conditions_planned"])],
+            "Conditions done": [
+                "quick check" if k == SessionKind.QUICK_CHECK.value else f"{d} of {p}"
+                for k, d, p in zip(listing["kind"], listing["conditions_done"], listing["conditions_planned"])
+            ],
             "Movement": listing["movement"].map(_movement),
             "Note": listing["notes"].fillna("").map(lambda n: n.splitlines()[0][:80] if n else ""),
             "Id": listing["id"],

@@ -24,6 +24,7 @@ from core.session.vocabulary import (
     MuscleGroup,
     SafetyScreen,
     Session,
+    SessionKind,
     SessionStatus,
     Side,
     Trial,
@@ -185,7 +186,8 @@ class SessionRecords:
             return None if found is None else self._load_session(conn, found)
 
     def list_sessions(self) -> pd.DataFrame:
-        """One row per session, newest first: id, date, side, movement, status, conditions done/planned."""
+        """One row per session, newest first: id, date, side, movement, status, kind (``full`` or ``quick_check``),
+        conditions done/planned."""
         done = (
             sa.select(
                 trials_table.c.session_id,
@@ -206,6 +208,7 @@ class SessionRecords:
                 sessions_table.c.stop_reason,
                 sessions_table.c.notes,
                 sessions_table.c.started_at,
+                sessions_table.c.safety[(FLOW_KEY, "kind")].as_string().label("kind"),  # absent: a full session
                 sa.func.coalesce(done.c.done, 0).label("conditions_done"),
                 sa.func.coalesce(done.c.planned, 0).label("conditions_planned"),
             )
@@ -216,6 +219,7 @@ class SessionRecords:
         with self._connect() as conn:
             rows = conn.execute(query).mappings().all()
         frame = pd.DataFrame([dict(r) for r in rows], columns=list(query.selected_columns.keys()))
+        frame["kind"] = frame["kind"].fillna(SessionKind.FULL.value)
         return frame.astype({"conditions_done": "int64", "conditions_planned": "int64"})
 
     def set_status(self, session_id: str, status: SessionStatus, reason: str | None = None) -> None:

@@ -243,3 +243,26 @@ def test_a_note_into_a_deleted_store_file_says_so_and_never_saved(app_test, stoc
     assert not at.exception
     assert not any("saved" in s.value.lower() for s in at.success)
     assert any("was deleted while kneeclick was running" in t.value and "not saved" in t.value for t in at.text)
+
+
+def test_a_quick_check_is_listed_as_one_not_as_zero_of_zero_conditions(app_test, store):
+    from core.data.store import new_session_id
+    from core.session import flow
+    from core.session.vocabulary import Movement, SafetyScreen, Side
+
+    full = store.create_session(session(date="2026-12-01"))
+    check = flow.new_quick_check(new_session_id(), Side.LEFT, Movement.BODYWEIGHT_SQUAT, 10, SafetyScreen())
+    check.session_date = "2026-12-02"
+    check = store.create_session(check)
+    store.record_test(check.id, 10, 3)
+    store.set_status(check.id, SessionStatus.FINISHED)
+    at = app_test(page="history")
+    rows = at.dataframe[0].value.set_index("Id")
+    assert rows.loc[check.id, "Conditions done"] == "quick check"
+    assert rows.loc[full.id, "Conditions done"] == "0 of 4", "a full session keeps its count"
+    at.selectbox(key="open").set_value(check.id).run()
+    assert not at.exception
+    lines = [t.value for t in at.text] + [m.value for m in at.markdown]
+    assert any(f"finished · quick check · id {check.id}" in line for line in lines), lines
+    assert "Quick check: 3 clicks in 10 reps." in lines
+    assert not any("0 of 0" in line for line in lines)
