@@ -30,7 +30,7 @@ def trend_views(store: Store) -> list[TrendView]:
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _trend_views(key: str, _store: Store) -> list[TrendView]:
-    frame = _store.trials_frame(checks=True)
+    frame = _store.trials_frame(checks=True, baselines=True)
     views = []
     for side in (s.value for s in Side):
         points = trend_points(frame, side)

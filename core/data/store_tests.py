@@ -116,7 +116,12 @@ class TestRecords:
 
     # ------------------------------------------------------------------ tables
     def trials_frame(
-        self, session_ids: Sequence[str] | None = None, *, source: Iterable[str] | None = None, checks: bool = False
+        self,
+        session_ids: Sequence[str] | None = None,
+        *,
+        source: Iterable[str] | None = None,
+        checks: bool = False,
+        baselines: bool = False,
     ) -> pd.DataFrame:
         """Every completed condition as one row of the CSV schema (plus pain and notes).
 
@@ -127,7 +132,14 @@ class TestRecords:
         its test as ``reps_before``/``clicks_before``/``pain_before`` and no condition (``position``,
         ``muscle_group``, ``stretch_seconds`` and the after-test empty), and a ``session_kind`` column
         (``full`` or ``quick_check``); the condition columns are then nullable integers.
+
+        ``baselines=True`` (with ``checks=True``; for the trend, not for a CSV file, whose rows are conditions
+        and quick checks) also adds a row, shaped like a quick check's but of kind ``full``, for each full
+        session with a baseline test and no completed condition: above all one stopped because its baseline
+        had no clicks, which is the very result a trend must not leave out.
         """
+        if baselines and not checks:
+            raise ValueError("baselines=True needs checks=True")
         m_before = measurements_table.alias("mb")
         m_after = measurements_table.alias("ma")
         s, t = sessions_table, trials_table
@@ -163,14 +175,15 @@ class TestRecords:
         columns = list(CSV_COLUMNS) + list(CSV_OPTIONAL_COLUMNS)
         with self._connect() as conn:
             rows = conn.execute(query).all()
-            quick = conn.execute(self._quick_check_query(session_ids, source)).all() if checks else []
+            quick = conn.execute(self._quick_check_query(session_ids, source, baselines)).all() if checks else []
         frame = pd.DataFrame([tuple(r) for r in rows], columns=columns)
         ints = ("position", "stretch_seconds", "reps_before", "clicks_before", "reps_after", "clicks_after")
         if checks:
             frame[SESSION_KIND_COLUMN] = SessionKind.FULL.value
             found = pd.DataFrame(
-                [(sid, date, side, mv, None, None, None, reps, clicks, None, None, pain, None, None, SessionKind.QUICK_CHECK.value)
-                 for sid, date, side, mv, reps, clicks, pain in quick],
+                [(sid, date, side, mv, None, None, None, reps, clicks, None, None, pain, None, None,
+                  SessionKind.FULL.value if has_trials else SessionKind.QUICK_CHECK.value)
+                 for sid, date, side, mv, reps, clicks, pain, has_trials in quick],
                 columns=[*columns, SESSION_KIND_COLUMN],
             )  # fmt: skip
             if len(found):
@@ -186,13 +199,18 @@ class TestRecords:
             frame[col] = frame[col].astype("Int64")
         return frame
 
-    def _quick_check_query(self, session_ids: Sequence[str] | None, source: Iterable[str] | None):
-        """This owner's quick checks: sessions with a baseline test (seq 0) and no condition at all."""
+    def _quick_check_query(self, session_ids: Sequence[str] | None, source: Iterable[str] | None, baselines: bool):
+        """This owner's quick checks: sessions with a baseline test (seq 0) and no condition at all; with
+        ``baselines``, also full sessions with a baseline and no completed condition (``has_trials`` true)."""
         s, t, m = sessions_table, trials_table, measurements_table
+        own = (t.c.owner == s.c.owner) & (t.c.session_id == s.c.id)
+        has_trials = sa.exists().where(own)
+        none_done = ~sa.exists().where(own, t.c.status == TrialStatus.DONE.value)
         query = (
-            sa.select(s.c.id, s.c.session_date, s.c.side, s.c.movement, m.c.reps, m.c.clicks, m.c.pain)
+            sa.select(s.c.id, s.c.session_date, s.c.side, s.c.movement, m.c.reps, m.c.clicks, m.c.pain,
+                      has_trials.label("has_trials"))  # fmt: skip
             .select_from(s.join(m, (m.c.owner == s.c.owner) & (m.c.session_id == s.c.id) & (m.c.seq == 0)))
-            .where(self._mine(s), ~sa.exists().where((t.c.owner == s.c.owner) & (t.c.session_id == s.c.id)))
+            .where(self._mine(s), none_done if baselines else ~has_trials)
             .order_by(s.c.session_date, s.c.id)
         )
         if session_ids is not None:

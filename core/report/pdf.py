@@ -111,7 +111,7 @@ def _trends(store: Store, sides: list[str]) -> dict[str, tuple]:
     legs with no test at all are left out."""
     from core.analysis.trend import estimate_trend, trend_points
 
-    frame = store.trials_frame(checks=True)
+    frame = store.trials_frame(checks=True, baselines=True)
     out = {}
     for s in sides:
         points = trend_points(frame, s)

@@ -127,3 +127,27 @@ def test_misshapen_quick_check_rows_are_reported_with_line_and_column():
         "s1,2026-11-02,left,step_down,1,quadriceps,90,10,5,10,4,0,0,,,full",
         "s1,2026-11-02,left,step_down,,,,10,5,,,0,,,,quick_check",
     ) == ["line 3, column 16 (session_kind): 'quick_check' differs from 'full' on line 2 of the same session"]
+
+
+def test_a_full_session_stopped_at_a_click_free_baseline_counts_in_the_trend_but_not_in_the_csv(store):
+    """No clicks at baseline ends a full session with nothing to compare; for the trend it is the best news."""
+    from core.analysis.trend import trend_points
+    from tests.core.data.test_csv_roundtrip import session as full_session
+
+    quick_check(store, side=Side.RIGHT, clicks=6, date="2026-11-02")
+    stopped = store.create_session(full_session(date="2026-11-05"))
+    store.record_test(stopped.id, 10, 0)
+    store.set_status(stopped.id, SessionStatus.STOPPED, "No clicks in the baseline test")
+    never_tested = store.create_session(full_session(date="2026-11-06"))  # set up, no test yet: no point
+
+    frame = store.trials_frame(checks=True, baselines=True)
+    row = frame.set_index("session_id").loc[stopped.id]
+    assert (row["session_kind"], row["reps_before"], row["clicks_before"]) == ("full", 10, 0)
+    assert pd.isna(row["position"]) and never_tested.id not in set(frame["session_id"])
+    points = trend_points(frame, "right")
+    assert points["clicks"].tolist() == [6, 0] and points["kind"].tolist() == ["quick_check", "full"]
+
+    assert stopped.id not in set(store.trials_frame(checks=True)["session_id"]), "a CSV row is a condition or a check"
+    assert stopped.id not in export_csv(store)
+    with pytest.raises(ValueError):
+        store.trials_frame(baselines=True)

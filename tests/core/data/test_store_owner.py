@@ -132,6 +132,7 @@ def check_trials_frame(w):
     assert w.check in set(w.alice.trials_frame(checks=True)["session_id"])  # quick checks too
     assert w.bob.trials_frame(checks=True).empty
     assert w.bob.trials_frame([w.check], checks=True).empty
+    assert w.bob.trials_frame(checks=True, baselines=True).empty  # full sessions stopped at their baseline too
 
 
 def check_session_columns(w):
