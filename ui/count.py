@@ -105,8 +105,8 @@ def _chose(key: str) -> None:
 def _remember(name: str | None) -> None:
     """Keep ``name`` as the source chosen last: for this browser session, and in the address for a reload.
 
-    Written only when the person picks a source (a callback): the address then changes once per choice (one
-    entry in the browser's history), and going Back to an address without it is not undone on the next run.
+    Written only when the person picks a source (a callback), never by a plain run: the address changes once
+    per choice (one entry in the browser's history), and Back to the address before it is not written over.
     """
     if name not in {s.name for s in SOURCES}:
         return
