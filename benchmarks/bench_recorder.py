@@ -77,9 +77,8 @@ def main() -> None:
                 count = page.locator(f".st-key-{sid}-test-b-clicks input").input_value()
 
                 started = time.perf_counter()
-                page.reload()
+                page.reload()  # opens on Record (kept in the address): the kept recording comes back by itself
                 wait_for_app(page)
-                choose_record()
                 expect(proposal).to_be_visible()
                 reload_to_proposal = time.perf_counter() - started
                 browser.close()
@@ -93,7 +92,7 @@ def main() -> None:
     print(f"  {about}")
     print(f"  WAV {wav_bytes / 1e6:.1f} MB (16-bit mono); handed to Python as base64 text of {4 * ((wav_bytes + 2) // 3) / 1e6:.1f} MB")
     print(f"  Stop to the proposed count on the page: {stop_to_proposal:.1f} s")
-    print(f"  reload, choose Record, the kept recording proposed again: {reload_to_proposal:.1f} s")
+    print(f"  reload to the kept recording proposed again (the page opens on Record): {reload_to_proposal:.1f} s")
     print(f"  proposed {count or 'no count'}; true count {len(clicks)}")
 
 

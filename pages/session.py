@@ -3,9 +3,9 @@
 from core.session.flow import StepKind, current_step
 from ui import session_steps as ui
 from ui import step_check
+from ui.count import forget_saved
 from ui.frame import through_app, user_store
 from ui.program import today_cards
-from ui.record import forget_saved_recordings
 
 through_app()
 store = user_store()
@@ -29,4 +29,4 @@ if session is None:
 else:
     ui.RENDER[step.kind](store, session, step)
 ui.scroll_to_top_on_change(step)
-forget_saved_recordings()  # the browser drops the recordings of tests saved (takes no room)
+forget_saved()  # the browser drops the taps and recordings it kept for tests saved (takes no room)

@@ -5,8 +5,9 @@ button loses taps when they come faster than the script reruns (see
 ../shared/streamlit-notes.md).  The counter keeps its count in JavaScript and
 reports the whole count (not +1 events) after every tap, so a report that
 arrives late or is superseded still ends at the right number; it also keeps
-the count in the browser's localStorage until the test is saved, so a reload
-in the middle of the reps does not lose the taps.  The countdown runs from the
+the count in the browser's localStorage until the test is saved
+(:func:`forget_taps`) or for two days at most, so a reload in the middle of
+the reps does not lose the taps.  The countdown runs from the
 remaining time the server computed from the stored start, and when it reaches
 zero it beeps, vibrates, turns the panel green and tells the server.
 
@@ -57,8 +58,51 @@ _COUNTER_CSS = """
 .kc-undo:disabled { opacity: 0.45; cursor: default; }
 """
 
-_COUNTER_JS = """
+#: Shared by the counter and the component that forgets saved tests: the taps kept in localStorage, one entry
+#: per test (``kneeclick-<test key>-tap``: the key names the session and the test), as {"count", "at"}.
+_TAPS_KEPT_JS = """
+const KC_TAPS_PREFIX = "kneeclick-";
+const KC_TAPS_SUFFIX = "-tap";
+// Taps a test never saved (a skipped condition, a session left unfinished) are dropped after two days.
+const KC_TAPS_KEEP_MS = 2 * 24 * 3600 * 1000;
+
+function kcTapsRead(key) {
+  try {
+    const kept = JSON.parse(window.localStorage.getItem(key) || "null");
+    if (Number.isInteger(kept)) return kept;  // written before the entries carried their time
+    if (kept && Number.isInteger(kept.count)) return kept.count;
+  } catch (e) { /* storage blocked, or not ours */ }
+  return null;
+}
+
+function kcTapsWrite(key, count) {
+  try { window.localStorage.setItem(key, JSON.stringify({ count, at: Date.now() })); } catch (e) { /* ignore */ }
+}
+
+function kcTapsForget(keys) {
+  keys.forEach((k) => { try { window.localStorage.removeItem(k); } catch (e) { /* ignore */ } });
+}
+
+// Drop every kept tap count older than two days (or without a time), but `keep`.
+function kcTapsPurge(keep) {
+  const before = Date.now() - KC_TAPS_KEEP_MS;
+  const stale = [];
+  try {
+    for (let i = 0; i < window.localStorage.length; i++) {
+      const k = window.localStorage.key(i);
+      if (!k || k === keep || !k.startsWith(KC_TAPS_PREFIX) || !k.endsWith(KC_TAPS_SUFFIX)) continue;
+      let at = null;
+      try { at = (JSON.parse(window.localStorage.getItem(k)) || {}).at; } catch (e) { /* not JSON: stale */ }
+      if (!(at > before)) stale.push(k);
+    }
+  } catch (e) { return; }
+  kcTapsForget(stale);
+}
+"""
+
+_COUNTER_JS = _TAPS_KEPT_JS + """
 const instances = new WeakMap();
+let purged = false;
 
 export default function (component) {
   const { data, parentElement, setStateValue } = component;
@@ -70,20 +114,21 @@ export default function (component) {
 
   let inst = instances.get(parentElement);
   if (!inst || inst.storageKey !== storageKey) {
-    // First render of this test's counter: the server's count wins, else the taps kept before a reload.
+    // First render of this test's counter: a count this page already reported wins, else the taps kept
+    // before a reload. (data.count is null until this page reports one: a rerun before the counter first
+    // draws, e.g. the wake lock's report on load, must not read as "0 taps" and hide the kept ones.)
     let start = 0;
     let restored = false;
     if (data && Number.isInteger(data.count)) {
       start = data.count;
     } else if (storageKey) {
-      try {
-        const kept = parseInt(window.localStorage.getItem(storageKey) || "", 10);
-        if (Number.isInteger(kept) && kept > 0) { start = kept; restored = true; }
-      } catch (e) { /* storage blocked: counting still works */ }
+      const kept = kcTapsRead(storageKey);
+      if (kept !== null && kept > 0) { start = kept; restored = true; }
     }
     inst = { count: start, storageKey };
     instances.set(parentElement, inst);
     if (restored) setStateValue("count", start);
+    if (!purged) { purged = true; kcTapsPurge(storageKey); }  // once per page load
   }
 
   const show = () => {
@@ -93,9 +138,7 @@ export default function (component) {
   };
   const report = () => {
     show();
-    if (storageKey) {
-      try { window.localStorage.setItem(storageKey, String(inst.count)); } catch (e) { /* ignore */ }
-    }
+    if (storageKey) kcTapsWrite(storageKey, inst.count);  // kept before it is sent: a reload cannot lose it
     setStateValue("count", inst.count);  // the whole count: a late report never loses a tap
   };
 
@@ -290,9 +333,14 @@ def _noop() -> None:
 
 
 def _known_count(key: str) -> int | None:
+    """The count the counter ``key`` reported in this browser session; None before its first report."""
     state = st.session_state.get(key) or {}
     known = state.get("count") if isinstance(state, dict) else None
     return known if isinstance(known, int) and not isinstance(known, bool) and known >= 0 else None
+
+
+def _storage_key(key: str) -> str:
+    return f"kneeclick-{key}"
 
 
 def tap_count(key: str) -> int:
@@ -301,18 +349,37 @@ def tap_count(key: str) -> int:
 
 
 def tap_counter(key: str) -> int:
-    """A big tap target with undo; returns the taps counted so far for this ``key`` (one key per test)."""
+    """A big tap target with undo; returns the taps counted so far for this ``key`` (one key per test, ending
+    in ``-tap``: the browser keeps the count under it until :func:`forget_taps`, or for two days)."""
     known = _known_count(key)
+    # No default state: before the counter's first report there is no count to send it (a default 0 would, on
+    # a second run before it first draws, override the taps it kept across a reload).
     result = _COUNTER(
         key=key,
-        data={"count": known, "storage_key": f"kneeclick-{key}"},
-        default={"count": 0},
+        data={"count": known, "storage_key": _storage_key(key)},
         on_count_change=_noop,
     )
     count = getattr(result, "count", None)
     if isinstance(count, bool) or not isinstance(count, int) or count < 0:
         return known or 0
     return count
+
+
+_FORGET_TAPS_JS = _TAPS_KEPT_JS + """
+export default function (component) {
+  const { data } = component;
+  const keys = (data && Array.isArray(data.keys)) ? data.keys.filter((k) => typeof k === "string") : [];
+  kcTapsForget(keys);
+  kcTapsPurge(null);
+}
+"""
+_FORGET_TAPS = st.components.v2.component("kneeclick_forget_taps", js=_FORGET_TAPS_JS)
+
+
+def forget_taps(keys: list[str]) -> None:
+    """The tests of the tap counters ``keys`` are saved: the browser drops the counts it kept for them (and any
+    kept count older than two days). Takes no room: draw it at the bottom of the page."""
+    _FORGET_TAPS(key="kneeclick-forget-taps", data={"keys": [_storage_key(k) for k in keys]}, height=0)
 
 
 def countdown(

@@ -11,7 +11,14 @@ not the detector's).
 To add a source, append a :class:`CountSource` to ``SOURCES`` (or call
 :func:`register`); the session flow does not change.  With more than one
 source, a switch above the counter picks one; the next test starts with the
-source chosen last.
+source chosen last.  The source chosen last is also kept in the address
+(``?count=audio``; none for the first source, tapping), so a reload in the
+middle of a test opens on the source the person was using: with Record, the
+recording the browser kept comes back at once.
+
+A saved test is handed to :func:`saved`; :func:`forget_saved`, drawn at the
+bottom of the page, has each source drop what the browser kept for it (the
+taps in localStorage, a recording in IndexedDB).
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ from typing import NamedTuple
 import streamlit as st
 
 from core.session.vocabulary import MAX_CLICKS_PER_REP, MAX_REPS, CountMethod
-from ui.components import tap_count, tap_counter
+from ui.components import forget_taps, tap_count, tap_counter
 
 
 class Proposed(NamedTuple):
@@ -50,17 +57,24 @@ class CountSource:
     #: ``peek(key)``: the count the source proposes now, read from session state without drawing (for a Save
     #: callback, which runs before the page is drawn); None: the source cannot tell, its last drawn proposal holds.
     peek: Callable[[str], int | None] | None = None
+    #: ``forget(keys)``: the tests rendered with ``keys`` are saved: drop what the source keeps for them, here
+    #: and in the browser (it may draw a component that takes no room; called at the bottom of the page).
+    forget: Callable[[list[str]], None] | None = None
 
 
 #: The source chosen last in this browser session: the next test starts with it.
 _LAST = "kneeclick-count-by"
+#: The query parameter that keeps the source chosen last across a reload (absent: the first source).
+PARAM = "count"
+#: The tests saved in this browser session (their keys), whose sources forget what they kept.
+_SAVED = "kneeclick-saved-tests"
 
 
 def _tap(key: str, reps: int) -> int | None:
     return tap_counter(key)
 
 
-SOURCES: list[CountSource] = [CountSource("tap", "Tap", CountMethod.TAP, _tap, peek=tap_count)]
+SOURCES: list[CountSource] = [CountSource("tap", "Tap", CountMethod.TAP, _tap, peek=tap_count, forget=forget_taps)]
 
 
 def register(source: CountSource) -> None:
@@ -80,7 +94,55 @@ def use_source(render_key: str, name: str) -> None:
     """
     test_key = render_key.rsplit("-", 1)[0]
     st.session_state[_source_key(test_key)] = name
+    _remember(name)
+
+
+def _chose(key: str) -> None:
+    """The person picked a source on the switch of the test ``key`` (its ``on_change``)."""
+    _remember(st.session_state.get(_source_key(key)))
+
+
+def _remember(name: str | None) -> None:
+    """Keep ``name`` as the source chosen last: for this browser session, and in the address for a reload.
+
+    Written only when the person picks a source (a callback), never by a plain run: the address changes once
+    per choice (one entry in the browser's history), and Back to the address before it is not written over.
+    """
+    if name not in {s.name for s in SOURCES}:
+        return
     st.session_state[_LAST] = name
+    if name == SOURCES[0].name:
+        st.query_params.pop(PARAM, None)
+    elif st.query_params.get(PARAM) != name:
+        st.query_params[PARAM] = name
+
+
+def _last(names) -> str:
+    """The source the next test starts with: the one chosen last in this browser session, else the address's."""
+    for last in (st.session_state.get(_LAST), st.query_params.get(PARAM)):
+        if last in names:
+            return last
+    return SOURCES[0].name
+
+
+def saved(test_key: str) -> None:
+    """The test ``test_key`` is saved (e.g. in Save's callback): its sources forget it from the next run on."""
+    keys = st.session_state.setdefault(_SAVED, [])
+    if test_key not in keys:
+        keys.append(test_key)
+
+
+def forget_saved() -> None:
+    """Have each source drop what it (and the browser) kept for the tests saved in this browser session.
+
+    Draw it at the bottom of the page: the components it may draw take no room.
+    """
+    keys = st.session_state.get(_SAVED)
+    if not keys:
+        return
+    for source in SOURCES:
+        if source.forget is not None:
+            source.forget([f"{k}-{source.name}" for k in keys])
 
 
 def get_count(
@@ -94,14 +156,15 @@ def get_count(
     source = SOURCES[0]
     if len(SOURCES) > 1:
         by_name = {s.name: s for s in SOURCES}
-        last = st.session_state.get(_LAST)
         chosen = st.segmented_control(
             "Count by",
             list(by_name),
-            default=last if last in by_name else SOURCES[0].name,
+            default=_last(by_name),
             required=True,
             format_func=lambda n: by_name[n].label,
             key=_source_key(key),
+            on_change=_chose,
+            args=(key,),
             label_visibility="collapsed",  # "Tap | Record" says it; the line it saves keeps Save on a phone's screen
         )
         source = by_name.get(chosen, SOURCES[0])

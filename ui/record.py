@@ -5,8 +5,8 @@ the microphone with echo cancellation, noise suppression and automatic gain cont
 speech, and they pump the level and flatten a knee click), records uncompressed samples at the
 microphone's own rate, shows a live level meter, and on Stop hands a 16-bit WAV to Python. Until the test is
 saved the recording is also kept in the browser (IndexedDB, one entry per session and test), so a reload or
-a switch to Tap and back brings it back; saving the test forgets it (:func:`forget`, then
-:func:`forget_saved_recordings` on the next run).
+a switch to Tap and back brings it back (the address keeps Record chosen across a reload: ``ui/count.py``);
+saving the test forgets it (:func:`forget`, called by ``ui.count.forget_saved`` on the next run).
 
 The recording is analysed once per recording (and reps) by ``core.audio.proposal``; the page shows the
 proposed count with how far to trust it, the reasons to doubt it, and the picture of the recording with the
@@ -48,7 +48,6 @@ MAX_PAYLOAD_CHARS = (MAX_SECONDS * 96_000 * 2 + 1024) * 4 // 3 + 4
 _log = logging.getLogger(__name__)
 _SLOT = "kneeclick-recording-analysis"
 _KEPT = "kneeclick-recording"  # (key, id, wav bytes, seconds, settings): the test on screen's latest recording
-_FORGET = "kneeclick-recordings-to-forget"  # the recorder keys of tests saved in this browser session
 _ICONS = {"ok": ":material/check_circle:", "check": ":material/warning:", "none": ":material/error:"}
 
 #: Why the browser gave no microphone, in plain words; each ends with what to do instead.
@@ -131,23 +130,13 @@ def render(key: str, reps: int) -> Proposed | None:
     return Proposed(proposal.count, rec_id, lambda: _picture(proposal, spec, _about(proposal, settings)))
 
 
-def forget(test_key: str) -> None:
-    """The test ``test_key`` is saved: drop its recording here and, on the next run, in the browser."""
-    recorder_key = f"{test_key}-audio"
+def forget(keys: list[str]) -> None:
+    """The tests recorded with the recorder ``keys`` are saved: drop their recording here and in the browser
+    (a component that takes no room: drawn at the bottom of the page)."""
     kept = st.session_state.get(_KEPT)
-    if kept and kept[0] == recorder_key:
+    if kept and kept[0] in keys:
         del st.session_state[_KEPT]
-    keys = st.session_state.setdefault(_FORGET, [])
-    if recorder_key not in keys:
-        keys.append(recorder_key)
-
-
-def forget_saved_recordings() -> None:
-    """Have the browser drop the recordings of the tests saved in this browser session (drawn at the bottom
-    of the Session page, taking no room, once something was saved)."""
-    keys = st.session_state.get(_FORGET)
-    if keys:
-        _FORGETTER(key="kneeclick-forget-recordings", data={"keys": list(keys)}, height=0)
+    _FORGETTER(key="kneeclick-forget-recordings", data={"keys": list(keys)}, height=0)
 
 
 def _noop() -> None:
@@ -262,4 +251,4 @@ def _picture(proposal: Proposal, spec: dict | None, about: str | None) -> None:
         st.caption(about)
 
 
-SOURCE = CountSource("audio", "Record", CountMethod.AUDIO, render)
+SOURCE = CountSource("audio", "Record", CountMethod.AUDIO, render, forget=forget)

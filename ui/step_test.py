@@ -10,8 +10,7 @@ from core.session.vocabulary import (
     Session,
     validate_counts,
 )
-from ui.count import counted, get_count
-from ui.record import forget as forget_recording
+from ui.count import counted, get_count, saved
 from ui.session_common import (
     _key,
     _still,
@@ -81,7 +80,7 @@ def _save(store: Store, session: Session, step: Step, tag: str, confirmed: bool 
         return
     after = step.trial.position if step.kind is StepKind.RETEST else None
     store.record_test(fresh.id, int(reps), int(count), pain=int(pain), method=method, after_position=after)
-    forget_recording(_key(session, "test", tag))  # saved: the browser no longer keeps its recording
+    saved(_key(session, "test", tag))  # the browser no longer keeps its taps or recording
     go_to(fresh.id, f"Saved: {count} clicks in {reps} reps, pain {pain}.")
 
 

@@ -1,15 +1,15 @@
 """Count knee clicks in a microphone recording (WAV), with a verdict on how far to trust the count.
 
-The entry point is :func:`detect_clicks`: give it WAV bytes (e.g. what Streamlit's ``st.audio_input``
-returns), a file-like object or a path; it returns a :class:`Detection` with the click times, the count, a
-:class:`Quality` verdict in plain words, and a light envelope for a picture of the recording
-(``core.audio.picture``).
+The entry point is :func:`detect_clicks`: give it WAV bytes (what kneeclick's recorder component,
+``ui/recorder/``, hands over on Stop), a file-like object or a path (a WAV file: ``kneeclick count-clicks``);
+it returns a :class:`Detection` with the click times, the count, a :class:`Quality` verdict in plain
+words, and a light envelope for a picture of the recording (``core.audio.picture``).
 
 How clicks are told apart (levels are 1 ms RMS in the analysis band, in dBFS):
 
 1. **Band**: 1-8 kHz (4th-order Butterworth; high-pass only when the rate is too low for the upper edge).
    Foot thumps (< 300 Hz), mains hum and most room rumble drop out; knee clicks keep most of their energy;
-   a 48 kHz recording is analysed in the same band as the 16 kHz one Streamlit records by default.
+   a 48 kHz recording (a phone microphone's own rate) is analysed in the same band as a 16 kHz one.
 2. **Envelope**: 1 ms RMS every 0.5 ms (stereo: the channels' power averaged, so channels in opposite
    phase cannot cancel a click).
 3. **Background**: a running median of the envelope over ~0.3 s, never below ``floor_dbfs`` (raised for

@@ -1,10 +1,11 @@
 """What the Session page proposes from a recording of one test: a count to confirm, or why there is none.
 
-:func:`propose_from_recording` takes the WAV bytes ``st.audio_input`` returns and the planned reps, and
-gives a :class:`Proposal`: the count to put in the (still editable) count box, a tone for how to show it,
-one headline, and the reasons to doubt it in plain words. It never raises for a bad recording: a file that
-cannot be read becomes a proposal without a count, saying why, so the person falls back to tapping or
-typing.
+:func:`propose_from_recording` takes the WAV bytes of one test's recording (what kneeclick's recorder
+component, ``ui/recorder/``, hands over on Stop) and the planned reps, and gives a :class:`Proposal`: the
+count to put in the (still editable) count box, a tone for how to show it, one headline, and the reasons
+to doubt it in plain words. It never raises for a bad recording: a file that cannot be read becomes a
+proposal without a count, saying why, so the person falls back to tapping or typing. (``kneeclick
+count-clicks`` reads a WAV file with the detector directly.)
 
 The rules:
 

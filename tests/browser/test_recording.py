@@ -151,10 +151,14 @@ def test_record_a_test_on_a_phone_raw_audio_a_reload_keeps_it_until_save(server_
     shot(page, "recorder-phone-3-proposed")
     assert page.evaluate(KEPT_KEYS) == [f"{sid}-test-b-audio"], "kept in the browser until saved"
 
-    # a reload before Save: the recording comes back when Record is chosen again, without recording again
+    # a reload before Save: the page opens on Record (kept in the address) with the recording back, not
+    # recorded again
     page.reload()
     settled(page)
-    recorder = choose_record(page, sid, "b")
+    expect(page.locator(f".st-key-{sid}-test-b-source").get_by_role("radio", name="Record", exact=True)).to_have_attribute(
+        "aria-checked", "true"
+    )
+    assert "count=audio" in page.url
     expect(proposal).to_have_text("Proposed: 7 clicks. Nothing in the recording casts doubt on the count.")
     expect(count_box).to_have_value("7")
     expect(recorder.get_by_text("Recorded before the page was reloaded", exact=False)).to_be_visible()

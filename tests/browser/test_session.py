@@ -28,6 +28,19 @@ if (Real) {
 """
 
 
+#: Kept tap counts the browser holds besides this test's: three days old, in the format without a time, today's.
+SEED_STORAGE = """() => {
+  const day = 24 * 3600 * 1000;
+  localStorage.setItem("kneeclick-old-test-b-tap", JSON.stringify({ count: 5, at: Date.now() - 3 * day }));
+  localStorage.setItem("kneeclick-older-test-r1-tap", "4");
+  localStorage.setItem("kneeclick-other-test-b-tap", JSON.stringify({ count: 2, at: Date.now() - 0.25 * day }));
+  localStorage.setItem("not-kneeclick", "x");
+}"""
+#: The tap counts kept in localStorage, by key.
+KEPT_TAPS = """() => Object.fromEntries(Object.keys(localStorage).filter((k) => k.startsWith("kneeclick-") && k.endsWith("-tap"))
+  .map((k) => { const v = JSON.parse(localStorage.getItem(k)); return [k, Number.isInteger(v) ? v : v.count]; }))"""
+
+
 def in_view(page, locator, height):
     box = locator.bounding_box()
     assert box is not None
@@ -159,13 +172,21 @@ def test_a_reload_mid_session_resumes_with_every_value_kept(server_factory, new_
     expect(page.get_by_text("Retest after the rest")).to_be_visible()
     tap(page, 3, 0.05)
     expect(page.locator(f".st-key-{sid}-test-r2-clicks input")).to_have_value("3")
+    # what else this browser kept: taps from three days ago, from before they carried a time, from a test of
+    # another session this morning, and something that is not kneeclick's
+    page.evaluate(SEED_STORAGE)
     page.reload()
     settled(page)
     expect(page.locator(".kc-count")).to_have_text("3")
     expect(page.locator(f".st-key-{sid}-test-r2-clicks input")).to_have_value("3")
+    kept_here = f"kneeclick-{sid}-test-r2-tap"
+    assert page.evaluate(KEPT_TAPS) == {kept_here: 3, "kneeclick-other-test-b-tap": 2}, "stale taps dropped at load"
+    assert page.evaluate("localStorage.getItem('not-kneeclick')") == "x"
     shot(page, "session-desktop-reload-retest")
     save_test(page, sid, "r2", 0)
     expect(page.get_by_text("Stretch: calves").first).to_be_visible()
+    page.wait_for_function(f"() => localStorage.getItem({kept_here!r}) === null", timeout=10_000)  # saved: forgotten
+    assert page.evaluate(KEPT_TAPS) == {"kneeclick-other-test-b-tap": 2}
     s = store.get_session(sid)
     assert [(m.clicks, m.pain) for m in s.measurements.values()] == [(7, 0), (4, 1), (3, 0)]
     assert [t.status for t in s.trials] == [TrialStatus.DONE, TrialStatus.DONE, TrialStatus.PLANNED]
