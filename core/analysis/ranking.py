@@ -585,6 +585,8 @@ class LegResult:
     df: float | None = None  # degrees of freedom of the t intervals
     #: The first-ranked group's p_culprit when it meets every other rule of `likely` (for the calibration).
     likely_statistic: float | None = None
+    #: Sessions with clicks that group was tried in: the statistic is judged against ``likely_threshold`` of it.
+    likely_sessions: int | None = None
 
     def to_dict(self) -> dict:
         return {
@@ -628,7 +630,7 @@ def check_frame(frame: pd.DataFrame) -> None:
 
 
 def analyze(frame: pd.DataFrame, *, stopped_sessions: Iterable[str] = (), draws: int = N_DRAWS,
-            likely_p: float | None = None) -> list[LegResult]:
+            likely_p: float | tuple[float, ...] | None = None) -> list[LegResult]:
     """Rank the muscle groups for each leg in ``frame`` (CSV schema); left first, then right.
 
     ``stopped_sessions``: ids of sessions that ended early (from the store);
@@ -649,7 +651,7 @@ def analyze(frame: pd.DataFrame, *, stopped_sessions: Iterable[str] = (), draws:
 
 
 def analyze_leg(rows: pd.DataFrame, *, side: str, stopped_sessions: Iterable[str] = (), draws: int = N_DRAWS,
-                likely_p: float | None = None) -> LegResult:
+                likely_p: float | tuple[float, ...] | None = None) -> LegResult:
     """The ranking for one leg's rows (all of the same ``side``)."""
     if (rows["side"].astype(str) != side).any():
         raise AnalysisError("analyze_leg got rows of more than one leg")
@@ -727,6 +729,7 @@ def analyze_leg(rows: pd.DataFrame, *, side: str, stopped_sessions: Iterable[str
     leg = LegResult(
         side, n_sessions, n_used, compared_with, results, control, float(p_none), drift, fit.carry, fit.dispersion,
         leg_needed, flags, "", fit.df, decision.likely_statistic,
+        decision.likely_sessions,
     )
     leg.summary = summary(leg)
     return leg
