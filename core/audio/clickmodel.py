@@ -14,10 +14,10 @@ are kept as numbers here, beside what the raw samples around the candidate say:
 - **what follows**: 1-8 kHz energy 50-150 ms later (rustle, a television's programme go on; a click has
   died away).
 
-:func:`click_probability` is a logistic regression on these features (weights in
-``core/audio/click_model.json``), trained by ``core/audio/train_click_model.py`` on
-``core.audio.synth`` recordings and ``core.audio.fieldsynth``'s TUNING_SEEDS only; the held-out seeds are
-never used to fit or choose anything.
+:func:`click_probability` applies gradient-boosted decision trees to these features (the trees in
+``core/audio/click_model.json``), made by ``core/audio/train_click_model.py`` from ``core.audio.synth``
+recordings and ``core.audio.fieldsynth``'s TUNING_SEEDS only; the held-out seeds are never used to fit or
+choose anything.
 
 numpy only: the counting path must not import scipy.
 """
