@@ -14,21 +14,30 @@ How clicks are told apart (levels are 1 ms RMS in the analysis band, in dBFS):
    phase cannot cancel a click).
 3. **Background**: a running median of the envelope over ~0.3 s, never below ``floor_dbfs`` (raised for
    8-bit audio, whose quantisation steps would otherwise look like tiny clicks).
-4. **Candidates**: envelope peaks more than ``threshold_db`` (12 dB) above the background.
-5. **Shape**, the part that rejects talking and rustling. A click
-   - rises abruptly: ``onset_db`` (10 dB) above the mean of the 3-30 ms before it, and from near the background to
-     within 6 dB of its peak in at most ``rise_ms`` (vowels and hiss swell over 5-30 ms);
-   - dies away: ``tail_db`` below its peak on average 15-45 ms after (or down to the background);
-   - stands alone: nothing within ``isolation_db`` of its level in the 3-30 ms before (the last pulse of a
-     voiced sound is abrupt and short, but it ends a train of equally loud pulses).
-6. **Thump guard**: a candidate is dropped when its low band (< 300 Hz) rises 15 dB right there and is
-   within 8 dB of its high-band peak (a step's or thump's onset, even through a phone microphone that cuts
-   the lows), or overwhelms it (30 dB), or sits on clipped samples (a clipped thump's flat top makes
-   high-frequency corners). A click during a thump's ring-out is kept.
-
-The thresholds of 4-6 were tuned on ``core.audio.synth`` and then on ``core.audio.fieldsynth``'s tuning
-seeds only; ``benchmarks/bench_audio.py`` reports the held-out seeds beside them.
-7. **Refractory**: of candidates closer than ``refractory_s``, the loudest is kept.
+4. **Candidates**: envelope peaks more than ``threshold_db`` (12 dB) above the background that are the
+   loudest moment within 4 ms (so a click on top of a longer sound still gets a look), and rise at least
+   ``model_onset_db`` (4 dB) above the mean of the 3-30 ms before.
+5. **The click model** (``core.audio.clickmodel``) judges each candidate on 22 numbers: its shape on the
+   envelope (how far above the background and the 3-30 ms before, how fast it rises and dies away, how
+   wide it is, how many other candidates are around it), the low band under it (a step's or thump's
+   onset), the spectrum of its first 4 and 12 ms (a knee click rings a few resonances: a peaky spectrum; a
+   heel's slap or a hiss is noise: a flat one), and the sound around it in the raw samples (voiced,
+   pitch-periodic 80-1000 Hz sound before and after: a plosive is followed by its vowel; 1-8 kHz sound
+   going on 50-150 ms later: rustling, a television). Gradient-boosted trees (numpy only to apply; the
+   weights in ``core/audio/click_model.json``) give a probability; ``model_threshold`` (0.9) and above
+   is a click. The model was fitted by ``core/audio/train_click_model.py`` on ``core.audio.synth``
+   recordings and ``core.audio.fieldsynth``'s tuning seeds 1000-1099; its size and the threshold were
+   chosen counting clicks on tuning seeds 1100-1149, then it was refitted on all 200.
+   ``benchmarks/bench_audio.py`` reports the held-out seeds (never used for any choice) beside them.
+6. **The rules** (:data:`RULES`, ``model=False``; the design before the model, and with looser numbers
+   :data:`NOTES_BASELINE`): instead of the model, a click rises abruptly (``onset_db``, 10 dB, above the
+   3-30 ms before, and to within 6 dB of its peak in ``rise_ms``), dies away (``tail_db`` below its peak
+   15-45 ms after), stands alone (nothing within ``isolation_db`` of its level in the 3-30 ms before), and
+   has no thump under it (a low band (< 300 Hz) rising 15 dB there within 8 dB of its high-band peak, or
+   overwhelming it by 30 dB, or clipped samples). Those thresholds were tuned on ``core.audio.synth``
+   and then on fieldsynth's tuning seeds.
+7. **Refractory**: of clicks closer than ``refractory_s``, the loudest is kept, timed at the first
+   click within ``burst_ms`` before it (a crepitus burst is a few micro-clicks: it starts at the first).
 8. **Edges**: clicks in the first and last ``edge_s`` (0.3 s) are left out of the count
    (``Detection.ignored_at_edges``): that is where the tap or mouse click that starts and stops the
    recording lands, and no rep is under way yet.
@@ -38,7 +47,9 @@ talking (64 ms frames whose high-band energy repeats at a pitch period of 2.5-12
 click-like sounds (rustling, tapping), clicks barely above the background, clicks at a clock-like even pace
 (a metronome), very short recordings and files cut short.
 
-Only numpy (the band filters: core.audio.filters; reading: core.audio.wavread); no scipy, no Streamlit.
+Only numpy (the band filters: core.audio.filters; reading: core.audio.wavread; the model:
+core.audio.clickmodel); no scipy, no Streamlit. The raw samples around the candidates are read in a
+third pass over the file, so memory stays bounded.
 """
 
 from __future__ import annotations
@@ -50,6 +61,7 @@ from typing import Any
 
 import numpy as np
 
+from core.audio.clickmodel import WINDOW_AFTER_S, WINDOW_BEFORE_S, click_probability, raw_features
 from core.audio.filters import BlockFilter, impulse_response
 from core.audio.wavread import (
     BLOCK_SAMPLES,
@@ -75,6 +87,7 @@ __all__ = [
     "UnsupportedAudioError",
     "Settings",
     "NOTES_BASELINE",
+    "RULES",
     "RECORDING_ADVICE",
     "MESSAGES",
     "Issue",
@@ -120,6 +133,13 @@ class Settings:
     isolation_db: float | None = 6.0
     refractory_s: float = 0.12
     edge_s: float = 0.3
+    # The click model (core.audio.clickmodel) instead of the shape and thump rules above: candidates rising
+    # at least model_onset_db above the 3-30 ms before are judged by it, kept at model_threshold and above.
+    model: bool = True
+    model_onset_db: float = 4.0
+    model_threshold: float = 0.9
+    peak_spacing_ms: float = 4.0
+    burst_ms: float = 40.0
 
 
 #: The detector described in the project's domain notes, for comparison: high-pass only, onset test and a
@@ -134,7 +154,12 @@ NOTES_BASELINE = Settings(
     thump_ratio_db=0.0,
     clipped_thump_ratio_db=0.0,
     thump_onset_ratio_db=None,
+    model=False,
 )
+
+
+#: The detector before the click model: the shape and thump rules alone (the benchmark compares).
+RULES = Settings(model=False)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -402,11 +427,15 @@ def _detect(
     floor = s.floor_dbfs if bits is None else max(s.floor_dbfs, 20 * math.log10(2.0 ** (1 - bits)) - 6.0)
     bg_db = np.maximum(bg_db, floor)
 
-    # 4. Candidates: the peak of each run above background + threshold.
-    above = env_db > bg_db + s.threshold_db
-    candidates = _run_peaks(above, env_db)
+    # 4. Candidates: the peak of each run above background + threshold (the model: every peak above it that is
+    # the loudest moment within peak_spacing_ms, so a click on top of a longer sound still gets a look).
+    def frames_of(ms: float) -> int:
+        return max(1, int(round(ms / 1000 / frame_s)))
 
-    # 5-6. Shape and thump tests.
+    above = env_db > bg_db + s.threshold_db
+    candidates = _local_peaks(above, env_db, frames_of(s.peak_spacing_ms)) if s.model else _run_peaks(above, env_db)
+
+    # 5-6. Shape and thump tests, as rules (NOTES_BASELINE, ``model=False``) or as features for the model.
     def frames(ms: float) -> int:
         return int(round(ms / 1000 / frame_s))
 
@@ -415,28 +444,77 @@ def _detect(
     rise_max, back = frames(s.rise_ms or 0.0), frames(15.0)
     kept: list[tuple[int, float, float]] = []
     rejected = 0
-    for k in candidates:
+    table: list[tuple[int, bool, list[float]]] = []
+    cand = np.asarray(candidates, dtype=np.intp)
+    near, far = frames(40.0), frames(300.0)
+    neighbours = (
+        np.searchsorted(cand, cand + far, side="right") - np.searchsorted(cand, cand + near, side="right")
+        + np.searchsorted(cand, cand - near, side="left") - np.searchsorted(cand, cand - far, side="left")
+    )
+    for i, k in enumerate(candidates):
         peak_k = env_db[k]
         pre = env[max(0, k - on_hi) : max(0, k - on_lo)]
         pre_db = 10 * np.log10(pre.mean() + 1e-20) if pre.size else bg_db[k]
         post = env[k + tail_lo : k + tail_hi]
         post_db = 10 * np.log10(post.mean() + 1e-20) if post.size else bg_db[k]
         clipped_here = clip_hops is not None and clip_hops[max(0, k - frames(5.0)) : k + frames(35.0)].any()
-        if _thump_like(low, low_rate, k * frame_s, clipped_here, peak_k, s):
-            continue  # expected: a foot thump's edge, not noise
+        low_ratio, low_rise = _low_band(low, low_rate, k * frame_s, peak_k)
         pre_max = env_db[max(0, k - on_hi) : max(0, k - on_lo)].max(initial=-400.0)
         in_train = (
             s.isolation_db is not None and pre_max > peak_k - s.isolation_db and pre_max > bg_db[k] + s.threshold_db
         )
-        if (
+        thump = _thump_like(low_ratio, low_rise, clipped_here, s)
+        click_shaped = not (
             peak_k - pre_db < s.onset_db
             or (s.tail_db is not None and peak_k - post_db < min(s.tail_db, peak_k - bg_db[k] - 2.0))
             or in_train
             or (s.rise_ms is not None and not _fast_rise(env_db, k, bg_db[k], rise_max, back))
-        ):
+        )
+        if s.model:
+            if peak_k - pre_db < s.model_onset_db:
+                rejected += 1  # the middle of a longer sound: not worth a closer look
+                continue
+            rise = _rise_frames(env_db, k, bg_db[k], back)
+            table.append(
+                (
+                    k,
+                    thump,
+                    [
+                        peak_k - bg_db[k],
+                        peak_k - pre_db,
+                        peak_k - post_db,
+                        peak_k - max(pre_max, bg_db[k]),
+                        min(rise * frame_s * 1000, 20.0),
+                        _decay_ms(env_db, k, bg_db[k], frame_s),
+                        _width_ms(env_db, k, frame_s),
+                        low_ratio,
+                        low_rise,
+                        float(clipped_here),
+                        float(neighbours[i]),
+                    ],
+                )
+            )
+            continue
+        if thump:
+            continue  # expected: a foot thump's edge, not noise
+        if not click_shaped:
             rejected += 1  # a short sound that is not click-shaped (voice, rustle, tap)
             continue
         kept.append((k, peak_k, peak_k - bg_db[k]))
+    if table:
+        centers = [k * hop + hop for k, _, _ in table]
+        windows = _windows(padded_blocks, centers, sr)
+        rows = np.column_stack(
+            (np.array([f for _, _, f in table]), raw_features(windows, int(WINDOW_BEFORE_S * sr), sr))
+        )
+        if _TABLE_HOOK is not None:
+            _TABLE_HOOK([k * frame_s for k, _, _ in table], rows)
+        probability = click_probability(rows)
+        for (k, thump, _), p in zip(table, probability, strict=True):
+            if p >= s.model_threshold:
+                kept.append((k, env_db[k], env_db[k] - bg_db[k]))
+            elif not thump:  # a thump's edge is expected, not a sign of a noisy room
+                rejected += 1
 
     # 7. Refractory period: the loudest of close candidates wins.
     min_gap = s.refractory_s / frame_s
@@ -445,6 +523,17 @@ def _detect(
         if all(abs(cand[0] - a[0]) >= min_gap for a in accepted):
             accepted.append(cand)
     accepted.sort()
+    if s.model and accepted:
+        # A crepitus burst is a few micro-clicks within tens of ms: the click starts at the first of them.
+        starts = sorted(k for k, _, _ in kept)
+        onset_gap = frames_of(s.burst_ms)
+        for i, (k, p, snr) in enumerate(accepted):
+            j = k
+            for earlier in reversed(starts[: starts.index(k)]):
+                if j - earlier > onset_gap:
+                    break
+                j = earlier
+            accepted[i] = (j, p, snr)
     # The first and last moments hold the tap or mouse click that started and stopped the recording.
     inside = [a for a in accepted if s.edge_s <= a[0] * frame_s <= duration - s.edge_s]
     at_edges = len(accepted) - len(inside)
@@ -533,6 +622,20 @@ def _run_peaks(above: np.ndarray, level: np.ndarray) -> list[int]:
     return [int(a + np.argmax(level[a:b])) for a, b in zip(starts, stops, strict=True)]
 
 
+def _local_peaks(above: np.ndarray, level: np.ndarray, reach: int) -> list[int]:
+    """Indices where ``level`` is above threshold and the maximum within ``reach`` frames either side (the
+    first of equal maxima)."""
+    if not above.any():
+        return []
+    padded = np.concatenate((np.full(reach, -np.inf), level, np.full(reach, -np.inf)))
+    window_max = np.lib.stride_tricks.sliding_window_view(padded, 2 * reach + 1).max(axis=1)
+    peaks = above & (level >= window_max)
+    idx = np.flatnonzero(peaks)
+    if idx.size > 1:  # a flat top gives equal neighbours: keep the first
+        idx = idx[np.concatenate(([True], np.diff(idx) > reach))]
+    return idx.tolist()
+
+
 def _fast_rise(env_db: np.ndarray, k: int, bg: float, rise_max: int, back: int) -> bool:
     """Does the envelope climb from near the background (or 15 dB below the peak) to within 6 dB of the
     peak at ``k`` in at most ``rise_max`` frames? Clicks do (< 1 ms); vowels and fricatives swell over 5-30 ms."""
@@ -549,33 +652,104 @@ def _fast_rise(env_db: np.ndarray, k: int, bg: float, rise_max: int, back: int) 
     return first_high - j <= rise_max
 
 
-def _thump_like(low: np.ndarray, low_rate: float, t: float, clipped: bool, peak_db: float, s: Settings) -> bool:
-    """Is the candidate at ``t`` seconds the high-frequency edge of a low sound (a foot thump)?
+def _rise_frames(env_db: np.ndarray, k: int, bg: float, back: int) -> float:
+    """As :func:`_fast_rise`, the number of frames of the climb (inf: no quiet moment in ``back`` frames)."""
+    peak = env_db[k]
+    high = peak - 6.0
+    low = min(max(peak - 15.0, bg + 4.0), high - 2.0)
+    j = k
+    stop = max(0, k - back)
+    while j > stop and env_db[j] >= low:
+        j -= 1
+    if env_db[j] >= low:
+        return math.inf
+    return float(1 + int(np.argmax(env_db[j + 1 : k + 1] >= high)))
 
-    ``low``: the recording's low band (< 300 Hz) at ``low_rate``. Yes if the low band in the 35 ms from the
-    candidate is much louder than its high-band peak and either starts right there (a thump's onset), or
-    is overwhelming, or the spot is clipped (a clipped thump's flattened top makes high-frequency corners).
-    """
+
+def _decay_ms(env_db: np.ndarray, k: int, bg: float, frame_s: float, cap_ms: float = 100.0) -> float:
+    """Time from the peak at ``k`` until the envelope is 20 dB below it (or within 3 dB of the background)."""
+    stop = min(env_db.size, k + int(cap_ms / 1000 / frame_s))
+    target = max(env_db[k] - 20.0, bg + 3.0)
+    below = np.flatnonzero(env_db[k:stop] < target)
+    return float(below[0] * frame_s * 1000) if below.size else cap_ms
+
+
+def _width_ms(env_db: np.ndarray, k: int, frame_s: float, cap_ms: float = 50.0) -> float:
+    """Time the envelope stays within 6 dB of its peak at ``k``, around it."""
+    reach = int(cap_ms / 1000 / frame_s)
+    seg = env_db[max(0, k - reach) : k + reach + 1]
+    hot = seg >= env_db[k] - 6.0
+    i = min(k, reach)
+    a = i - (np.flatnonzero(~hot[: i + 1][::-1])[:1].tolist() or [i + 1])[0]
+    b = i + (np.flatnonzero(~hot[i:])[:1].tolist() or [hot.size - i])[0]
+    return float((b - a) * frame_s * 1000)
+
+
+def _low_band(low: np.ndarray, low_rate: float, t: float, peak_db: float) -> tuple[float, float]:
+    """The low band (< 300 Hz, at ``low_rate``) in the 35 ms from ``t`` against the high-band peak (dB), and
+    how much it rises there against the 30-3 ms before. (-200, 0) when too little of it is known."""
     ms = low_rate / 1000.0
     i = int(round(t * low_rate))
     lo, hi = max(0, i - int(90 * ms)), min(low.size, i + int(35 * ms))
     seg = low[lo:hi].astype(np.float64)
     if seg.size < int(10 * ms):
-        return False
+        return -200.0, 0.0
     seg -= seg.mean()
     j = i - lo
     post = seg[max(0, j - int(2 * ms)) :]
     pre = seg[max(0, j - int(30 * ms)) : max(0, j - int(3 * ms))]
     post_db = 10 * np.log10(np.mean(post**2) + 1e-20)
     pre_db = 10 * np.log10(np.mean(pre**2) + 1e-20) if pre.size else -200.0
-    ratio = post_db - peak_db
+    return float(post_db - peak_db), float(post_db - pre_db)
+
+
+def _thump_like(ratio: float, rise: float, clipped: bool, s: Settings) -> bool:
+    """Is the candidate the high-frequency edge of a low sound (a foot thump)? Yes if the low band in the 35 ms
+    from it (``ratio``: against its high-band peak; ``rise``: against just before, see :func:`_low_band`) is
+    much louder and either starts right there (a thump's onset), or is overwhelming, or the spot is clipped
+    (a clipped thump's flattened top makes high-frequency corners)."""
     if clipped:
-        return bool(ratio > s.clipped_thump_ratio_db)
+        return ratio > s.clipped_thump_ratio_db
     if ratio > s.thump_ratio_db:
         return True
     if s.thump_onset_ratio_db is None:
         return False
-    return bool(ratio > s.thump_onset_ratio_db and post_db - pre_db > s.thump_onset_rise_db)
+    return ratio > s.thump_onset_ratio_db and rise > s.thump_onset_rise_db
+
+
+#: Called with (times, feature rows) of every candidate the model judges: for core/audio/train_click_model.py.
+_TABLE_HOOK: Callable[[list[float], np.ndarray], None] | None = None
+
+
+def _windows(blocks: Callable[[], Iterator[np.ndarray]], centers: Sequence[int], sr: float) -> np.ndarray:
+    """The raw samples around each of ``centers`` (sorted sample indices), read in one more pass over the
+    blocks, one row each (:data:`WINDOW_BEFORE_S` before the center, :data:`WINDOW_AFTER_S` after; of a
+    stereo recording, the louder channel there); zero outside the recording."""
+    before, after = int(WINDOW_BEFORE_S * sr), int(WINDOW_AFTER_S * sr)
+    size = before + after
+    channels = None
+    starts = [c - before for c in centers]
+    first = at = 0
+    for b in blocks():
+        m = b.shape[0]
+        while first < len(starts) and starts[first] + size <= at:
+            first += 1
+        i = first
+        while i < len(starts) and starts[i] < at + m:
+            a, z = max(starts[i], at), min(starts[i] + size, at + m)
+            if z > a:
+                if channels is None:
+                    channels = np.zeros((b.shape[1], len(centers), size), dtype=np.float32)
+                channels[:, i, a - starts[i] : z - starts[i]] = b[a - at : z - at].T
+            i += 1
+        at += m
+    if channels is None:
+        return np.zeros((len(centers), size), dtype=np.float32)
+    if channels.shape[0] == 1:
+        return channels[0]
+    # The loudest channel of each window (a mix could cancel channels in opposite phase).
+    loudest = np.argmax(np.einsum("cij,cij->ci", channels, channels), axis=0)
+    return channels[loudest, np.arange(len(centers))]
 
 
 # ---------------------------------------------------------------------------------------------- quality

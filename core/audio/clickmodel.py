@@ -1,0 +1,188 @@
+"""What a click candidate sounds like, in numbers, and a small model that says whether it is a knee click.
+
+The detector (``core.audio.detector``) finds candidates: sounds in the 1-8 kHz band well above the running
+background. Its hand-set shape tests (abrupt rise, quick decay, standing alone, no foot thump under it)
+are kept as numbers here, beside what the raw samples around the candidate say:
+
+- **the onset's spectrum** (the first 4 ms): a knee click is a sub-millisecond impulse ringing a few damped
+  resonances, so its spectrum is peaky (low flatness); a heel's slap on a hard floor or a fricative is
+  noise (flat);
+- **the low band at the event**: a step's thud (80-400 Hz) against the onset's 1-8 kHz energy;
+- **voiced sound around it**: 80-1000 Hz energy in the 100 ms before and the 150 ms after, against the
+  event, and how periodic it is (an autocorrelation peak at a pitch period of 2.5-12.5 ms): a plosive
+  ("t", "k") is abrupt, short and decaying like a click, but a vowel follows it;
+- **what follows**: 1-8 kHz energy 50-150 ms later (rustle, a television's programme go on; a click has
+  died away).
+
+:func:`click_probability` applies gradient-boosted decision trees to these features (the trees in
+``core/audio/click_model.json``), made by ``core/audio/train_click_model.py`` from ``core.audio.synth``
+recordings and ``core.audio.fieldsynth``'s TUNING_SEEDS only; the held-out seeds are never used to fit or
+choose anything.
+
+numpy only: the counting path must not import scipy.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["ENVELOPE_FEATURES", "RAW_FEATURES", "FEATURES", "raw_features", "click_probability", "MODEL_PATH"]
+
+#: Features the detector measures on the 1-8 kHz envelope (dB and ms).
+ENVELOPE_FEATURES = (
+    "snr_db",  # peak above the running background
+    "onset_db",  # peak above the mean of the 3-30 ms before
+    "tail_db",  # peak above the mean of the 15-45 ms after
+    "isolation_db",  # peak above the loudest moment of the 3-30 ms before
+    "rise_ms",  # from near the background to within 6 dB of the peak (capped at 20)
+    "decay_ms",  # from the peak to 20 dB below it (or the background + 3 dB), capped at 100
+    "width_ms",  # time within 6 dB of the peak around it
+    "low_ratio_db",  # the low band (< 300 Hz) in the 35 ms from the candidate, against the high-band peak
+    "low_rise_db",  # how much the low band rises at the candidate
+    "clipped",  # clipped samples near it
+    "neighbours",  # other candidates 40-300 ms before or after it (rustle, speech: many; a click: few)
+)
+#: Features measured on the raw samples around the candidate.
+RAW_FEATURES = (
+    "flatness_db",  # spectral flatness of the onset's 1-8 kHz spectrum (0 dB: white noise)
+    "centroid_oct",  # the onset's spectral centroid, octaves above 1 kHz
+    "event_low_db",  # 80-400 Hz against 1-8 kHz in the 20 ms from the onset
+    "pre_voice_db",  # 80-1000 Hz in the 110-10 ms before, against the event's 1-8 kHz energy
+    "post_voice_db",  # 80-1000 Hz in the 10-150 ms after, against the event's 1-8 kHz energy
+    "pre_pitch",  # periodicity (0-1) of the 80-1000 Hz sound before
+    "post_pitch",  # and after
+    "post_high_db",  # 1-8 kHz 50-150 ms after, against the event
+    "flatness12_db",  # spectral flatness of the 12 ms from the onset less the background's, 1-8 kHz
+    # (a few resonances: low)
+    "peakiness12_db",  # the 12 ms spectrum's strongest bins (90th percentile) against its median
+    "thud_rise_db",  # 80-400 Hz in the 60 ms from the onset against the 60-5 ms before (a heel's thud)
+)
+FEATURES = ENVELOPE_FEATURES + RAW_FEATURES
+
+#: The window of raw samples each candidate is judged on, around its envelope peak (s).
+WINDOW_BEFORE_S = 0.12
+WINDOW_AFTER_S = 0.16
+
+MODEL_PATH = Path(__file__).with_name("click_model.json")
+
+
+def _pitch(x: np.ndarray, rate: float) -> np.ndarray:
+    """Per row of ``x``: the normalized autocorrelation's peak at a pitch period of 2.5-12.5 ms (80-400 Hz),
+    0..1, where it beats the autocorrelation at half that lag (noise and slow swells do not)."""
+    n = x.shape[1]
+    lo, hi = int(0.0025 * rate), int(0.0125 * rate)
+    if n < 2 * hi or lo < 1:
+        return np.zeros(x.shape[0])
+    x = x - x.mean(axis=1, keepdims=True)
+    f = np.fft.rfft(x, n=2 * n, axis=1)
+    ac = np.fft.irfft(f.real**2 + f.imag**2, axis=1)[:, : hi + 1]
+    ac = ac / np.maximum(ac[:, :1], 1e-30) * (n / (n - np.arange(hi + 1)))
+    lags = np.arange(lo, hi + 1)
+    seg = ac[:, lags]
+    best = np.argmax(seg - 0.5 * ac[:, lags // 2], axis=1)
+    return np.clip(seg[np.arange(x.shape[0]), best], 0.0, 1.0)
+
+
+@lru_cache(maxsize=16)
+def _plan(n: int, rate: float) -> tuple:
+    """How to cut a window's spectrum into the high band (kept at >= 18 kHz or the rate) and the low and voice
+    bands (kept at about 2.4 kHz): lengths, rates and masks."""
+    f = np.fft.rfftfreq(n, 1.0 / rate)
+    n_high = min(n, 2 * int(math.ceil(n * 9000.0 / rate)))
+    n_low = min(n, 2 * int(math.ceil(n * 1200.0 / rate)))
+    top = min(8000.0, 0.45 * rate)
+    high = ((f >= 1000) & (f < top))[: n_high // 2 + 1]
+    low = ((f >= 80) & (f < 400))[: n_low // 2 + 1]
+    voice = ((f >= 80) & (f < 1000))[: n_low // 2 + 1]
+    return n_high, rate * n_high / n, high, n_low, rate * n_low / n, low, voice
+
+
+def raw_features(windows: np.ndarray, e: int, rate: float) -> np.ndarray:
+    """The :data:`RAW_FEATURES` of candidates whose envelope peaks at sample ``e`` of each row of the mono
+    ``windows`` (one row a candidate, :data:`WINDOW_BEFORE_S` + :data:`WINDOW_AFTER_S` long)."""
+    w = np.atleast_2d(windows).astype(np.float64)
+    c, n = w.shape
+    spec = np.fft.rfft(w, axis=1)
+    n_high, r_high, m_high, n_low, r_low, m_low, m_voice = _plan(n, rate)
+    high = np.fft.irfft(spec[:, : n_high // 2 + 1] * m_high, n_high, axis=1) * (n_high / n)
+    low = np.fft.irfft(spec[:, : n_low // 2 + 1] * m_low, n_low, axis=1) * (n_low / n)
+    voice = np.fft.irfft(spec[:, : n_low // 2 + 1] * m_voice, n_low, axis=1) * (n_low / n)
+
+    def power(x: np.ndarray, r: float, a_ms: float, b_ms: float) -> np.ndarray:
+        at = e * r / rate
+        a, b = max(0, int(at + a_ms * r / 1000)), min(x.shape[1], int(at + b_ms * r / 1000))
+        return 10 * np.log10(np.mean(x[:, a:b] ** 2, axis=1) + 1e-20) if b > a else np.full(c, -200.0)
+
+    ev_high = power(high, r_high, -2, 4)
+    # The onset's spectrum: 4 ms from just before the envelope's peak (1 ms RMS windows peak late).
+    ms = rate / 1000.0
+    onset = max(0, e - int(2 * ms))
+    length = max(8, int(4 * ms))
+    size = max(64, 1 << (length - 1).bit_length())
+    p = np.abs(np.fft.rfft(w[:, onset : onset + length] * np.hanning(length), n=size, axis=1)) ** 2 + 1e-30
+    f = np.fft.rfftfreq(size, 1.0 / rate)
+    band = (f >= 1000) & (f < min(8000.0, 0.45 * rate))
+    pb, fb = p[:, band], f[band]
+    flatness = 10 * (np.mean(np.log10(pb), axis=1) - np.log10(np.mean(pb, axis=1)))
+    centroid = np.log2(np.sum(pb * fb, axis=1) / np.sum(pb, axis=1) / 1000.0)
+    length = max(16, int(12 * ms))
+    size = max(128, 1 << (length - 1).bit_length())
+    hann = np.hanning(length)
+    p = np.abs(np.fft.rfft(w[:, onset : onset + length] * hann, n=size, axis=1)) ** 2
+    # Less the background's spectrum (the mean of 12 ms frames in the 110-10 ms before): a steady hiss or
+    # an 8-bit file's quantization noise would otherwise flatten a click that has died away within 12 ms.
+    starts = range(max(0, e - int(110 * ms)), max(0, e - int(10 * ms) - length) + 1, length)
+    if len(starts):
+        frames = np.stack([w[:, a : a + length] for a in starts], axis=1) * hann
+        p = np.maximum(p - np.mean(np.abs(np.fft.rfft(frames, n=size, axis=2)) ** 2, axis=1), 0.01 * p)
+    f = np.fft.rfftfreq(size, 1.0 / rate)
+    pb = p[:, (f >= 1000) & (f < min(8000.0, 0.45 * rate))] + 1e-30
+    flatness12 = 10 * (np.mean(np.log10(pb), axis=1) - np.log10(np.mean(pb, axis=1)))
+    peakiness12 = 10 * np.log10(np.percentile(pb, 90, axis=1) / np.median(pb, axis=1))
+    at = e * r_low / rate
+    a, b = max(0, int(at - 0.110 * r_low)), max(0, int(at - 0.010 * r_low))
+    cc, d = int(at + 0.010 * r_low), int(at + 0.150 * r_low)
+    return np.column_stack(
+        [
+            flatness,
+            centroid,
+            power(low, r_low, -2, 20) - power(high, r_high, -2, 20),
+            power(voice, r_low, -110, -10) - ev_high,
+            power(voice, r_low, 10, 150) - ev_high,
+            _pitch(voice[:, a:b], r_low),
+            _pitch(voice[:, cc:d], r_low),
+            power(high, r_high, 50, 150) - ev_high,
+            flatness12,
+            peakiness12,
+            power(low, r_low, -2, 60) - power(low, r_low, -60, -5),
+        ]
+    )
+
+
+@lru_cache(maxsize=1)
+def _model() -> dict:
+    return json.loads(MODEL_PATH.read_text())
+
+
+def click_probability(x: np.ndarray, model: dict | None = None) -> np.ndarray:
+    """The probability that each row of :data:`FEATURES` values is a knee click: a sum of small decision
+    trees (gradient boosting, all of the same depth, stored level by level), through the logistic function."""
+    m = model or _model()
+    x = np.atleast_2d(np.asarray(x, dtype=np.float64))
+    feature = np.asarray(m["feature"])  # (trees, 2**depth - 1): the split of each inner node
+    threshold = np.asarray(m["threshold"])
+    value = np.asarray(m["value"])  # (trees, 2**depth): the leaves
+    trees = np.arange(feature.shape[0])
+    rows = np.arange(x.shape[0])[:, None]
+    node = np.zeros((x.shape[0], feature.shape[0]), dtype=np.intp)
+    for _ in range(int(m["depth"])):
+        go_right = x[rows, feature[trees, node]] > threshold[trees, node]
+        node = 2 * node + 1 + go_right
+    leaf = node - feature.shape[1]
+    logit = m["bias"] + value[trees, leaf].sum(axis=1)
+    return 1.0 / (1.0 + np.exp(-np.clip(logit, -40, 40)))
