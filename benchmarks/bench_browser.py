@@ -91,9 +91,9 @@ SETUP = [["h3", "Set up today's test"], ["button", "Plan the session"]]
 TEST = [[".kc-tap", None], ["button", "Save this test"]]
 STRETCH = [["button", "timer"]]
 TIMING = [[".kc-time", ":"]]
-SUMMARY = [["h1", "Session summary"], ['[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg', None],
-           ['[data-testid="stTable"] td', None]]  # fmt: skip
-RESULTS = [['[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg', None]]
+CHART = ['[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg', None]
+SUMMARY = [["h1", "Session summary"], ['[data-testid="stMarkdownContainer"] table td', None], ["button", "new session"]]
+RESULTS = [CHART]
 HISTORY = [['[data-testid="stDataFrame"] canvas', None]]
 
 
@@ -187,11 +187,13 @@ def one_session(page, base: str, times: dict[str, list[float]]) -> None:
         page.locator(f".st-key-{sid}-pain-{tag}").get_by_role("radio", name="0", exact=True).click()
         idle(page)
         times[name].append(timed(page, page.get_by_role("button", name="Save this test").click, then))
+    idle(page)
+    times["the summary's chart, asked for"].append(timed(page, page.get_by_text("See the chart").click, [CHART]))
 
 
 def bench_session(browser, tmp: Path, rounds: int) -> dict[str, list[float]]:
     names = ["safety -> setup", "setup -> baseline", "save a test -> stretch", "start the timer",
-             "timer end -> retest", "save the last retest -> summary"]  # fmt: skip
+             "timer end -> retest", "save the last retest -> summary", "the summary's chart, asked for"]  # fmt: skip
     times: dict[str, list[float]] = {n: [] for n in names}
     server = start_server(f"sqlite:///{tmp / 'session.sqlite3'}", tmp / "session.log", env={"KNEECLICK_TIMER_SECONDS": "5"})
     try:
