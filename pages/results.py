@@ -21,10 +21,9 @@ through_app()
 st.title("Results")
 store, is_example = store_or_example()
 legs = results(store)  # cached until the store changes
-trends = trend_views(store)  # "Is it working?": quick checks and session baselines over time (cached the same way)
 if not legs:
     st.info("No finished conditions yet. Run a session, or switch on the example data above.")
-    if not trends:
+    if not trend_views(store):
         st.stop()
 
 download(store, key="report-results")
@@ -126,4 +125,6 @@ for tab, view in zip(tabs, legs):
                 else "Not enough clicks were counted on this leg to fit the model yet."
             )
 
-is_it_working(trends)
+# "Is it working?": quick checks and session baselines over time (cached the same way), worked out after the
+# legs are drawn, so that on a first opening their answer goes out before the trends are ready
+is_it_working(trend_views(store))
