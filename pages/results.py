@@ -21,10 +21,9 @@ through_app()
 st.title("Results")
 store, is_example = store_or_example()
 legs = results(store)  # cached until the store changes
-trends = trend_views(store)  # "Is it working?": quick checks and session baselines over time (cached the same way)
 if not legs:
     st.info("No finished conditions yet. Run a session, or switch on the example data above.")
-    if not trends:
+    if not trend_views(store):
         st.stop()
 
 download(store, key="report-results")
@@ -41,12 +40,6 @@ for tab, view in zip(tabs, legs):
                "test order alone: weaker evidence. Add the rest control to your next sessions.")
         )
         st.markdown(f"**{leg.summary}**")
-        if view.ranking is not None:
-            st.vega_lite_chart(
-                spec=view.ranking,
-                key=f"ranking-{leg.side}",
-                alt=f"{leg.side} knee: each stretch's effect on clicking compared with resting, with the range the data allow",
-            )
         icons = {LIKELY: ":material/priority_high:", POSSIBLE: ":material/help:", INSUFFICIENT: ":material/hourglass_empty:",
                  UNLIKELY: ":material/remove:"}
         st.markdown(  # one paragraph per group, in ranking order
@@ -66,7 +59,15 @@ for tab, view in zip(tabs, legs):
 
         start_panel(store, leg, read_only="The example data is read-only." if is_example else None)
 
+        # The charts come after the words and the program's button: the browser draws them last (on a first
+        # visit it loads their code first), and a chart appearing late then moves nothing that was read or tapped.
         st.subheader("The evidence")
+        if view.ranking is not None:
+            st.vega_lite_chart(
+                spec=view.ranking,
+                key=f"ranking-{leg.side}",
+                alt=f"{leg.side} knee: each stretch's effect on clicking compared with resting, with the range the data allow",
+            )
         if view.p_top is not None:
             st.vega_lite_chart(
                 spec=view.p_top,
@@ -124,4 +125,6 @@ for tab, view in zip(tabs, legs):
                 else "Not enough clicks were counted on this leg to fit the model yet."
             )
 
-is_it_working(trends)
+# "Is it working?": quick checks and session baselines over time (cached the same way), worked out after the
+# legs are drawn, so that on a first opening their answer goes out before the trends are ready
+is_it_working(trend_views(store))

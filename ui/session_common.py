@@ -100,7 +100,7 @@ def header(step: Step) -> None:
     st.progress(step.number / step.total, text=f"**{step.progress}** · {step.label}")
     # The phone must not sleep during a stretch; says once when it cannot (never above a tap counter).
     keep_screen_awake(say_why=step.kind not in (StepKind.BASELINE, StepKind.RETEST))
-    flash = st.session_state.pop(_FLASH, None)
+    flash = _flash(step)
     # Always drawn, so the elements below keep their place on the next rerun: a message that vanished would
     # shift the tap counter, and a shifted component is remounted and loses the taps made meanwhile.
     slot = st.empty()
@@ -109,6 +109,21 @@ def header(step: Step) -> None:
     override = _override()
     if override is not None and step.kind in (StepKind.STRETCH, StepKind.TIMING):
         st.caption(f"Test setting {TIMER_ENV_VAR}: timers run {override:g} s.")
+
+
+_FLASH_SHOWN = "kneeclick-flash-shown"
+
+
+def _flash(step: Step) -> str | None:
+    """The message a callback left for this step, kept for as long as the step is on screen: a rerun on the
+    same step (a tap reported, the summary's chart opened) must not take away a line above what is tapped."""
+    here = (st.query_params.get(PARAM), step.kind.value, step.number)
+    flash = st.session_state.pop(_FLASH, None)
+    if flash:
+        st.session_state[_FLASH_SHOWN] = (here, flash)
+        return flash
+    shown = st.session_state.get(_FLASH_SHOWN)
+    return shown[1] if shown and shown[0] == here else None
 
 
 _CSS = """

@@ -14,6 +14,7 @@ from core.session.vocabulary import (
 )
 from ui.views import narrow
 from ui.session_common import (
+    _key,
     _new_session_button,
 )
 from ui.text import alert
@@ -36,13 +37,13 @@ def summary(store: Store, session: Session, step: Step) -> None:
         (st.error if code in (flow.STOP_PAIN, flow.STOP_RED_FLAG) else st.info)(advice)
         for reason in flow.red_flag_reasons(flow.new_red_flags(session)):
             st.markdown(f"- {reason}")
-    table, spec = _summary_parts(session)
-    if spec is not None:
-        st.vega_lite_chart(spec, width="stretch")
+    content = _content(session)
+    table, drawable = _table_for(content, session)
     if not table.empty:
-        # A plain HTML table, not the data grid: a handful of lines, drawn at once (the grid's canvas and
-        # its hundreds of nodes were most of this step's wait). Every cell is kneeclick's own words and numbers.
-        st.table(phone_table(table).set_index("Condition"), border="horizontal")
+        # A Markdown table: a handful of lines, drawn at once. The data grid (a canvas and hundreds of nodes)
+        # and then st.table (each of its cells a Markdown element of its own) were most of this step's wait.
+        # Every cell is kneeclick's own words and numbers (condition names, counts), never a person's text.
+        st.markdown(markdown_table(table))
         if len(table) > 1:
             st.caption(
                 "Before is the test just before each condition: for every condition after the first, that is the "
@@ -55,6 +56,13 @@ def summary(store: Store, session: Session, step: Step) -> None:
             "One session cannot tell a real effect from noise: the clicking changes by itself as the knee warms "
             "up. Compare each stretch with the rest control, and look at Results after a few sessions."
         )
+        # The chart is drawn only once asked for: building it (about 50 ms) and the browser drawing it were
+        # most of what this step still waited for. It opens below its own heading: nothing moves above it.
+        chart = st.expander("See the chart", icon=":material/show_chart:", key=_key(session, "summary-chart"),
+                            on_change="rerun") if drawable else None  # fmt: skip
+        if chart is not None and chart.open:
+            with chart:
+                st.vega_lite_chart(_chart_for(content, session), width="stretch")
     st.page_link("pages/results.py", label="See Results across sessions", icon=":material/insights:")
     _new_session_button("summary-new")
 
@@ -80,22 +88,42 @@ def phone_table(table):
     })  # fmt: skip
 
 
-def _summary_parts(session: Session) -> tuple:
-    """The summary table and chart (as a Vega-Lite spec), built once per content: pandas and Altair's
-    validation are the slow part of a rerun, and an ended session does not change."""
-    content = (
+def markdown_table(table) -> str:
+    """``table`` (its index the first column) as one Markdown table, the counts aligned right."""
+
+    def line(cells) -> str:
+        return "| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |"
+
+    head = [table.index.name or "", *table.columns]
+    return "\n".join([
+        line(head),
+        "|:---|" + "---:|" * len(table.columns),
+        *(line([i, *row]) for i, row in zip(table.index, table.itertuples(index=False))),
+    ])  # fmt: skip
+
+
+def _content(session: Session) -> tuple:
+    """What the summary shows depends on: an ended session does not change, so its table and chart are
+    built once per content (pandas and Altair are the slow part of a rerun)."""
+    return (
         session.id,
         tuple((m.seq, m.reps, m.clicks, m.pain) for m in session.measurements.values()),
         tuple((t.position, t.status.value, t.before_seq, t.after_seq) for t in session.trials),
         session.status.value,
     )
-    return _parts_for(content, session)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _parts_for(content: tuple, _session: Session) -> tuple:
+def _table_for(content: tuple, _session: Session) -> tuple:
+    """The summary's table, one line per condition, as the page shows it (empty without conditions), and
+    whether there is a chart to draw (a condition done)."""
+    table = summary_table(_session)
+    return (table if table.empty else phone_table(table).set_index("Condition")), bool((table["Status"] == "done").any())
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _chart_for(content: tuple, _session: Session) -> dict | None:
+    """The before/after chart as a Vega-Lite spec; None when no condition was done."""
     chart = before_after_chart(_session)
     # Altair's spec validation is skipped: the chart is kneeclick's own and checked by its tests.
-    return summary_table(_session), (None if chart is None else narrow(chart.to_dict(validate=False)))
-
-
+    return None if chart is None else narrow(chart.to_dict(validate=False))

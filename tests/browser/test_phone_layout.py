@@ -67,6 +67,9 @@ def test_no_page_and_no_session_step_scrolls_sideways(server_factory, new_page, 
         save_test(page, sid, f"r{position}", 0)
     expect(page.get_by_role("heading", name="Session summary")).to_be_visible()
     fits(page, "session-summary", w)
+    page.get_by_text("See the chart").click()
+    expect(page.locator('[data-testid="stVegaLiteChart"]')).to_be_visible()
+    fits(page, "session-summary-chart", w)
     page.goto(server.url + "/results")
     fits(page, "results-own", w)
 

@@ -104,10 +104,18 @@ def test_a_two_condition_session_end_to_end_on_a_phone(server_factory, new_page,
 
     expect(page.get_by_role("heading", name="Session summary")).to_be_visible()
     expect(page.get_by_text("Step 8 of 8")).to_be_visible()
-    expect(page.locator('[data-testid="stVegaLiteChart"]')).to_be_visible()
     expect(page.get_by_role("link", name="See Results across sessions")).to_be_visible()
-    expect(page.locator('[data-testid="stTable"] td').first).to_be_visible()
+    expect(page.locator('[data-testid="stMarkdownContainer"] table td').first).to_be_visible()
     settled(page)
+    def table_under_title() -> float:  # where the table is on the page (the page may scroll)
+        title = page.get_by_role("heading", name="Session summary").bounding_box()
+        return page.locator('[data-testid="stMarkdownContainer"] table').bounding_box()["y"] - title["y"]
+
+    before = table_under_title()
+    page.get_by_text("See the chart").click()  # drawn when asked for, below the table: nothing above it moves
+    expect(page.locator('[data-testid="stVegaLiteChart"]')).to_be_visible()
+    settled(page)
+    assert table_under_title() == before
     shot(page, "session-phone-06-summary")
 
     store = Store.open(server.db_url)
@@ -121,8 +129,9 @@ def test_a_two_condition_session_end_to_end_on_a_phone(server_factory, new_page,
     desk = browser.new_context(viewport=DESKTOP).new_page()
     desk.goto(f"{server.url}/session?session={sid}")
     settled(desk)
+    desk.get_by_text("See the chart").click()
     expect(desk.locator('[data-testid="stVegaLiteChart"]')).to_be_visible()
-    expect(desk.locator('[data-testid="stTable"] td').first).to_be_visible()
+    expect(desk.locator('[data-testid="stMarkdownContainer"] table td').first).to_be_visible()
     time.sleep(0.5)  # let the table paint
     shot(desk, "session-desktop-summary")
     desk.context.close()

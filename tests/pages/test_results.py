@@ -53,6 +53,29 @@ def test_results_on_the_example_data_show_ranking_charts_and_sentences(app_test)
     assert at.warning and "data quality" in at.warning[0].value
 
 
+def _in_order(node) -> list:
+    """Every element of the page, in the order it is drawn (top to bottom)."""
+    out = []
+    for _, child in sorted(getattr(node, "children", {}).items()):
+        out.append(child)
+        out.extend(_in_order(child))
+    return out
+
+
+def test_the_words_and_the_program_button_come_before_every_chart(app_test):
+    """The browser draws the charts last (on a first visit it loads their code first): the answer in words and
+    the program's button sit above every chart, so a chart appearing late moves nothing read or tapped."""
+    at = app_test(page="results", query={"example": "true"})
+    order = _in_order(at.main)
+    kinds = [e.type for e in order]
+    first_chart = kinds.index("vega_lite_chart")
+    (leg,) = analyze(read_csv(SAMPLE_CSV))
+    words = [i for i, e in enumerate(order) if e.type == "markdown" and (leg.summary in e.value or "After stretching your" in e.value)]
+    button = [i for i, e in enumerate(order) if e.type == "button" and e.label.startswith("Start a program")]
+    assert words and button, "the summary, the verdicts and the program's button are shown"
+    assert max(words + button) < first_chart
+
+
 def test_each_leg_is_its_own_tab_and_user_notes_are_never_html(app_test, store):
     def person(effects):
         groups = ("quadriceps", "hamstrings", "calves", "hip_abductors")

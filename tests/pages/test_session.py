@@ -4,6 +4,9 @@ The tap counter is a components-v2 widget; AppTest stands in for it by setting i
 (``at.session_state[key] = {"count": n}``).  Timers use a FakeClock put in place of the page's clock.
 """
 
+import re
+
+import pandas as pd
 import pytest
 
 import ui.session_common as ui
@@ -77,6 +80,15 @@ def do_test(at, tag, clicks, pain, *, typed=None, reps=None):
     return ok(at)
 
 
+def summary_table(at) -> pd.DataFrame:
+    """The summary's table as the page shows it (one Markdown table), its cells as text."""
+    shown = [m.value for m in at.markdown if m.value.startswith("| Condition |")]
+    assert len(shown) == 1, "the summary shows one table"
+    head, _, *rows = [[c.strip().replace("\\|", "|") for c in re.split(r"(?<!\\)\|", line)[1:-1]]
+                      for line in shown[0].splitlines()]  # fmt: skip
+    return pd.DataFrame(rows, columns=head)
+
+
 def stretch_and_wait(at, clock, position, seconds=90):
     s = sid(at)
     at.button(key=f"{s}-start-{position}").click().run()
@@ -131,12 +143,39 @@ def test_a_whole_session_is_stored_as_entered(session_app, clock, store):
     assert got == entered
     assert all(t.status is TrialStatus.DONE for t in loaded.trials)
     assert [(t.before_seq, t.after_seq) for t in loaded.trials] == [(i, i + 1) for i in range(5)]
-    table = at.table[0].value  # the summary: a plain table, one line per condition
+    table = summary_table(at)  # the summary: a plain table, one line per condition
     assert table["After"].tolist() == [str(c) for c, *_ in entered[1:]]
+    assert not at.get("vega_lite_chart"), "the chart is drawn only when asked for"
+    at.session_state[f"{s}-summary-chart"] = True  # open "See the chart"
+    at.run()
     assert at.get("vega_lite_chart"), "the before/after chart is shown"
     assert [p.value for p in at.page_link if "Results" in p.value]
     frame = store.trials_frame([s])
     assert frame["clicks_before"].tolist() == [c for c, *_ in entered[:-1]]
+
+
+def test_what_was_saved_stays_said_while_its_step_is_on_screen(session_app, store):
+    """A rerun on the same step (a tap reported, the summary's chart opened) keeps the line saying what was
+    saved: a line vanishing above the counter or the chart's heading would move what is under the finger."""
+    at = answer_safety(ok(session_app()))
+    plan(at, conditions=["calves", "rest_control"], randomized=False)
+    s = sid(at)
+
+    def said() -> list[str]:
+        return [c.value for c in at.caption if "check_circle" in c.value]
+
+    planned = said()
+    assert len(planned) == 1 and "Session planned" in planned[0]
+    at.session_state[f"{s}-test-b-tap"] = {"count": 3}
+    at.run()  # a tap reported: the same step again
+    assert said() == planned
+    do_test(at, "b", clicks=3, pain=0)
+    saved = said()
+    assert len(saved) == 1 and "Saved: 3 clicks" in saved[0], "the next step says only its own message"
+    at.run()
+    assert said() == saved
+    at.button(key=f"{s}-start-1").click().run()
+    assert said() == [], "a step reached without a message shows none"
 
 
 def test_a_red_flag_blocks_the_protocol_and_the_answers_are_kept(session_app, store):
@@ -174,7 +213,7 @@ def test_pain_of_four_in_a_test_ends_the_session_with_advice(session_app, clock,
     assert loaded.status is SessionStatus.STOPPED and "Pain 4/10" in loaded.stop_reason
     assert loaded.measurements[1].clicks == 5, "the test that hurt is still recorded"
     assert loaded.trial(2).status is TrialStatus.PLANNED
-    assert at.table[0].value["After"].tolist() == ["5", "not done"], "a condition the stop left out says so"
+    assert summary_table(at)["After"].tolist() == ["5", "not done"], "a condition the stop left out says so"
 
 
 def test_a_zero_click_baseline_ends_kindly_and_says_why(session_app, store):
@@ -232,7 +271,7 @@ def test_skip_records_skipped_not_zero(session_app, clock, store):
     assert loaded.status is SessionStatus.FINISHED
     assert loaded.trial(1).status is TrialStatus.SKIPPED and loaded.trial(1).after_seq is None
     assert store.trials_frame([s])["muscle_group"].tolist() == ["rest_control"]
-    shown = at.table[0].value.reset_index()  # the summary, one line per condition, narrow enough for a phone
+    shown = summary_table(at)  # the summary, one line per condition, narrow enough for a phone
     assert list(shown.columns) == ["Condition", "Before", "After", "Change", "Pain"]
     assert shown.iloc[0][["Before", "After"]].tolist() == ["skipped", "skipped"]
     assert shown.iloc[1][["Before", "After", "Change"]].tolist() == ["6", "5", "-1"]
