@@ -61,6 +61,13 @@ clicks in ``reps`` repetitions.  We model
   negative-binomial fit because its shape parameter is unstable, often at the
   boundary, with the few dozen counts one person collects, whereas the
   quasi-Poisson estimate of the effects stays consistent whatever the variance.
+  Quasi-Poisson spreads the extra variance evenly over the counts, though, and
+  gamma-Poisson noise grows with the count (Var = mu (1 + kappa mu)): with
+  ``kappa`` from a moment equation (no shape parameter is fitted), each fit's
+  covariance is the sandwich of the Poisson estimate under that variance when
+  it is the wider of the two (``NB2_VARIANCE``).  The decision sharpens only
+  the Poisson part of the covariance, never what over-dispersion adds
+  (``Fit.cov_poisson``, :func:`core.analysis.decision.decision_cov`).
 * A weak normal prior (sd 1.5 on each log effect, 0.5 on the drift) keeps every
   estimate finite when a group's retests are all zero (separation) and when a
   single session has as many unknowns as tests.  It is a penalized fit; the
