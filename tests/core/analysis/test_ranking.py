@@ -186,6 +186,7 @@ def test_the_model_equals_a_poisson_glm_with_session_dummies(monkeypatch):
     monkeypatch.setattr(A, "PRIOR_SD_DRIFT", 1e6)
     monkeypatch.setattr(A, "PHI_PRIOR_DF", 0.0)
     monkeypatch.setattr(A, "CARRY_MODELS", {"none": (1.0, ((0.0, 1.0),))})
+    monkeypatch.setattr(A, "NB2_VARIANCE", False)  # quasi-Poisson alone (the sandwich: the next test)
     rng = np.random.default_rng(3)
     frame = simulate_sessions(person({"calves": 0.5}, carry=0.0), 6, rng)
     tests = build_tests(frame)
@@ -199,6 +200,46 @@ def test_the_model_equals_a_poisson_glm_with_session_dummies(monkeypatch):
     expected_phi = max(1.0, glm.scale)
     assert fit.dispersion == pytest.approx(expected_phi, rel=1e-5)
     np.testing.assert_allclose(fit.cov, glm.cov_params()[:p, :p] * expected_phi / glm.scale, rtol=1e-4, atol=1e-8)
+
+
+def test_strongly_over_dispersed_counts_get_the_gamma_poisson_sandwich(monkeypatch):
+    """With counts far noisier than Poisson where they are large (gamma shape 1.5), the covariance is the
+    Poisson GLM's sandwich under Var(y) = mu (1 + kappa mu), built here from statsmodels' fit, and it is wider
+    than the quasi-Poisson covariance for the stretches' contrasts."""
+    import statsmodels.api as sm
+
+    monkeypatch.setattr(A, "PRIOR_SD_EFFECT", 1e6)
+    monkeypatch.setattr(A, "PRIOR_SD_DRIFT", 1e6)
+    monkeypatch.setattr(A, "PHI_PRIOR_DF", 0.0)
+    monkeypatch.setattr(A, "CARRY_MODELS", {"none": (1.0, ((0.0, 1.0),))})
+    rng = np.random.default_rng(4)
+    frame = simulate_sessions(person({"calves": 0.5}, carry=0.0, shape=1.5, base_rate=2.0), 8, rng)
+    tests = build_tests(frame)
+    fit = A.fit_model(tests)
+    imm, _ = A._design_parts(tests, fit.groups)
+    X = np.hstack([imm, np.eye(len(tests.session_ids))[tests.session]])
+    glm = sm.GLM(tests.clicks, X, family=sm.families.Poisson(), offset=np.log(tests.reps)).fit()
+    mu = glm.fittedvalues
+    p = imm.shape[1]
+    resid_df = len(mu) - X.shape[1]
+    kappa = A._nb2_kappa(tests.clicks, mu, resid_df)
+    assert kappa > 0.2
+    # the moment equation it solves: Pearson's statistic under that variance equals the residual df
+    assert np.sum((tests.clicks - mu) ** 2 / (mu * (1 + kappa * mu))) == pytest.approx(resid_df, rel=1e-4)
+    bread = glm.cov_params()  # inverse Poisson information (scale 1)
+    sandwich = bread @ (X.T @ (X * (mu * (1 + kappa * mu))[:, None])) @ bread
+    np.testing.assert_allclose(fit.cov, sandwich[:p, :p], rtol=1e-3, atol=1e-8)
+    monkeypatch.setattr(A, "NB2_VARIANCE", False)
+    quasi = A.fit_model(tests)
+    assert np.trace(fit.cov[1:, 1:]) > 1.2 * np.trace(quasi.cov[1:, 1:])
+
+
+def test_the_dispersion_moment_estimate_finds_kappa_and_zero_for_poisson_counts():
+    rng = np.random.default_rng(8)
+    mu = rng.uniform(2, 20, 4000)
+    gamma_poisson = rng.poisson(rng.gamma(2.0, mu / 2.0))  # Var = mu (1 + mu / 2)
+    assert A._nb2_kappa(gamma_poisson, mu, len(mu)) == pytest.approx(0.5, rel=0.15)
+    assert A._nb2_kappa(rng.poisson(mu), mu, len(mu)) < 0.01
 
 
 def test_a_strong_culprit_is_found_and_called_likely():
@@ -282,6 +323,26 @@ def test_verdict_rules_on_their_edges():
     # a big cut with a very wide interval (few clicks left after the stretch) is no longer set aside
     d = _decide([math.log(0.25), 0.0, 0.0, 0.0], [0.7, 0.3, 0.3, 0.3], sessions=2, n_used=2)
     assert d.ranked[0].i == 0 and d.ranked[0].verdict != INSUFFICIENT
+
+
+def test_over_dispersion_is_not_sharpened_away():
+    """The same estimates and covariance: when most of the variance is over-dispersion measured in the person's
+    own counts, the decision is less sure than when the Poisson model explains all of it, and a borderline cut
+    after 3 sessions stays `possible` instead of `likely`."""
+    from core.analysis.decision import COV_SCALE, decide, decision_cov
+
+    est = np.array([math.log(0.45), 0.0, 0.0, 0.0])
+    cov = 0.35**2 * (0.5 * np.eye(4) + 0.5)
+    np.testing.assert_allclose(decision_cov(cov), COV_SCALE * cov)
+    np.testing.assert_allclose(decision_cov(cov, cov), COV_SCALE * cov)
+    poisson = decide(est, cov, 20.0, sessions=[3] * 4, n_used=3, draws=2000, cov_model=cov)
+    dispersed = decide(est, cov, 20.0, sessions=[3] * 4, n_used=3, draws=2000, cov_model=cov / 3)
+    assert poisson.ranked[0].i == dispersed.ranked[0].i == 0
+    assert dispersed.ranked[0].p_culprit < poisson.ranked[0].p_culprit - 0.03
+    assert (poisson.ranked[0].verdict, dispersed.ranked[0].verdict) == (LIKELY, POSSIBLE)
+    # the intervals shown are the fit's, whatever the decision reads
+    assert (dispersed.ranked[0].ci_low, dispersed.ranked[0].ci_high) == (poisson.ranked[0].ci_low,
+                                                                        poisson.ranked[0].ci_high)
 
 
 def test_p_none_is_high_when_nothing_beats_resting_and_low_when_a_group_does():
