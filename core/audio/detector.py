@@ -639,21 +639,11 @@ def _local_peaks(above: np.ndarray, level: np.ndarray, reach: int) -> list[int]:
 def _fast_rise(env_db: np.ndarray, k: int, bg: float, rise_max: int, back: int) -> bool:
     """Does the envelope climb from near the background (or 15 dB below the peak) to within 6 dB of the
     peak at ``k`` in at most ``rise_max`` frames? Clicks do (< 1 ms); vowels and fricatives swell over 5-30 ms."""
-    peak = env_db[k]
-    high = peak - 6.0
-    low = min(max(peak - 15.0, bg + 4.0), high - 2.0)
-    j = k
-    stop = max(0, k - back)
-    while j > stop and env_db[j] >= low:
-        j -= 1
-    if env_db[j] >= low:
-        return False  # no quiet moment in the 15 ms before: not an isolated onset
-    first_high = j + 1 + int(np.argmax(env_db[j + 1 : k + 1] >= high))
-    return first_high - j <= rise_max
+    return _rise_frames(env_db, k, bg, back) <= rise_max  # inf (no quiet moment before it): not an isolated onset
 
 
 def _rise_frames(env_db: np.ndarray, k: int, bg: float, back: int) -> float:
-    """As :func:`_fast_rise`, the number of frames of the climb (inf: no quiet moment in ``back`` frames)."""
+    """The number of frames of the climb :func:`_fast_rise` judges (inf: no quiet moment in ``back`` frames)."""
     peak = env_db[k]
     high = peak - 6.0
     low = min(max(peak - 15.0, bg + 4.0), high - 2.0)
