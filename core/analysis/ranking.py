@@ -889,13 +889,30 @@ def _about(x: float) -> str:
     return f"{5 * round(abs(x) / 5):.0f}%" if math.isfinite(x) else "many times"
 
 
+def _bound(cut: float) -> str:
+    """One end of an interval of a cut in words: "40% less", "nearly 100% less" (a cut never reaches 100%),
+    "140% more", or from tripling on "36 times as many" (what "3500% more" means)."""
+    if cut >= 97.5:
+        return "nearly 100% less"
+    if cut > 0:
+        return f"{_about(cut)} less"
+    more = -cut
+    if not math.isfinite(more):
+        return "many times as many"
+    if more >= 200:
+        return f"{1 + more / 100:.0f} times as many"
+    return f"{_about(more)} more"
+
+
 def _range(lo_cut: float, hi_cut: float) -> str:
     """The 95% interval of a cut (in %, negative: more clicking) in words."""
-    if lo_cut >= 0:
+    if lo_cut >= 0 and hi_cut < 97.5:
         return f"somewhere between {_about(lo_cut)} and {_about(hi_cut)} less"
-    if hi_cut <= 0:
+    if hi_cut <= 0 and -lo_cut < 200:
         return f"somewhere between {_about(-hi_cut)} and {_about(-lo_cut)} more"
-    return f"anything from {_about(hi_cut)} less to {_about(-lo_cut)} more"
+    if lo_cut >= 0 or hi_cut <= 0:
+        return f"somewhere between {_bound(lo_cut if lo_cut >= 0 else hi_cut)} and {_bound(hi_cut if lo_cut >= 0 else lo_cut)}"
+    return f"anything from {_bound(hi_cut)} to {_bound(lo_cut)}"
 
 
 def sentence(result: GroupResult, compared_with: str) -> str:

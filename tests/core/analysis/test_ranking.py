@@ -476,6 +476,13 @@ def test_the_sentence_reads_like_a_person_talking():
     text = sentence(r, CONTROL)
     assert "about 20% more than after resting" in text and "anything from 40% less to 140% more" in text
     assert "not a candidate" in text
+    # one session with few clicks: an interval too wide for "100% less" (a cut never gets there) or "3500% more"
+    r = A.GroupResult("calves", "Calves", INSUFFICIENT, 0.75, 0.004, 36.0, 0.3, 1, 1, "")
+    assert "(anything from nearly 100% less to 36 times as many)" in sentence(r, CONTROL)
+    r = A.GroupResult("calves", "Calves", LIKELY, 0.1, 0.01, 0.5, 0.9, 4, None, "")
+    assert "(somewhere between 50% less and nearly 100% less)" in sentence(r, CONTROL)
+    r = A.GroupResult("quadriceps", "Quadriceps", UNLIKELY, 2.5, 1.3, 5.0, 0.0, 4, 4, "")
+    assert "(somewhere between 30% more and 5 times as many)" in sentence(r, CONTROL)
     r = A.GroupResult("hip_abductors", "Hip abductors", POSSIBLE, 0.7, 0.3, 1.5, 0.3, 2, 2, "")
     for words in ("CI", "rate ratio", "log", "variance", "p=", "hip_abductors"):
         assert words not in sentence(r, CONTROL) + sentence(r, "drift")
