@@ -7,6 +7,25 @@ Each module has ``register(subparsers)`` that adds its parser and sets
 #: Module names under core.commands, in the order `kneeclick --help` lists them.
 COMMANDS = ["where", "analyze", "count_clicks", "export", "import_", "plan", "report", "trend", "serve"]
 
+# ------------------------------------------------ errors said by the command itself
+def saying_errors(name: str, body):
+    """``body(args)`` as a command's ``run``: a CliError is printed as ``kneeclick NAME: message`` on stderr and
+    its code returned.  Said here rather than left to core.cli.main: under ``python -m core.cli`` that module
+    runs as __main__, whose CliError is a different class from the one the commands raise."""
+    import sys
+
+    from core.cli import CliError
+
+    def run(args) -> int:
+        try:
+            return body(args)
+        except CliError as e:
+            print(f"kneeclick {name}: {e}", file=sys.stderr)
+            return e.code
+
+    return run
+
+
 # ------------------------------------------------ --owner, shared by import, export and where
 LOCAL_OWNER = "local"  # core.data.schema.LOCAL_OWNER, spelled out so --help stays fast (a test checks)
 

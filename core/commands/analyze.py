@@ -22,10 +22,10 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import sys
 from typing import TYPE_CHECKING
 
 from core.cli import CliError
+from core.commands import saying_errors
 from core.session.vocabulary import MAX_REPS, MuscleGroup, Side, validate_counts
 
 if TYPE_CHECKING:  # pandas and the analysis load only when the command runs (--help stays fast)
@@ -45,16 +45,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("files", nargs="+", metavar="FILE", help="CSV file(s) in the kneeclick schema")
     p.add_argument("--json", action="store_true", help="print JSON Lines: one object per file and leg")
     p.set_defaults(func=run)
-
-
-def run(args: argparse.Namespace) -> int:
-    # Errors are printed here rather than left to core.cli.main: under `python -m core.cli` that module runs as
-    # __main__, whose CliError is a different class from the one imported here.
-    try:
-        return _run(args)
-    except CliError as e:
-        print(f"kneeclick analyze: {e}", file=sys.stderr)
-        return e.code
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -153,3 +143,5 @@ def table(path: str, leg: LegResult) -> str:
         lines.append(f"  note: {f.message}")
     return "\n".join(lines) + "\n"
 
+
+run = saying_errors("analyze", _run)

@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 
 from typing import TYPE_CHECKING
 
 from core.cli import CliError
+from core.commands import saying_errors
 from core.commands.analyze import load
 from core.session.vocabulary import MuscleGroup, Side
 
@@ -44,14 +44,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--side", required=True, choices=[s.value for s in Side], help="the leg to plan for")
     p.add_argument("--json", action="store_true", help="print one JSON object per file")
     p.set_defaults(func=run)
-
-
-def run(args: argparse.Namespace) -> int:
-    try:
-        return _run(args)
-    except CliError as e:
-        print(f"kneeclick plan: {e}", file=sys.stderr)
-        return e.code
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -84,3 +76,6 @@ def text(path: str | None, plan: Plan) -> str:
         lines += [f"  {i:>2}. {MuscleGroup(c).label}" for i, c in enumerate(plan.conditions, 1)]
     lines.append(f"  {plan.why}")
     return "\n".join(lines) + "\n"
+
+
+run = saying_errors("plan", _run)

@@ -19,9 +19,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 
-from core.cli import CliError
+from core.commands import saying_errors
 from core.commands.analyze import load
 from core.session.vocabulary import Side
 
@@ -38,14 +37,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--side", choices=[s.value for s in Side], help="only this leg (default: every leg in the file)")
     p.add_argument("--json", action="store_true", help="print JSON Lines: one object per file and leg")
     p.set_defaults(func=run)
-
-
-def run(args: argparse.Namespace) -> int:
-    try:
-        return _run(args)
-    except CliError as e:
-        print(f"kneeclick trend: {e}", file=sys.stderr)
-        return e.code
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -75,3 +66,6 @@ def text(path: str, side: str, trend) -> str:
     else:
         lines.append(f"  {trend.checks} tests on {trend.days} days, verdict {trend.verdict}")
     return "\n".join(lines) + "\n"
+
+
+run = saying_errors("trend", _run)
