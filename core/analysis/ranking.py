@@ -910,8 +910,9 @@ def _range(lo_cut: float, hi_cut: float) -> str:
         return f"somewhere between {_about(lo_cut)} and {_about(hi_cut)} less"
     if hi_cut <= 0 and -lo_cut < 200:
         return f"somewhere between {_about(-hi_cut)} and {_about(-lo_cut)} more"
-    if lo_cut >= 0 or hi_cut <= 0:
-        return f"somewhere between {_bound(lo_cut if lo_cut >= 0 else hi_cut)} and {_bound(hi_cut if lo_cut >= 0 else lo_cut)}"
+    if lo_cut >= 0 or hi_cut <= 0:  # both ends on one side, one of them beyond a plain percentage
+        near, far = (lo_cut, hi_cut) if lo_cut >= 0 else (hi_cut, lo_cut)
+        return f"somewhere between {_bound(near)} and {_bound(far)}"
     return f"anything from {_bound(hi_cut)} to {_bound(lo_cut)}"
 
 
