@@ -117,14 +117,8 @@ def _sign_out_button(key: str) -> None:
 def _totals(store: Store) -> tuple[int, int, int]:
     """This owner's number of sessions, of tests (baselines and retests) and of stretching programs, to name
     what a deletion takes."""
-    ids = store.list_sessions()["id"].tolist()
-    tests = 0
-    for sid in ids:
-        try:
-            tests += len(store.get_session(sid).measurements)
-        except KeyError:  # deleted a moment ago in another tab
-            pass
-    return len(ids), tests, len(store.programs())
+    totals = store.owner_totals()
+    return totals["sessions"], totals["tests"], totals["programs"]
 
 
 def _count(n: int, word: str) -> str:

@@ -371,6 +371,17 @@ class SessionRecords:
                 conn.execute(table.delete().where(self._mine(table), table.c.session_id == session_id))
             conn.execute(sessions_table.delete().where(self._mine(sessions_table), sessions_table.c.id == session_id))
 
+    def owner_totals(self) -> dict:
+        """What :meth:`delete_owner_data` would delete now, counted without deleting: ``{"sessions": n,
+        "tests": m, "conditions": k, "programs": p}`` for this owner alone (one query per table)."""
+        tables = {"sessions": sessions_table, "tests": measurements_table, "conditions": trials_table,
+                  "programs": programs_table}  # fmt: skip
+        with self.engine.connect() as conn:
+            return {
+                name: int(conn.execute(sa.select(sa.func.count()).select_from(table).where(self._mine(table))).scalar_one())
+                for name, table in tables.items()
+            }
+
     def delete_owner_data(self) -> dict:
         """Delete every session of this owner with its conditions and tests, for real, in one transaction.
 

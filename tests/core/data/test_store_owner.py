@@ -168,15 +168,16 @@ def check_create_session(w):
 
 
 def check_delete_owner_data(w):
+    assert w.bob.owner_totals() == {"sessions": 0, "tests": 0, "conditions": 0, "programs": 0}
     assert w.bob.delete_owner_data() == {"sessions": 0, "tests": 0, "conditions": 0, "programs": 0}
     import_csv(w.bob, SAMPLE_CSV)
     w.bob.start_program(Side.RIGHT, MuscleGroup.HAMSTRINGS)
     tests = sum(len(w.bob.get_session(i).measurements) for i in w.sample)
     conditions = sum(len(w.bob.get_session(i).trials) for i in w.sample)
     assert tests > 0 and conditions > 0
-    assert w.bob.delete_owner_data() == {
-        "sessions": len(w.sample), "tests": tests, "conditions": conditions, "programs": 1,
-    }  # fmt: skip
+    expected = {"sessions": len(w.sample), "tests": tests, "conditions": conditions, "programs": 1}
+    assert w.bob.owner_totals() == expected  # counted, nothing deleted ...
+    assert w.bob.delete_owner_data() == expected  # ... and then deleted
     assert w.bob.list_sessions().empty and w.bob.trials_frame().empty and w.bob.programs() == []
 
 
@@ -239,6 +240,7 @@ CHECKS = {
     "set_note": check_set_note,
     "delete_session": check_delete_session,
     "delete_owner_data": check_delete_owner_data,
+    "owner_totals": check_delete_owner_data,
     "start_program": check_start_program,
     "active_program": check_active_program,
     "programs": check_programs,
