@@ -21,6 +21,11 @@ changing one thing, so the differences say where the gap goes:
 8. the generator's own effect prior with kneeclick's carry-over average;
 9. the ceiling (everything the generator's own).
 
+``--vague`` runs instead step 6 with priors a person-agnostic model could state (every nuisance prior wide: gamma
+shape U(1, 50), log drift per test N(0, 0.25), day-to-day sd U(0.05, 1), click rate per rep logU(0.05, 20), no
+miscounts), and the same with only the over-dispersion left at the generator's: does the exact likelihood carry
+the gain, or the generator's nuisance priors?
+
 Steps 6-9 use the ceiling's rule (rank by the chance of being the strongest culprit, `likely` when P(culprit)
 passes the threshold).  Every threshold here is set on these same people (95th percentile of the statistic over
 no-culprit people), so all are at 5% false `likely` for one look: this is a diagnosis on tuning people, not a
@@ -30,6 +35,7 @@ held-out figure.  Figures are means over the generators (equal weight), then per
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import multiprocessing
 import os
 import sys
@@ -61,14 +67,29 @@ def _kneeclick(frame, laplace: bool) -> dict:
     return {"rows": rows, "stat": leg.likely_statistic or 0.0}
 
 
+#: --vague: nuisance priors wide enough for anyone (what kneeclick could assume without knowing the generator)
+VAGUE = dict(shape=(1.0, 50.0), drift=(0.0, 0.25), day_sd=(0.05, 1.0), base_rate=(0.05, 20.0), miscount=0.0)
+
+
 def one_person(task: tuple) -> dict:
-    gen, g_idx, seed, i, draws = task
+    gen, g_idx, seed, i, draws, vague = task
     _, priors = GENERATORS[gen]
     rng = np.random.default_rng([seed, g_idx, i])  # the family benchmark's streams: the same people
     k = i % 3
     person = draw_person(priors, rng, k)
     data = simulate(person, priors, rng)
     tested = list(priors.tested)
+    if vague:
+        bayes = {}
+        for n, pri in (("vague nuisance", dataclasses.replace(priors, **VAGUE)),
+                       ("vague but own dispersion",
+                        dataclasses.replace(priors, **(VAGUE | {"shape": priors.shape})))):
+            d = ceiling_mod.posterior(data, pri, np.random.default_rng([seed, g_idx, i, 3]), n_draws=2 * draws,
+                                      effects="spike_slab").decide(PHYSIO_PRIOR)
+            bayes[n] = {"ranked": [tested[j] for j in np.argsort(-d["p_strongest"], kind="stable")],
+                        "p": dict(zip(tested, d["p_culprit"]))}
+        return dict(gen=gen, k=k, culprits=person.culprits(priors.tested), all_culprits=person.culprits(),
+                    bayes=bayes)
     own = ceiling_mod.posterior(data, priors, np.random.default_rng([seed, g_idx, i, 1]), n_draws=draws)
     ss = ceiling_mod.posterior(data, priors, np.random.default_rng([seed, g_idx, i, 3]), n_draws=2 * draws,
                                effects="spike_slab")
@@ -141,8 +162,9 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=1, help="the family's tuning seed")
     ap.add_argument("--draws", type=int, default=ceiling_mod.N_DRAWS)
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--vague", action="store_true", help="step 6 with wide nuisance priors instead (see above)")
     args = ap.parse_args(argv)
-    tasks = [(gen, g_idx, args.seed, i, args.draws) for g_idx, gen in enumerate(GENERATORS) for i in range(args.people)]
+    tasks = [(gen, g_idx, args.seed, i, args.draws, args.vague) for g_idx, gen in enumerate(GENERATORS) for i in range(args.people)]
     t0 = time.perf_counter()
     if args.jobs > 1:
         with multiprocessing.Pool(args.jobs) as pool:
@@ -152,6 +174,30 @@ def main(argv=None) -> int:
     took = time.perf_counter() - t0
     gens = list(GENERATORS)
     by_gen = {g: [r for r in records if r["gen"] == g] for g in gens}
+    if args.vague:
+        names = ("vague nuisance", "vague but own dispersion")
+        print(f"{args.people} tuning people per generator (seed {args.seed}), {len(records)} people in {took:.0f} s; "
+              f"exact counts, kneeclick's spike-and-slab prior and carry-over average, {2 * args.draws} draws")
+        print(f"  {'generator':16s}" + "".join(f"{n:>30s}" for n in names) + "   (top-1 / hit / false)")
+        rows = {n: [] for n in names}
+        for g in gens:
+            cells = []
+            for n in names:
+                t = tau_of(by_gen[g], "bayes", n)
+                sc = score(by_gen[g], lambda r, n=n, t=t: bayes_rule(r, n, t))
+                rows[n].append(sc)
+                cells.append(f"{sc['top1']:.2f} / {sc['hit']:.2f} / {sc['false']:.2f}")
+            print(f"  {g:16s}" + "".join(f"{c:>30s}" for c in cells))
+        print(f"  {'mean':16s}" + "".join(
+            f"{' / '.join(f'{np.mean([r[k] for r in rows[n]]):.3f}' for k in ('top1', 'hit', 'false')):>30s}"
+            for n in names))
+        pooled_v = {n: tau_of(records, "bayes", n) for n in names}
+        means = {n: [score(by_gen[g], lambda r, n=n: bayes_rule(r, n, pooled_v[n])) for g in gens] for n in names}
+        print(f"  {'pooled thresh.':16s}" + "".join(
+            f"{' / '.join(f'{np.mean([r[k] for r in means[n]]):.3f}' for k in ('top1', 'hit', 'false')):>30s}"
+            for n in names) + "   (one threshold for all generators: "
+            + ", ".join(f"{pooled_v[n]:.3f}" for n in names) + ")")
+        return 0
     pooled = {(how, name): tau_of(records, how, name) for how, name in (("chain", "kneeclick"), ("chain", "laplace"))}
 
     def per_gen(how, name):
