@@ -26,6 +26,12 @@ shape U(1, 50), log drift per test N(0, 0.25), day-to-day sd U(0.05, 1), click r
 miscounts), and the same with only the over-dispersion left at the generator's: does the exact likelihood carry
 the gain, or the generator's nuisance priors?
 
+``--screen N`` screens fit settings on bench_ranking's own people instead (tuning seeds 0..N-1 of
+core/analysis/simulate.py, streams as benchmarks/bench_ranking.py's): the main culprit's ``p_culprit`` (when it
+ranks first and cuts 20%) against the threshold that gives 3.5% false `likely` for one look at 3 sessions on the
+no-culprit people of the same seeds, for kneeclick as it is and with one setting of ``core.analysis.ranking``
+changed (``SCREEN``).  A setting worth adopting must then beat it with the schedule recalibrated.
+
 Steps 6-9 use the ceiling's rule (rank by the chance of being the strongest culprit, `likely` when P(culprit)
 passes the threshold).  Every threshold here is set on these same people (95th percentile of the statistic over
 no-culprit people), so all are at 5% false `likely` for one look: this is a diagnosis on tuning people, not a
@@ -94,11 +100,65 @@ def one_person(task: tuple) -> dict:
     ss = ceiling_mod.posterior(data, priors, np.random.default_rng([seed, g_idx, i, 3]), n_draws=2 * draws,
                                effects="spike_slab")
     bayes = {"ceiling": own.decide({priors.carry: 1.0}), "own effects, kneeclick carry": own.decide(PHYSIO_PRIOR),
-             "spike-slab, own carry": ss.decide({priors.carry: 1.0}), "spike-slab, kneeclick carry": ss.decide(PHYSIO_PRIOR)}
+             "spike-slab, own carry": ss.decide({priors.carry: 1.0}),
+             "spike-slab, kneeclick carry": ss.decide(PHYSIO_PRIOR)}
     bayes = {n: {"ranked": [tested[j] for j in np.argsort(-d["p_strongest"], kind="stable")],
                  "p": dict(zip(tested, d["p_culprit"]))} for n, d in bayes.items()}
     return dict(gen=gen, k=k, culprits=person.culprits(priors.tested), all_culprits=person.culprits(), bayes=bayes,
                 kneeclick=_kneeclick(data.frame, False), laplace=_kneeclick(data.frame, True))
+
+
+#: --screen: fit settings tried against kneeclick as it is (name -> {ranking constant: value})
+SCREEN = {"as it is": {}, "PHI_PRIOR_DF 12 (dispersion nearer 1)": {"PHI_PRIOR_DF": 12.0},
+          "PRIOR_SD_DRIFT 0.15 (drift within ~15% per test)": {"PRIOR_SD_DRIFT": 0.15}}
+
+
+def _screen_main(leg, main: str) -> float:
+    first = leg.ranking[0] if leg.ranking else None
+    if first is None or first.muscle_group != main or first.verdict == INSUFFICIENT or first.rate_ratio is None:
+        return 0.0
+    return float(first.p_culprit or 0.0) if first.rate_ratio <= 1 - MIN_LIKELY_CUT else 0.0
+
+
+def screen_seed(seed: int) -> dict:
+    from core.analysis.simulate import make_person, simulate_sessions
+
+    out = {}
+    for name, settings in SCREEN.items():
+        saved = {k: getattr(ranking, k) for k in settings}
+        for k, v in settings.items():
+            setattr(ranking, k, v)
+        try:
+            stats_ = []
+            for stream, k in (([seed], 0), ([seed, 1], 1), ([seed, 2], 2)):
+                rng = np.random.default_rng(stream)
+                person = make_person(rng, k)
+                frame = simulate_sessions(person, 5, rng)  # as calibrate and bench_ranking draw them
+                ids = sorted(frame["session_id"].unique())
+                (leg,) = ranking.analyze(frame[frame["session_id"].isin(ids[:3])], draws=500)
+                stats_.append(leg.likely_statistic or 0.0 if k == 0 else _screen_main(leg, person.culprits[0]))
+        finally:
+            for k, v in saved.items():
+                setattr(ranking, k, v)
+        out[name] = stats_
+    return out
+
+
+def screen(n: int, jobs: int) -> None:
+    t0 = time.perf_counter()
+    if jobs > 1:
+        with multiprocessing.Pool(jobs) as pool:
+            res = pool.map(screen_seed, range(n), chunksize=5)
+    else:
+        res = [screen_seed(s) for s in range(n)]
+    print(f"bench_ranking's tuning seeds 0-{n - 1} ({time.perf_counter() - t0:.0f} s), one look at 3 sessions, "
+          "threshold at 3.5% false `likely` on the no-culprit people")
+    for name in SCREEN:
+        null = np.array([r[name][0] for r in res])
+        hits = np.array([h for r in res for h in r[name][1:]])
+        t = float(np.quantile(null, 0.965))
+        print(f"  {name:50s} threshold {t:.3f}: main culprit `likely` {np.mean(hits > t):.3f} ±"
+              f"{1.96 * np.sqrt(np.mean(hits > t) * (1 - np.mean(hits > t)) / len(hits)):.3f} (n={len(hits)})")
 
 
 # ------------------------------------------------------------------ decisions
@@ -163,8 +223,13 @@ def main(argv=None) -> int:
     ap.add_argument("--draws", type=int, default=ceiling_mod.N_DRAWS)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--vague", action="store_true", help="step 6 with wide nuisance priors instead (see above)")
+    ap.add_argument("--screen", type=int, default=0, metavar="N", help="screen SCREEN's fit settings on N seeds")
     args = ap.parse_args(argv)
-    tasks = [(gen, g_idx, args.seed, i, args.draws, args.vague) for g_idx, gen in enumerate(GENERATORS) for i in range(args.people)]
+    if args.screen:
+        screen(args.screen, args.jobs)
+        return 0
+    tasks = [(gen, g_idx, args.seed, i, args.draws, args.vague)
+             for g_idx, gen in enumerate(GENERATORS) for i in range(args.people)]
     t0 = time.perf_counter()
     if args.jobs > 1:
         with multiprocessing.Pool(args.jobs) as pool:
@@ -204,7 +269,8 @@ def main(argv=None) -> int:
         return {g: tau_of(by_gen[g], how, name) for g in gens}
 
     steps = {
-        "1 kneeclick as it is (schedule, 4 looks)": {g: (lambda r: kneeclick_chain(r["kneeclick"], None)) for g in gens},
+        "1 kneeclick as it is (schedule, 4 looks)": {
+            g: (lambda r: kneeclick_chain(r["kneeclick"], None)) for g in gens},
         "2 kneeclick rules, 1 look, pooled threshold": {
             g: (lambda r, t=pooled["chain", "kneeclick"]: kneeclick_chain(r["kneeclick"], t)) for g in gens},
         "3 kneeclick rules, 1 look, per generator": {
