@@ -24,7 +24,8 @@ changing one thing, so the differences say where the gap goes:
 ``--vague`` runs instead step 6 with priors a person-agnostic model could state (every nuisance prior wide: gamma
 shape U(1, 50), log drift per test N(0, 0.25), day-to-day sd U(0.05, 1), click rate per rep logU(0.05, 20), no
 miscounts), and the same with only the over-dispersion left at the generator's: does the exact likelihood carry
-the gain, or the generator's nuisance priors?
+the gain, or the generator's nuisance priors?  ``--vague "vague, Poisson counts"``: wide priors and plain
+Poisson counts (no over-dispersion at all in the likelihood).
 
 ``--screen N`` screens fit settings on bench_ranking's own people instead (tuning seeds 0..N-1 of
 core/analysis/simulate.py, streams as benchmarks/bench_ranking.py's): the main culprit's ``p_culprit`` (when it
@@ -75,6 +76,9 @@ def _kneeclick(frame, laplace: bool) -> dict:
 
 #: --vague: nuisance priors wide enough for anyone (what kneeclick could assume without knowing the generator)
 VAGUE = dict(shape=(1.0, 50.0), drift=(0.0, 0.25), day_sd=(0.05, 1.0), base_rate=(0.05, 20.0), miscount=0.0)
+#: --vague's variants: what each changes from VAGUE (given the generator's priors)
+VAGUE_VARIANTS = {"vague nuisance": lambda p: {}, "vague but own dispersion": lambda p: {"shape": p.shape},
+                  "vague, Poisson counts": lambda p: {"shape": (1e4, 2e4)}}
 
 
 def one_person(task: tuple) -> dict:
@@ -87,9 +91,8 @@ def one_person(task: tuple) -> dict:
     tested = list(priors.tested)
     if vague:
         bayes = {}
-        for n, pri in (("vague nuisance", dataclasses.replace(priors, **VAGUE)),
-                       ("vague but own dispersion",
-                        dataclasses.replace(priors, **(VAGUE | {"shape": priors.shape})))):
+        for n in vague:
+            pri = dataclasses.replace(priors, **(VAGUE | VAGUE_VARIANTS[n](priors)))
             d = ceiling_mod.posterior(data, pri, np.random.default_rng([seed, g_idx, i, 3]), n_draws=2 * draws,
                                       effects="spike_slab").decide(PHYSIO_PRIOR)
             bayes[n] = {"ranked": [tested[j] for j in np.argsort(-d["p_strongest"], kind="stable")],
@@ -222,13 +225,17 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=1, help="the family's tuning seed")
     ap.add_argument("--draws", type=int, default=ceiling_mod.N_DRAWS)
     ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--vague", action="store_true", help="step 6 with wide nuisance priors instead (see above)")
+    ap.add_argument("--vague", nargs="*", choices=list(VAGUE_VARIANTS), default=None,
+                    help="step 6 with wide nuisance priors instead (see above); names: which variants (default: the "
+                         "first two)")
     ap.add_argument("--screen", type=int, default=0, metavar="N", help="screen SCREEN's fit settings on N seeds")
     args = ap.parse_args(argv)
     if args.screen:
         screen(args.screen, args.jobs)
         return 0
-    tasks = [(gen, g_idx, args.seed, i, args.draws, args.vague)
+    if args.vague is not None and not args.vague:
+        args.vague = list(VAGUE_VARIANTS)[:2]
+    tasks = [(gen, g_idx, args.seed, i, args.draws, tuple(args.vague or ()))
              for g_idx, gen in enumerate(GENERATORS) for i in range(args.people)]
     t0 = time.perf_counter()
     if args.jobs > 1:
@@ -240,7 +247,7 @@ def main(argv=None) -> int:
     gens = list(GENERATORS)
     by_gen = {g: [r for r in records if r["gen"] == g] for g in gens}
     if args.vague:
-        names = ("vague nuisance", "vague but own dispersion")
+        names = tuple(args.vague)
         print(f"{args.people} tuning people per generator (seed {args.seed}), {len(records)} people in {took:.0f} s; "
               f"exact counts, kneeclick's spike-and-slab prior and carry-over average, {2 * args.draws} draws")
         print(f"  {'generator':16s}" + "".join(f"{n:>30s}" for n in names) + "   (top-1 / hit / false)")
