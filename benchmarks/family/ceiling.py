@@ -24,6 +24,14 @@ The carry-over part of the prior can be replaced (``carry_weights``) by any
 mix of the three carry-over models: that is how the benchmark measures what a
 wrong carry-over assumption costs, everything else held at the generator's
 own priors.
+
+The prior over which groups are culprits and how strong they are can be
+replaced too (``effects="spike_slab"``) by kneeclick's own (core.analysis.decision:
+each group a culprit with chance ``PRIOR_CULPRIT`` independently, a culprit's
+log effect N(log ``CULPRIT_EFFECT``, ``CULPRIT_SD``), any other group's
+N(0, ``NULL_SD``)), everything else (counts, nuisance priors) left at the
+generator's: benchmarks/bench_ranking_gap.py uses it to measure what the
+decision's effect prior costs against the generator's.
 """
 
 from __future__ import annotations
@@ -48,7 +56,7 @@ class Posterior:
     """Per carry-over model k, configuration c and draw m: log (weight x likelihood)."""
 
     groups: list[str]  # the tested groups
-    keys: list[tuple[int | None, int | None]]  # (main, second) tested group index or None
+    keys: list[tuple[int | None, ...]]  # (main, second) tested group index or None; or, spike-and-slab, the culprits
     log_prior: np.ndarray  # (C,)
     logw: np.ndarray  # (K, C, M)
     strongest: np.ndarray  # (C, M): index of the strongest tested culprit, -1 for none
@@ -67,11 +75,11 @@ class Posterior:
         n = len(self.groups)
         p_culprit = np.zeros(n)
         per_key = p.sum(axis=1)
-        for (a, b), pc in zip(self.keys, per_key):
-            for g in {a, b} - {None}:
+        for key, pc in zip(self.keys, per_key):
+            for g in set(key) - {None}:
                 p_culprit[g] += pc
         p_strong = np.bincount(self.strongest[self.strongest >= 0], weights=p[self.strongest >= 0], minlength=n)
-        none = float(sum(pc for k, pc in zip(self.keys, per_key) if k == (None, None)))
+        none = float(sum(pc for k, pc in zip(self.keys, per_key) if not set(k) - {None}))
         return {"p_culprit": p_culprit, "p_strongest": p_strong, "p_none": none}
 
 
@@ -105,11 +113,21 @@ def _log_level_prior(L: np.ndarray, sd: np.ndarray, lo: float, hi: float) -> np.
             + np.log(np.maximum(mass, 1e-300)) - np.log(hi - lo))
 
 
+def spike_slab_configurations(n: int) -> tuple[list[tuple[int, ...]], np.ndarray]:
+    """Every set of culprits among ``n`` tested groups, with kneeclick's prior probability (independent groups)."""
+    from core.analysis.decision import PRIOR_CULPRIT
+
+    keys = [tuple(i for i in range(n) if bits >> i & 1) for bits in range(2**n)]
+    return keys, np.array([len(k) * np.log(PRIOR_CULPRIT) + (n - len(k)) * np.log(1 - PRIOR_CULPRIT) for k in keys])
+
+
 def posterior(data: Data, priors: Priors, rng: np.random.Generator, n_draws: int = N_DRAWS,
-              models: tuple[str, ...] = tuple(CARRY_MODELS)) -> Posterior:
+              models: tuple[str, ...] = tuple(CARRY_MODELS), effects: str = "own") -> Posterior:
+    """The posterior over culprit configurations; ``effects``: "own" (the generator's prior over culprits and
+    their effects) or "spike_slab" (kneeclick's, see the module's docstring)."""
     groups = list(priors.tested)
     gi = {g: i for i, g in enumerate(groups)}
-    keys, log_prior = configurations(priors)
+    keys, log_prior = configurations(priors) if effects == "own" else spike_slab_configurations(len(groups))
     M = n_draws
     y = data.counts  # (S, P)
     S, P = y.shape
@@ -132,6 +150,11 @@ def posterior(data: Data, priors: Priors, rng: np.random.Generator, n_draws: int
     e1 = np.log(rng.uniform(*priors.main_effect, size=M))
     e2 = np.log(rng.uniform(*priors.second_effect, size=M))
     lw0 = _log_level_prior(L, day_sd, *np.log(priors.base_rate)) - log_q  # (M,)
+    if effects == "spike_slab":
+        from core.analysis.decision import CULPRIT_EFFECT, CULPRIT_SD, NULL_SD
+
+        theta_culprit = np.log(CULPRIT_EFFECT) + CULPRIT_SD * rng.standard_normal((M, len(groups)))
+        theta_null = NULL_SD * rng.standard_normal((M, len(groups)))
 
     base = np.log(reps) + np.repeat(L, P, axis=1) + log_drift[:, None] * pos[None, :]  # (M, T)
     r = shape[:, None]
@@ -189,16 +212,26 @@ def posterior(data: Data, priors: Priors, rng: np.random.Generator, n_draws: int
                 A[g, :, s * P + q] = 1.0
                 for p in range(q + 1, P):
                     A[g, :, s * P + p] = (carry * fade ** (p - q - 1))[:, 0]
-        for c, (a, b) in enumerate(keys):
+        for c, key in enumerate(keys):
             eta = base.copy()
-            if a is not None:
-                eta += e1[:, None] * A[a]
-            if b is not None:
-                eta += e2[:, None] * A[b]
+            if effects == "spike_slab":
+                for g in range(len(groups)):
+                    eta += (theta_culprit if g in key else theta_null)[:, g:g + 1] * A[g]
+            else:
+                a, b = key
+                if a is not None:
+                    eta += e1[:, None] * A[a]
+                if b is not None:
+                    eta += e2[:, None] * A[b]
             logw[k, c] = lw0 + loglik(eta)
 
     strongest = np.full((len(keys), M), -1)
-    for c, (a, b) in enumerate(keys):
+    for c, key in enumerate(keys):
+        if effects == "spike_slab":
+            if key:
+                strongest[c] = np.array(key)[np.argmin(theta_culprit[:, list(key)], axis=1)]
+            continue
+        a, b = key
         if a is not None and b is not None:
             strongest[c] = np.where(e1 <= e2, a, b)
         elif a is not None or b is not None:

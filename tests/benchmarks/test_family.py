@@ -93,3 +93,22 @@ def test_the_ceiling_finds_a_clear_culprit_and_sees_none_when_there_is_none(misc
     assert post["p_none"] < 0.1
     post = posterior(simulate(nobody, priors, rng), priors, rng, n_draws=1500).decide({priors.carry: 1.0})
     assert post["p_none"] > 0.4
+
+
+def test_the_ceiling_with_kneeclicks_spike_and_slab_prior_finds_a_clear_culprit_and_its_prior_adds_up():
+    from benchmarks.family.ceiling import spike_slab_configurations
+
+    keys, log_prior = spike_slab_configurations(4)
+    assert len(set(keys)) == 16 and np.exp(log_prior).sum() == pytest.approx(1.0)
+    priors = Priors(base_rate=(2.0, 4.0))
+    rng = np.random.default_rng(6)
+    quiet = dataclasses.replace(draw_person(priors, rng, 0), base_rate=3.0, drift=0.95, day_sd=0.1, shape=20.0)
+    culprit = dataclasses.replace(quiet, effects=quiet.effects | {"calves": 0.3})
+    post = posterior(simulate(culprit, priors, rng), priors, rng, n_draws=3000,
+                     effects="spike_slab").decide({priors.carry: 1.0})
+    assert priors.tested[int(np.argmax(post["p_strongest"]))] == "calves"
+    assert post["p_culprit"][priors.tested.index("calves")] > 0.8
+    assert post["p_none"] + post["p_strongest"].sum() == pytest.approx(1.0)
+    post = posterior(simulate(quiet, priors, rng), priors, rng, n_draws=3000,
+                     effects="spike_slab").decide({priors.carry: 1.0})
+    assert post["p_culprit"].max() < 0.5
