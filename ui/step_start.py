@@ -43,7 +43,7 @@ from ui.session_common import (
 )
 from ui.step_controls import _side_controls
 from ui.views import store_key
-from ui.warm import in_background, warm_results
+from ui.warm import in_background, warm_results, widget_code
 
 
 # ------------------------------------------------------------------ 1 safety
@@ -77,6 +77,7 @@ def safety(store: Store) -> None:
         )
         # Every answer given: the session is made in the callback, so this very run draws the setup step.
         sent = st.form_submit_button("Continue", type="primary", width="stretch", on_click=_create, args=(store,))
+    widget_code()  # hidden: the next steps' widgets then draw at once
     if not sent:
         return
     missing = _unanswered(side, answers, frequency)
