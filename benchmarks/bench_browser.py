@@ -15,7 +15,10 @@ countdown tells the server) until the next step's main element is visible *and* 
 ``data-test-script-state`` is ``notRunning``), checked on every animation frame: no fixed sleeps.  One line
 per action: ``<action>: median N ms = R x minimal``.  The summary counts as shown with its words, its
 table and its "Start a new session" button; its chart, drawn only when asked for, has a line of its own.
-The minimal round trip is measured before and after the rest and its median over both is the unit.
+The minimal round trip is measured before and after the rest and its median over both is the unit.  It runs
+with Streamlit's default settings, as in issue 16; kneeclick's server turns off the full garbage collection
+after every run (``.streamlit/config.toml``), which a bare page pays too, so the same bare page with kneeclick's
+settings is timed as well and printed on a line of its own (information only, not the unit).
 
 Prints figures only; nothing here passes or fails.
 """
@@ -125,7 +128,11 @@ def idle(page) -> None:
     page.wait_for_timeout(150)  # let the last component reports settle before the next timed tap
 
 
-def bench_minimal(browser, tmp: Path, rounds: int) -> list[float]:
+#: kneeclick's own server settings (``.streamlit/config.toml``'s [runner] section), for the bare page's second line.
+KNEECLICK_RUNNER = ["--runner.postScriptGC=false", "--runner.magicEnabled=false"]
+
+
+def bench_minimal(browser, tmp: Path, rounds: int, settings: tuple[str, ...] = ()) -> list[float]:
     script = tmp / "minimal.py"
     script.write_text(MINIMAL)
     port = free_port()
@@ -135,7 +142,7 @@ def bench_minimal(browser, tmp: Path, rounds: int) -> list[float]:
     log = (tmp / "minimal.log").open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless=true", f"--server.port={port}",
-         "--server.address=127.0.0.1", "--browser.gatherUsageStats=false", "--server.fileWatcherType=none"],
+         "--server.address=127.0.0.1", "--browser.gatherUsageStats=false", "--server.fileWatcherType=none", *settings],
         cwd=tmp, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     try:
@@ -266,9 +273,13 @@ def main() -> None:
         minimal = bench_minimal(browser, tmp, args.rounds)
         results = {**bench_session(browser, tmp, args.rounds), **bench_views(browser, tmp, args.rounds)}
         minimal += bench_minimal(browser, tmp, args.rounds)
+        same = bench_minimal(browser, tmp, args.rounds, tuple(KNEECLICK_RUNNER))
         browser.close()
     unit = statistics.median(minimal)
     print(f"minimal (a bare page's button bumps a counter): median {unit:.0f} ms = 1.0 x minimal  (n={len(minimal)})")
+    m = statistics.median(same)
+    print(f"the same bare page with kneeclick's settings (no full GC after a run): median {m:.0f} ms = "
+          f"{m / unit:.1f} x minimal  (n={len(same)}; information only, not the unit)")
     for name, ms in results.items():
         m = statistics.median(ms)
         print(f"{name}: median {m:.0f} ms = {m / unit:.1f} x minimal  (n={len(ms)})")

@@ -134,6 +134,7 @@ _CSS = """
 }
 [class*="-pain-"] [data-testid="stButtonGroup"] button { min-width: 0; padding-left: 0; padding-right: 0; flex: 1 1 0; }
 [class*="-pain-"] [data-testid="stButtonGroup"] > div { flex-wrap: nowrap; width: 100%; }
+.st-key-kc-widget-code { display: none; }  /* ui.warm.widget_code: loads widget code, never shown */
 </style>
 """
 

@@ -43,7 +43,7 @@ from ui.session_common import (
 )
 from ui.step_controls import _side_controls
 from ui.views import store_key
-from ui.warm import in_background, warm_results
+from ui.warm import in_background, warm_results, widget_code
 
 
 # ------------------------------------------------------------------ 1 safety
@@ -77,6 +77,7 @@ def safety(store: Store) -> None:
         )
         # Every answer given: the session is made in the callback, so this very run draws the setup step.
         sent = st.form_submit_button("Continue", type="primary", width="stretch", on_click=_create, args=(store,))
+    widget_code()  # hidden: the next steps' widgets then draw at once
     if not sent:
         return
     missing = _unanswered(side, answers, frequency)
@@ -192,9 +193,9 @@ def _suggestion(plan: Plan | None) -> None:
     """Say what the plan suggests and why (or that the answer is settled), above the form it pre-fills."""
     if plan is None:
         return
-    if plan.stop:
-        st.success(plan.why, icon=":material/task_alt:")
-        st.caption("You can still run another session below, with the standard settings.")
+    if plan.stop:  # one element, not an alert and a caption: each new element is drawn anew at this step
+        st.success(f"{plan.why}\n\nYou can still run another session below, with the standard settings.",
+                   icon=":material/task_alt:")  # fmt: skip
         return
     groups = [MuscleGroup(c) for c in plan.conditions if not MuscleGroup(c).is_control]
     names = [g.label.lower() for g in sorted(groups, key=list(MuscleGroup).index)]
@@ -202,10 +203,10 @@ def _suggestion(plan: Plan | None) -> None:
     reasons = plan.reasons[:1].lower() + plan.reasons[1:]
     st.info(
         f"Suggested from your last sessions: {listed} with the rest control, {plan.reps} reps per test and "
-        f"{plan.stretch_seconds}-second stretches, because {reasons}",
+        f"{plan.stretch_seconds}-second stretches, because {reasons}\n\nThe choices below are filled in from this "
+        "suggestion; change anything you like.",
         icon=":material/lightbulb:",
     )
-    st.caption("The choices below are filled in from this suggestion; change anything you like.")
 
 
 def setup(store: Store, session: Session, step: Step) -> None:
@@ -244,11 +245,10 @@ def setup(store: Store, session: Session, step: Step) -> None:
             format_func=lambda v: MuscleGroup(v).label,
             key=_key(session, "setup-conditions"),
         )
-        st.toggle(
-            "Random order (recommended)", value=True, help="Off: the order of the list above.",
+        st.toggle(  # why a rest and a random order: in its help, not a caption of its own (one element fewer)
+            "Random order (recommended)", value=True, help=f"Off: the order of the list above. {WHY_CONTROL_AND_RANDOM}",
             key=_key(session, "setup-random"),
         )  # fmt: skip
-        st.caption(WHY_CONTROL_AND_RANDOM)
         st.form_submit_button("Plan the session", type="primary", width="stretch", on_click=_plan,
                               args=(store, session, step, use))  # fmt: skip
     _side_controls(store, session, step)

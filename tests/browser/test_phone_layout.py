@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from core.data.store import Store
 from core.session.vocabulary import RED_FLAGS, MuscleGroup
 from tests.helpers import DESKTOP, PHONE, planned_session, save_test, settled, shot, tap
+from ui.warm import HIDDEN
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("patient_expect")]
 
@@ -156,6 +157,11 @@ def test_the_safety_form_names_the_open_question_and_scrolls_to_it(server, new_p
     page = new_page(viewport=PHONE)
     page.goto(server.url + "/session")
     settled(page)
+    # the next steps' widget kinds, drawn only so the browser loads their code: never seen, never in the way
+    preload = page.locator(f".st-key-{HIDDEN}")
+    expect(preload.locator('[data-testid="stMultiSelect"]')).to_have_count(1)
+    expect(preload).to_be_hidden()
+    expect(page.get_by_role("slider")).to_have_count(0)
     page.locator(".st-key-safety-side").get_by_text("Left", exact=True).click()
     for name in RED_FLAGS[:2]:
         page.locator(f".st-key-safety-{name}").get_by_text("No", exact=True).click()
