@@ -13,6 +13,8 @@ are kept as numbers here, beside what the raw samples around the candidate say:
   ("t", "k") is abrupt, short and decaying like a click, but a vowel follows it;
 - **what follows**: 1-8 kHz energy 50-150 ms later (rustle, a television's programme go on; a click has
   died away);
+- **the rise and the ring in the sound itself** (1-8 kHz, 0.25 ms RMS): a click rises in well under a
+  millisecond and its ring dies within a few; a hiss or a fricative lingers;
 - **percussive against harmonic** (:func:`percussive_features`): in a spectrogram a click is a vertical
   line (broadband, brief) and a vowel horizontal lines (its harmonics); median filters across time and
   across frequency split the 1-8 kHz sound at the onset into the two, so a click that lands on a word
@@ -71,6 +73,9 @@ RAW_FEATURES = (
     "perc_rise_db",  # the onset's percussive energy against the percussive level 32-16 ms before it
     "perc_bins",  # the fraction of 1-8 kHz bins at the onset 6 dB above their level over +-32 ms
     "perc_flatness_db",  # spectral flatness of what the onset adds to that level (a few resonances: low)
+    "hf_rise_ms",  # 1-8 kHz, 0.25 ms RMS: from the last moment 20 dB below the peak (or 3 dB above the
+    # level 20-5 ms before) to within 3 dB of it
+    "hf_decay_db",  # 1-8 kHz: the 2-6 ms after the peak against the peak's 1.5 ms (a click's ring dies fast)
 )
 FEATURES = ENVELOPE_FEATURES + RAW_FEATURES
 
@@ -159,6 +164,35 @@ def percussive_features(w: np.ndarray, e: int, rate: float) -> np.ndarray:
     return np.column_stack([ratio, rise, bins, flatness])
 
 
+def _rise_and_decay(high: np.ndarray, at: float, rate: float) -> np.ndarray:
+    """:data:`RAW_FEATURES`' ``hf_rise_ms`` and ``hf_decay_db`` of the 1-8 kHz band ``high`` (at ``rate``)
+    around sample ``at``, on its 0.25 ms RMS."""
+    step = max(1, int(round(0.00025 * rate)))
+    a = max(0, int(at - 0.020 * rate)) // step * step
+    b = min(high.shape[1], int(at + 0.020 * rate)) // step * step
+    env = 10 * np.log10(np.mean(high[:, a:b].reshape(high.shape[0], -1, step) ** 2, axis=2) + 1e-20)
+    ms = 1.0 / (step / rate * 1000)  # frames a ms
+    centre = int((at - a) / step)
+    lo, hi = max(0, centre - int(4 * ms)), min(env.shape[1], centre + int(2 * ms) + 1)
+    peak = lo + np.argmax(env[:, lo:hi], axis=1)
+    rows = np.arange(env.shape[0])
+    top = env[rows, peak]
+    before = np.median(env[:, : max(1, int(15 * ms))], axis=1)
+    low = np.maximum(top - 20.0, before + 3.0)
+    idx = np.arange(env.shape[1])[None, :]
+    under = (env < low[:, None]) & (idx < peak[:, None])
+    start = np.where(under.any(axis=1), env.shape[1] - 1 - np.argmax(under[:, ::-1], axis=1), 0)
+    near = (env >= top[:, None] - 3.0) & (idx > start[:, None])
+    reach = np.argmax(near, axis=1)
+    rise = np.minimum((reach - start) / ms, 20.0)
+    power = 10 ** (env / 10)
+    width = max(1, int(1.5 * ms))
+    head = np.array([power[r, p : p + width].mean() for r, p in zip(rows, peak, strict=True)])
+    tail = np.array([power[r, p + int(2 * ms) : p + int(6 * ms)].mean() if p + int(6 * ms) <= env.shape[1]
+                     else 1e-20 for r, p in zip(rows, peak, strict=True)])
+    return np.column_stack([rise, 10 * np.log10(tail + 1e-20) - 10 * np.log10(head + 1e-20)])
+
+
 @lru_cache(maxsize=16)
 def _plan(n: int, rate: float) -> tuple:
     """How to cut a window's spectrum into the high band (kept at >= 18 kHz or the rate) and the low and voice
@@ -232,6 +266,7 @@ def raw_features(windows: np.ndarray, e: int, rate: float) -> np.ndarray:
             peakiness12,
             power(low, r_low, -2, 60) - power(low, r_low, -60, -5),
             percussive_features(w, e, rate),
+            _rise_and_decay(high, e * r_high / rate, r_high),
         ]
     )
 

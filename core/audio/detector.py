@@ -17,7 +17,7 @@ How clicks are told apart (levels are 1 ms RMS in the analysis band, in dBFS):
 4. **Candidates**: envelope peaks more than ``threshold_db`` (12 dB) above the background that are the
    loudest moment within 4 ms (so a click on top of a longer sound still gets a look), and rise at least
    ``model_onset_db`` (4 dB) above the mean of the 3-30 ms before.
-5. **The click model** (``core.audio.clickmodel``) judges each candidate on 26 numbers: its shape on the
+5. **The click model** (``core.audio.clickmodel``) judges each candidate on 28 numbers: its shape on the
    envelope (how far above the background and the 3-30 ms before, how fast it rises and dies away, how
    wide it is, how many other candidates are around it), the low band under it (a step's or thump's
    onset), the spectrum of its first 4 and 12 ms (a knee click rings a few resonances: a peaky spectrum; a
