@@ -85,7 +85,8 @@ WINDOW_AFTER_S = 0.16
 
 MODEL_PATH = Path(__file__).with_name("click_model.json")
 
-#: The harmonic/percussive frames: 16 ms long, every 2 ms, from 32 ms before the envelope's peak to 32 ms after.
+#: The harmonic/percussive frames: 16 ms long, every 2 ms, centred up to 32 ms either side of the onset
+#: (taken as 4 ms before the envelope's peak).
 HPSS_FRAME_S = 0.016
 HPSS_HOP_S = 0.002
 HPSS_REACH = 16
