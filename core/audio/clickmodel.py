@@ -12,7 +12,13 @@ are kept as numbers here, beside what the raw samples around the candidate say:
   event, and how periodic it is (an autocorrelation peak at a pitch period of 2.5-12.5 ms): a plosive
   ("t", "k") is abrupt, short and decaying like a click, but a vowel follows it;
 - **what follows**: 1-8 kHz energy 50-150 ms later (rustle, a television's programme go on; a click has
-  died away).
+  died away);
+- **the rise and the ring in the sound itself** (1-8 kHz, 0.25 ms RMS): a click rises in well under a
+  millisecond and its ring dies within a few; a hiss or a fricative lingers;
+- **percussive against harmonic** (:func:`percussive_features`): in a spectrogram a click is a vertical
+  line (broadband, brief) and a vowel horizontal lines (its harmonics); median filters across time and
+  across frequency split the 1-8 kHz sound at the onset into the two, so a click that lands on a word
+  still stands out of the word's harmonics.
 
 :func:`click_probability` applies gradient-boosted decision trees to these features (the trees in
 ``core/audio/click_model.json``), made by ``core/audio/train_click_model.py`` from ``core.audio.synth``
@@ -61,6 +67,15 @@ RAW_FEATURES = (
     # (a few resonances: low)
     "peakiness12_db",  # the 12 ms spectrum's strongest bins (90th percentile) against its median
     "thud_rise_db",  # 80-400 Hz in the 60 ms from the onset against the 60-5 ms before (a heel's thud)
+    # Harmonic/percussive separation of 16 ms frames around the onset (median filters, as in Fitzgerald
+    # 2010): a click is a vertical line in the spectrogram (broadband, brief), a vowel horizontal lines.
+    "perc_harm_db",  # the onset's percussive energy against its harmonic energy, 1-8 kHz
+    "perc_rise_db",  # the onset's percussive energy against the percussive level 32-16 ms before it
+    "perc_bins",  # the fraction of 1-8 kHz bins at the onset 6 dB above their level over +-32 ms
+    "perc_flatness_db",  # spectral flatness of what the onset adds to that level (a few resonances: low)
+    "hf_rise_ms",  # 1-8 kHz, 0.25 ms RMS: from the last moment 20 dB below the peak (or 3 dB above the
+    # level 20-5 ms before) to within 3 dB of it
+    "hf_decay_db",  # 1-8 kHz: the 2-6 ms after the peak against the peak's 1.5 ms (a click's ring dies fast)
 )
 FEATURES = ENVELOPE_FEATURES + RAW_FEATURES
 
@@ -69,6 +84,12 @@ WINDOW_BEFORE_S = 0.12
 WINDOW_AFTER_S = 0.16
 
 MODEL_PATH = Path(__file__).with_name("click_model.json")
+
+#: The harmonic/percussive frames: 16 ms long, every 2 ms, centred up to 32 ms either side of the onset
+#: (taken as 4 ms before the envelope's peak).
+HPSS_FRAME_S = 0.016
+HPSS_HOP_S = 0.002
+HPSS_REACH = 16
 
 
 def _pitch(x: np.ndarray, rate: float) -> np.ndarray:
@@ -86,6 +107,91 @@ def _pitch(x: np.ndarray, rate: float) -> np.ndarray:
     seg = ac[:, lags]
     best = np.argmax(seg - 0.5 * ac[:, lags // 2], axis=1)
     return np.clip(seg[np.arange(x.shape[0]), best], 0.0, 1.0)
+
+
+def _sliding_median(x: np.ndarray, size: int) -> np.ndarray:
+    """The median of ``size`` (odd) neighbours along the last axis, the ends repeated (as
+    scipy.ndimage.median_filter with mode "nearest" along that axis); numpy only."""
+    half = size // 2
+    padded = np.concatenate((np.repeat(x[..., :1], half, -1), x, np.repeat(x[..., -1:], half, -1)), axis=-1)
+    return np.median(np.lib.stride_tricks.sliding_window_view(padded, size, axis=-1), axis=-1)
+
+
+def percussive_features(w: np.ndarray, e: int, rate: float) -> np.ndarray:
+    """Per row of ``w`` (the envelope's peak at sample ``e``): :data:`RAW_FEATURES`' four ``perc_`` numbers.
+
+    Harmonic/percussive separation (Fitzgerald 2010, librosa's ``hpss``) of 33 frames of 16 ms every 2 ms
+    around the peak: the harmonic part of each 1-8 kHz bin is its median over the 33 frames (a vowel's
+    harmonics hold for tens of ms; a click's frames are a quarter of them), the percussive part of a
+    frame its median over 400 Hz of neighbouring bins (a click is broadband; a harmonic is one bin), and
+    soft masks share each bin's energy between them. The onset is the frame of the most percussive
+    energy among those centred within 4 ms of 4 ms before the peak; its level before is the median of
+    the frames centred 32-16 ms before that."""
+    c = w.shape[0]
+    frame = max(32, int(round(HPSS_FRAME_S * rate)))
+    hop = max(1, int(round(HPSS_HOP_S * rate)))
+    size = 1 << (frame - 1).bit_length()
+    f = np.fft.rfftfreq(size, 1.0 / rate)
+    df = rate / size
+    kernel = max(3, int(round(400.0 / df)) | 1)
+    half = kernel // 2
+    band = np.flatnonzero((f >= 1000) & (f < min(8000.0, 0.45 * rate)))
+    lo, hi = max(0, band[0] - half), min(f.size, band[-1] + half + 1)
+    centre = e - int(0.004 * rate)  # a 1 ms RMS envelope peaks a little after the onset
+    starts = centre - frame // 2 + np.arange(-HPSS_REACH, HPSS_REACH + 1) * hop
+    starts = np.clip(starts, 0, w.shape[1] - frame)
+    frames = w[:, starts[:, None] + np.arange(frame)] * np.hanning(frame)  # (c, 33, frame)
+    mag = np.abs(np.fft.rfft(frames, n=size, axis=2))[:, :, lo:hi]
+    harmonic = np.median(mag, axis=1, keepdims=True)  # (c, 1, bins)
+    onset = HPSS_REACH + np.arange(-2, 3)  # frames starting 4 ms either side of the onset's
+    pre = np.arange(0, HPSS_REACH - 7)  # frames centred 32-16 ms before the onset's
+    rows = np.concatenate((onset, pre))
+    percussive = _sliding_median(mag[:, rows, :], kernel)
+    inner = slice(band[0] - lo, band[-1] - lo + 1)
+    m, p, h = mag[:, rows, inner] ** 2, percussive[:, :, inner] ** 2, harmonic[:, :, inner] ** 2
+    share = p / (p + h + 1e-30)
+    perc, harm = np.sum(share * m, axis=2), np.sum((1 - share) * m, axis=2)  # (c, rows)
+    k = len(onset)
+    best = np.argmax(perc[:, :k], axis=1)
+    at = np.arange(c)
+    perc_db = 10 * np.log10(perc[at, best] + 1e-20)
+    ratio = perc_db - 10 * np.log10(harm[at, best] + 1e-20)
+    rise = perc_db - 10 * np.log10(np.median(perc[:, k:], axis=1) + 1e-20)
+    onset_mag = m[at, best]  # (c, bins)
+    level = h[:, 0]
+    bins = np.mean(onset_mag > 4.0 * level, axis=1)
+    added = np.maximum(onset_mag - level, 1e-3 * onset_mag) + 1e-30
+    flatness = 10 * (np.mean(np.log10(added), axis=1) - np.log10(np.mean(added, axis=1)))
+    return np.column_stack([ratio, rise, bins, flatness])
+
+
+def _rise_and_decay(high: np.ndarray, at: float, rate: float) -> np.ndarray:
+    """:data:`RAW_FEATURES`' ``hf_rise_ms`` and ``hf_decay_db`` of the 1-8 kHz band ``high`` (at ``rate``)
+    around sample ``at``, on its 0.25 ms RMS."""
+    step = max(1, int(round(0.00025 * rate)))
+    a = max(0, int(at - 0.020 * rate)) // step * step
+    b = min(high.shape[1], int(at + 0.020 * rate)) // step * step
+    env = 10 * np.log10(np.mean(high[:, a:b].reshape(high.shape[0], -1, step) ** 2, axis=2) + 1e-20)
+    ms = 1.0 / (step / rate * 1000)  # frames a ms
+    centre = int((at - a) / step)
+    lo, hi = max(0, centre - int(4 * ms)), min(env.shape[1], centre + int(2 * ms) + 1)
+    peak = lo + np.argmax(env[:, lo:hi], axis=1)
+    rows = np.arange(env.shape[0])
+    top = env[rows, peak]
+    before = np.median(env[:, : max(1, int(15 * ms))], axis=1)
+    low = np.maximum(top - 20.0, before + 3.0)
+    idx = np.arange(env.shape[1])[None, :]
+    under = (env < low[:, None]) & (idx < peak[:, None])
+    start = np.where(under.any(axis=1), env.shape[1] - 1 - np.argmax(under[:, ::-1], axis=1), 0)
+    near = (env >= top[:, None] - 3.0) & (idx > start[:, None])
+    reach = np.argmax(near, axis=1)
+    rise = np.minimum((reach - start) / ms, 20.0)
+    power = 10 ** (env / 10)
+    width = max(1, int(1.5 * ms))
+    head = np.array([power[r, p : p + width].mean() for r, p in zip(rows, peak, strict=True)])
+    tail = np.array([power[r, p + int(2 * ms) : p + int(6 * ms)].mean() if p + int(6 * ms) <= env.shape[1]
+                     else 1e-20 for r, p in zip(rows, peak, strict=True)])
+    return np.column_stack([rise, 10 * np.log10(tail + 1e-20) - 10 * np.log10(head + 1e-20)])
 
 
 @lru_cache(maxsize=16)
@@ -160,6 +266,8 @@ def raw_features(windows: np.ndarray, e: int, rate: float) -> np.ndarray:
             flatness12,
             peakiness12,
             power(low, r_low, -2, 60) - power(low, r_low, -60, -5),
+            percussive_features(w, e, rate),
+            _rise_and_decay(high, e * r_high / rate, r_high),
         ]
     )
 

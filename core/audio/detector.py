@@ -17,13 +17,15 @@ How clicks are told apart (levels are 1 ms RMS in the analysis band, in dBFS):
 4. **Candidates**: envelope peaks more than ``threshold_db`` (12 dB) above the background that are the
    loudest moment within 4 ms (so a click on top of a longer sound still gets a look), and rise at least
    ``model_onset_db`` (4 dB) above the mean of the 3-30 ms before.
-5. **The click model** (``core.audio.clickmodel``) judges each candidate on 22 numbers: its shape on the
+5. **The click model** (``core.audio.clickmodel``) judges each candidate on 28 numbers: its shape on the
    envelope (how far above the background and the 3-30 ms before, how fast it rises and dies away, how
    wide it is, how many other candidates are around it), the low band under it (a step's or thump's
    onset), the spectrum of its first 4 and 12 ms (a knee click rings a few resonances: a peaky spectrum; a
    heel's slap or a hiss is noise: a flat one), and the sound around it in the raw samples (voiced,
    pitch-periodic 80-1000 Hz sound before and after: a plosive is followed by its vowel; 1-8 kHz sound
-   going on 50-150 ms later: rustling, a television). Gradient-boosted trees (numpy only to apply; the
+   going on 50-150 ms later: rustling, a television), and how much of the onset is percussive rather than
+   harmonic (median filters across time and frequency on 16 ms spectra: a click on a word stands out of
+   the word's harmonics). Gradient-boosted trees (numpy only to apply; the
    weights in ``core/audio/click_model.json``) give a probability; ``model_threshold`` (0.9) and above
    is a click. The model was fitted by ``core/audio/train_click_model.py`` on ``core.audio.synth``
    recordings and ``core.audio.fieldsynth``'s tuning seeds 1000-1099; its size and the threshold were

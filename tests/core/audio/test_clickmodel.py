@@ -124,3 +124,23 @@ def test_opposite_phase_stereo_keeps_what_the_model_hears():
     mono = detect_clicks_in_samples(r.samples, r.sample_rate)
     stereo = detect_clicks_in_samples(np.stack([r.samples, -r.samples], axis=1), r.sample_rate)
     assert stereo.times_s == pytest.approx(mono.times_s, abs=0.002)
+
+
+def test_a_click_on_a_vowel_stands_out_of_its_harmonics_and_the_vowel_alone_does_not():
+    # A click quieter than the word it lands on: the separation into percussive and harmonic sound sees it.
+    rng = np.random.default_rng(4)
+    vowels = np.array([window((E - 2400, vowel(rng)), seed=i) for i in range(5)])
+    on_vowels = np.array([window((E - 2400, vowel(rng)), (E - 48, 0.3 * modal_click(rng)), seed=i) for i in range(5)])
+    v, c = clickmodel.raw_features(vowels, E, RATE), clickmodel.raw_features(on_vowels, E, RATE)
+    assert feature(c, "perc_harm_db").min() > feature(v, "perc_harm_db").max() + 2
+    assert feature(c, "perc_bins").min() > feature(v, "perc_bins").max() + 0.3
+
+
+def test_a_clicks_ring_dies_away_faster_than_a_hiss():
+    rng = np.random.default_rng(5)
+    t = np.arange(int(0.03 * RATE)) / RATE
+    clicks = np.array([window((E - 48, modal_click(rng)), seed=i) for i in range(5)])
+    hisses = np.array([window((E - 48, 0.01 * rng.normal(0, 1, t.size) * np.exp(-t / 0.012)), seed=i) for i in range(5)])
+    c, h = clickmodel.raw_features(clicks, E, RATE), clickmodel.raw_features(hisses, E, RATE)
+    assert feature(c, "hf_decay_db").max() < feature(h, "hf_decay_db").min() - 3
+    assert feature(c, "hf_rise_ms").max() <= 1.0  # a sub-millisecond impulse
