@@ -57,6 +57,8 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.bench_ranking_family import PHYSIO_PRIOR  # noqa: E402
+from benchmarks.bench_ranking_family import mean as family_mean  # noqa: E402
+from benchmarks.bench_ranking_family import score as family_score  # noqa: E402
 from benchmarks.family import ceiling as ceiling_mod  # noqa: E402
 from benchmarks.family.generators import GENERATORS, draw_person, simulate  # noqa: E402
 from core.analysis import ranking  # noqa: E402
@@ -206,17 +208,8 @@ def tau_of(records: list[dict], how: str, name: str) -> float:
 
 
 def score(records: list[dict], decide) -> dict:
-    top1, hit, false = [], [], []
-    for r in records:
-        ranked, likely = decide(r)
-        c = r["culprits"]
-        if not c:
-            false.append(bool(likely))
-            continue
-        hit.append(c[0] in likely)
-        if len(r["all_culprits"]) == 1:
-            top1.append(ranked[0] == c[0])
-    return {k: float(np.mean(v)) if v else float("nan") for k, v in (("top1", top1), ("hit", hit), ("false", false))}
+    """The family benchmark's top-1, hit and false rates (its :func:`score`, averaged)."""
+    return {k: family_mean(v) for k, v in family_score(records, decide).items()}
 
 
 def main(argv=None) -> int:
