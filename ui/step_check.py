@@ -21,6 +21,7 @@ from ui.session_common import PARAM as SESSION_PARAM
 from ui.session_common import go_to, say_problem, show_problems
 from ui.text import alert
 from ui.views import store_key
+from ui.warm import widget_code
 
 #: ``?check=1``: the quick check's safety screen (kept in the URL, so a reload stays on it).
 PARAM = "check"
@@ -87,6 +88,7 @@ def start(store: Store) -> None:
         st.button("Save and stop", key="quick-stop", disabled=not flags, on_click=_begin,
                   args=(store, movement, int(reps), True))  # fmt: skip
     st.button("Back", icon=":material/arrow_back:", key="quick-back", on_click=_leave)
+    widget_code()  # hidden: opened straight from a link, the test that follows still draws at once
     show_problems()
 
 

@@ -8,6 +8,7 @@ from core.data.store import Store
 from core.session.vocabulary import SessionKind, SessionStatus, Side
 from tests.helpers import PHONE, settled, shot, sid_of
 from tests.pages.test_quick_check import full_session
+from ui.warm import HIDDEN
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("patient_expect")]
 
@@ -40,6 +41,9 @@ def test_a_quick_check_on_a_phone_in_under_ten_taps(server_factory, new_page, db
     expect(page.get_by_text("Step 1 of 3")).to_be_visible()
     settled(page)
     expect(page.get_by_text("12 step-downs")).to_be_visible()
+    preload = page.locator(f".st-key-{HIDDEN}")  # reached from a link too: the test's widgets load here, unseen
+    expect(preload.locator('[data-testid="stButtonGroup"]')).to_have_count(1)
+    expect(preload).to_be_hidden()
     no_sideways(page)
     shot(page, "quick-check-phone-01-safety")
     tap(page.get_by_role("button", name="None of these: start the check"))
