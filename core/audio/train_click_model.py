@@ -12,7 +12,8 @@ Training data, and nothing else:
 - ``core.audio.synth`` recordings (seeds 20000 and up: neither the tests' seeds nor the benchmark's) of
   clicks with thumps, talking, rustling, clipping, a noisier room, at 8-48 kHz.
 
-Every candidate the detector passes to the model (``detector._TABLE_HOOK``) is a row; its label is 1 when a
+Every candidate the detector passes to the model (``detector._TABLE_HOOK``; the percussive candidates on
+words included) is a row; its label is 1 when a
 true click starts within 10 ms of it, 0 when no true click is near, and it is left out when it falls 10-50 ms
 after a true click (the ring or the later micro-clicks of a crepitus burst: the refractory period merges
 those). The model is gradient-boosted decision trees (300 of depth 4, Newton steps on the logistic loss,
