@@ -588,7 +588,10 @@ class _PercussiveOnsets:
         self.hop = hop
         freqs = np.fft.rfftfreq(self.n_fft, 1 / sr)
         self.bins = (freqs >= 2000.0) & (freqs <= min(8000.0, 0.45 * sr))
-        self.window = np.hanning(self.n_fft).astype(np.float32)
+        # Only these bins are needed: a windowed DFT of them as one matrix product (faster than a full FFT).
+        angle = 2 * np.pi * np.outer(np.arange(self.n_fft), np.flatnonzero(self.bins)) / self.n_fft
+        window = np.hanning(self.n_fft)[:, None]
+        self.dft = np.concatenate((window * np.cos(angle), window * np.sin(angle)), axis=1).astype(np.float32)
         self.block = 3
         self.half = max(3, int(round(median_ms / 1000 * sr / self.step / self.block)) | 1) // 2
         self.carry = np.zeros(0, dtype=np.float32)
@@ -604,9 +607,9 @@ class _PercussiveOnsets:
         self.carry = buf[n * self.step :]
         if n <= 0:
             return
-        frames = np.lib.stride_tricks.sliding_window_view(buf, self.n_fft)[:: self.step][:n] * self.window
-        spec = np.fft.rfft(frames, axis=1)[:, self.bins]
-        db = (10 * np.log10(spec.real**2 + spec.imag**2 + 1e-20)).astype(np.float32)
+        parts = np.lib.stride_tricks.sliding_window_view(buf, self.n_fft)[:: self.step][:n] @ self.dft
+        m = self.dft.shape[1] // 2
+        db = 10 * np.log10(parts[:, :m] ** 2 + parts[:, m:] ** 2 + 1e-20)
         known = max(0, self.medians.shape[0] - self.half)  # blocks from self.done with a median
         start = known * self.block
         self.pending = np.concatenate((self.pending, db))
