@@ -626,7 +626,8 @@ class _PercussiveOnsets:
         if count <= 0:
             return
         size = 2 * self.half + 1
-        steady = np.median(np.lib.stride_tricks.sliding_window_view(self.medians[: count - 1 + size], size, axis=0), axis=-1)
+        windows = np.lib.stride_tricks.sliding_window_view(self.medians[: count - 1 + size], size, axis=0)
+        steady = np.median(windows, axis=-1)
         frames = self.pending[: count * self.block]
         self.rises.append(np.median(frames - np.repeat(steady, self.block, axis=0), axis=1))
         self.last_steady = steady[-1:]
