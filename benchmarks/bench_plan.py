@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import multiprocessing
 import sys
 import time
 from pathlib import Path
@@ -40,6 +39,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.pool import map_jobs  # noqa: E402
 from core.analysis.planner import P_KEEP, plan_next  # noqa: E402
 from core.analysis.ranking import LIKELY, analyze  # noqa: E402
 from core.analysis.simulate import make_person, simulate_sessions  # noqa: E402
@@ -83,10 +83,7 @@ def one_person(task: tuple[int, int, tuple[float, ...]]) -> dict:
 
 def run(people: int, seed: int, keeps: tuple[float, ...], jobs: int) -> list[dict]:
     tasks = [(seed, i, keeps) for i in range(people)]
-    if jobs > 1:
-        with multiprocessing.Pool(jobs) as pool:
-            return pool.map(one_person, tasks, chunksize=10)
-    return [one_person(t) for t in tasks]
+    return map_jobs(one_person, tasks, jobs, chunksize=10)
 
 
 def rates(results: list[dict], arm: str) -> tuple[float, float, float]:

@@ -27,7 +27,6 @@ Then the time to analyse one leg with 1,000 sessions (target <= 0.5 s).
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import sys
 import time
 from pathlib import Path
@@ -36,6 +35,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.pool import map_jobs  # noqa: E402
 from core.analysis.calibrate import LOOKS, false_likely, look_statistics  # noqa: E402
 from core.analysis.decision import LIKELY_P_SCHEDULE, LIKELY_SPENDING, COV_SCALE  # noqa: E402
 from core.analysis.ranking import LIKELY, UNLIKELY, analyze  # noqa: E402
@@ -90,11 +90,7 @@ def _binned(pairs: list[tuple[float, bool]]) -> str:
 def report(name: str, first: int, people: int, jobs: int) -> None:
     seeds = range(first, first + people)
     t0 = time.perf_counter()
-    if jobs > 1:
-        with multiprocessing.Pool(jobs) as pool:
-            res = pool.map(one_seed, seeds, chunksize=10)
-    else:
-        res = [one_seed(s) for s in seeds]
+    res = map_jobs(one_seed, seeds, jobs, chunksize=10)
     took = time.perf_counter() - t0
 
     def share(key: str, keys=None) -> str:

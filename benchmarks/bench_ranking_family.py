@@ -25,7 +25,6 @@ settings (checked: draws) and the thresholds; nothing else.
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import os
 import sys
 import time
@@ -41,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.family import ceiling as ceiling_mod  # noqa: E402
 from benchmarks.family import methods  # noqa: E402
 from benchmarks.family.generators import GENERATORS, draw_person, simulate  # noqa: E402
+from benchmarks.pool import map_jobs  # noqa: E402
 
 #: a physiologist's prior over the carry-over models: acute stretch effects mostly fade within ~10-30 min
 #: (Behm et al. 2016), a session is ~15 min, so fading is most plausible, none (a very short-lived effect)
@@ -127,11 +127,7 @@ def main(argv=None) -> int:
         tasks += [(gen, g_idx, "tuning", args.tune_seed, i, args.draws, i < n_check) for i in range(tune_n)]
         tasks += [(gen, g_idx, "held-out", args.seed, i, args.draws, False) for i in range(args.people)]
     t0 = time.perf_counter()
-    if args.jobs > 1:
-        with multiprocessing.Pool(args.jobs) as pool:
-            records = pool.map(one_person, tasks, chunksize=4)
-    else:
-        records = [one_person(t) for t in tasks]
+    records = map_jobs(one_person, tasks, args.jobs, chunksize=4)
     elapsed = time.perf_counter() - t0
 
     tuning = [r for r in records if r["split"] == "tuning"]

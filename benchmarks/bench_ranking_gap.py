@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import multiprocessing
 import os
 import sys
 import time
@@ -61,6 +60,7 @@ from benchmarks.bench_ranking_family import mean as family_mean  # noqa: E402
 from benchmarks.bench_ranking_family import score as family_score  # noqa: E402
 from benchmarks.family import ceiling as ceiling_mod  # noqa: E402
 from benchmarks.family.generators import GENERATORS, draw_person, simulate  # noqa: E402
+from benchmarks.pool import map_jobs  # noqa: E402
 from core.analysis import ranking  # noqa: E402
 from core.analysis.decision import INSUFFICIENT, LIKELY, MIN_LIKELY_CUT  # noqa: E402
 
@@ -151,11 +151,7 @@ def screen_seed(seed: int) -> dict:
 
 def screen(n: int, jobs: int) -> None:
     t0 = time.perf_counter()
-    if jobs > 1:
-        with multiprocessing.Pool(jobs) as pool:
-            res = pool.map(screen_seed, range(n), chunksize=5)
-    else:
-        res = [screen_seed(s) for s in range(n)]
+    res = map_jobs(screen_seed, range(n), jobs, chunksize=5)
     print(f"bench_ranking's tuning seeds 0-{n - 1} ({time.perf_counter() - t0:.0f} s), one look at 3 sessions, "
           "threshold at 3.5% false `likely` on the no-culprit people")
     for name in SCREEN:
@@ -231,11 +227,7 @@ def main(argv=None) -> int:
     tasks = [(gen, g_idx, args.seed, i, args.draws, tuple(args.vague or ()))
              for g_idx, gen in enumerate(GENERATORS) for i in range(args.people)]
     t0 = time.perf_counter()
-    if args.jobs > 1:
-        with multiprocessing.Pool(args.jobs) as pool:
-            records = pool.map(one_person, tasks, chunksize=4)
-    else:
-        records = [one_person(t) for t in tasks]
+    records = map_jobs(one_person, tasks, args.jobs, chunksize=4)
     took = time.perf_counter() - t0
     gens = list(GENERATORS)
     by_gen = {g: [r for r in records if r["gen"] == g] for g in gens}
