@@ -27,6 +27,13 @@ miscounts), and the same with only the over-dispersion left at the generator's: 
 the gain, or the generator's nuisance priors?  ``--vague "vague, Poisson counts"``: wide priors and plain
 Poisson counts (no over-dispersion at all in the likelihood).
 
+``--exact N`` judges the counts' own posterior (benchmarks/family/exact.py, the candidate port of step 6 to
+kneeclick's data path) against the normal approximation on bench_ranking's tuning seeds 0..N-1 (its streams, and
+calibrate's for the people with no culprit): each path's schedule recalibrated on the same seeds by
+``core.analysis.calibrate.calibrate`` (same spending), the verdicts' rules replayed on the ranked groups; it
+prints the schedule, false `likely` over looks 2-5, the main culprit `likely` at 3 sessions, top-1, and the
+effective sample size of the draws.
+
 ``--screen N`` screens fit settings on bench_ranking's own people instead (tuning seeds 0..N-1 of
 core/analysis/simulate.py, streams as benchmarks/bench_ranking.py's): the main culprit's ``p_culprit`` (when it
 ranks first and cuts 20%) against the threshold that gives 3.5% false `likely` for one look at 3 sessions on the
@@ -162,6 +169,82 @@ def screen(n: int, jobs: int) -> None:
               f"{1.96 * np.sqrt(np.mean(hits > t) * (1 - np.mean(hits > t)) / len(hits)):.3f} (n={len(hits)})")
 
 
+def exact_seed(task: tuple[int, bool]) -> dict:
+    """One tuning seed of bench_ranking for ``--exact``: the no-culprit person's four looks (as
+    core.analysis.calibrate draws them), and the people with one and two culprits at 3 sessions (their ranked rows,
+    to replay under any schedule); ``use_exact``: p_culprit and p_top from benchmarks/family/exact.py."""
+    from benchmarks.family import exact
+    from core.analysis.calibrate import LOOKS
+    from core.analysis.simulate import make_person, simulate_sessions
+
+    seed, use_exact = task
+
+    def leg(frame) -> dict:
+        if use_exact:
+            return exact.analyze_exact(frame)
+        (one,) = ranking.analyze(frame, draws=1000)
+        return {"rows": [(r.muscle_group, r.verdict, r.rate_ratio, r.p_culprit, r.p_top, r.sessions)
+                         for r in one.ranking], "p_none": one.p_none, "ess": None}
+
+    rng = np.random.default_rng([seed])
+    frame = simulate_sessions(make_person(rng, 0), max(LOOKS), rng)
+    ids = sorted(frame["session_id"].unique())
+    looks = []
+    for n in LOOKS:
+        stat, n_sess = exact.likely_statistic(leg(frame[frame["session_id"].isin(ids[:n])])["rows"])
+        looks.append((stat, n_sess or n))
+    out = {"looks": looks, "people": [], "ess": []}
+    for k in (1, 2):
+        rng = np.random.default_rng([seed, k])  # bench_ranking's streams
+        person = make_person(rng, k)
+        frame = simulate_sessions(person, 5, rng)
+        ids = sorted(frame["session_id"].unique())
+        res = leg(frame[frame["session_id"].isin(ids[:3])])
+        out["people"].append((k, person.culprits[0], res["rows"], res["p_none"]))
+        out["ess"].append(res["ess"])
+    return out
+
+
+def replay(rows: list[tuple], schedule) -> set[str]:
+    """The groups `likely` under ``schedule`` (decision.decide's rules on the ranked rows)."""
+    from core.analysis.decision import likely_threshold
+
+    likely, chain = set(), True
+    for g, v, rr, p, _, n in rows:
+        ok = (chain and v != INSUFFICIENT and rr is not None and rr <= 1 - MIN_LIKELY_CUT
+              and p >= likely_threshold(n, schedule))
+        if ok:
+            likely.add(g)
+        chain = chain and ok
+    return likely
+
+
+def exact_screen(n: int, jobs: int, first: int = 0) -> None:
+    from core.analysis.calibrate import calibrate, false_likely
+
+    for use_exact in (False, True):
+        t0 = time.perf_counter()
+        res = map_jobs(exact_seed, [(s, use_exact) for s in range(first, first + n)], jobs, chunksize=5)
+        took = time.perf_counter() - t0
+        schedule = calibrate([r["looks"] for r in res])
+        false = np.mean([false_likely(r["looks"], schedule) for r in res])
+        hits3 = [main in replay(rows, schedule) for r in res for _, main, rows, _ in r["people"]]
+        top1 = [rows[0][0] == main for r in res for k, main, rows, _ in r["people"] if k == 1]
+        # one look at 3 sessions, the threshold at the schedule's 3.75% false `likely` by that look
+        one = float(np.quantile([r["looks"][1][0] for r in res], 1 - 0.0375))
+        hits1 = [main in replay(rows, one) for r in res for _, main, rows, _ in r["people"]]
+        ess = [e for r in res for e in r["ess"]]
+        used = [e for e in ess if e is not None]
+        name = "exact counts" if use_exact else "normal approximation"
+        print(f"{name:22s} seeds {first}-{first + n - 1} ({took:.0f} s): "
+              f"schedule {schedule}, false over looks {false:.3f}, main culprit `likely` at 3 sessions "
+              f"{np.mean(hits3):.3f} ±{1.96 * np.sqrt(np.mean(hits3) * (1 - np.mean(hits3)) / len(hits3)):.3f} "
+              f"(n={len(hits3)}), top-1 {np.mean(top1):.3f} (n={len(top1)}); one look at 3 sessions (threshold "
+              f"{one:.3f}): {np.mean(hits1):.3f}"
+              + (f"; exact posterior used for {len(used)}/{len(ess)} culprit people, ESS median {np.median(used):.0f}, "
+                 f"5th pct {np.quantile(used, 0.05):.0f}" if used else ""))
+
+
 # ------------------------------------------------------------------ decisions
 def kneeclick_chain(rec: dict, tau: float | None) -> tuple[list[str], set[str]]:
     """kneeclick's ranking; `likely` by its own rules with threshold ``tau`` (None: its own verdicts)."""
@@ -218,7 +301,13 @@ def main(argv=None) -> int:
                     help="step 6 with wide nuisance priors instead (see above); names: which variants (default: the "
                          "first two)")
     ap.add_argument("--screen", type=int, default=0, metavar="N", help="screen SCREEN's fit settings on N seeds")
+    ap.add_argument("--exact", type=int, default=0, metavar="N",
+                    help="the counts' own posterior against the normal approximation on bench_ranking's tuning "
+                         "seeds 0..N-1, each with its schedule recalibrated on the same seeds")
     args = ap.parse_args(argv)
+    if args.exact:
+        exact_screen(args.exact, args.jobs)
+        return 0
     if args.screen:
         screen(args.screen, args.jobs)
         return 0
