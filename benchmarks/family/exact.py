@@ -66,14 +66,21 @@ from __future__ import annotations
 import dataclasses
 import math
 import zlib
-
 from collections.abc import Sequence
 
 import numpy as np
 from scipy import special, stats
 
+from benchmarks.family.ceiling import _log_level_prior
 from core.analysis import ranking
-from core.analysis.decision import CULPRIT_EFFECT, CULPRIT_SD, INSUFFICIENT, NULL_SD, PRIOR_CULPRIT, SEED
+from core.analysis.decision import (
+    CULPRIT_EFFECT,
+    CULPRIT_SD,
+    INSUFFICIENT,
+    NULL_SD,
+    PRIOR_CULPRIT,
+    SEED,
+)
 
 #: Click level per rep on an average day: log-uniform over this range.
 BASE_RATE = (0.05, 20.0)
@@ -140,17 +147,6 @@ class Exact:
 def _seed(leg: Leg) -> np.random.Generator:
     data = np.concatenate([leg.session, leg.index, leg.reps, leg.clicks, leg.follows]).astype(np.int64).tobytes()
     return np.random.default_rng([SEED, zlib.crc32(data)])
-
-
-def _log_level_prior(L: np.ndarray, sd: np.ndarray, lo: float, hi: float) -> np.ndarray:
-    """log of prod_s N(L_s; mu, sd^2) integrated over mu ~ U(lo, hi); L is (M, S), sd is (M,)."""
-    S = L.shape[1]
-    mean = L.mean(axis=1)
-    ss = ((L - mean[:, None]) ** 2).sum(axis=1)
-    z = math.sqrt(S) / sd
-    mass = special.ndtr((hi - mean) * z) - special.ndtr((lo - mean) * z)
-    return (-0.5 * S * np.log(2 * np.pi * sd**2) - ss / (2 * sd**2) + 0.5 * np.log(2 * np.pi * sd**2 / S)
-            + np.log(np.maximum(mass, 1e-300)) - math.log(hi - lo))
 
 
 def _grid(lo: float, hi: float, n: int, geometric: bool = False) -> tuple[np.ndarray, np.ndarray]:
