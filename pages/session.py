@@ -18,7 +18,7 @@ if step.kind is StepKind.ENDING:  # a stop rule was met, or every condition is d
     session = store.get_session(session.id)
     step = current_step(session, ui.now())
 ui.page_style()
-ui.header(step, session)  # and, hidden, the next test's tap counter, where that test draws it
+ui.header(step)
 if session is None:
     if step.quick:
         step_check.start(store)

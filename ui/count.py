@@ -60,9 +60,6 @@ class CountSource:
     #: ``forget(keys)``: the tests rendered with ``keys`` are saved: drop what the source keeps for them, here
     #: and in the browser (it may draw a component that takes no room; called at the bottom of the page).
     forget: Callable[[list[str]], None] | None = None
-    #: ``ahead(key)``: draw, before the test, what ``render(key, ...)`` will draw, for :func:`ahead` (hidden there;
-    #: it must keep no state of its own beyond what ``render`` keeps under ``key``). None: nothing drawn ahead.
-    ahead: Callable[[str], None] | None = None
 
 
 #: The source chosen last in this browser session: the next test starts with it.
@@ -77,9 +74,7 @@ def _tap(key: str, reps: int) -> int | None:
     return tap_counter(key)
 
 
-SOURCES: list[CountSource] = [
-    CountSource("tap", "Tap", CountMethod.TAP, _tap, peek=tap_count, forget=forget_taps, ahead=tap_counter)
-]
+SOURCES: list[CountSource] = [CountSource("tap", "Tap", CountMethod.TAP, _tap, peek=tap_count, forget=forget_taps)]
 
 
 def register(source: CountSource) -> None:
@@ -148,39 +143,6 @@ def forget_saved() -> None:
     for source in SOURCES:
         if source.forget is not None:
             source.forget([f"{k}-{source.name}" for k in keys])
-
-
-#: The key of the container a test draws its count in, and :func:`ahead` draws the next test's counter in: the
-#: browser keeps a container whose key it has, with the elements in it whose keys it has.
-AREA = "kc-count-area"
-#: Marks :func:`ahead`'s container as one to hide (the Session page's style).
-AHEAD_MARK = '<span class="kc-count-ahead"></span>'
-
-
-def area():
-    """The container a test draws its instruction line and :func:`get_count` in (one per page)."""
-    return st.container(key=AREA)
-
-
-def ahead(key: str, *, lead: int = 1) -> None:
-    """Draw, hidden, the source the test ``key`` will start with, where that test will draw it: in the test's
-    container (:func:`area`), after the ``lead`` elements the test draws there before :func:`get_count` (its
-    instruction line), and after the switch's place.
-
-    The browser keeps an element it already has when the next run sends the same one (the same key) in the
-    same container, so the test's tap counter is on screen as soon as the step is, instead of being built
-    after the rest. It is the test's own counter (its key, its count, its kept taps), drawn early: nothing in
-    it can be tapped before its test, and nothing carries from one test to another.
-    """
-    by_name = {s.name: s for s in SOURCES}
-    source = by_name[_last(by_name)]
-    if source.ahead is None:
-        return
-    with area():
-        st.html(AHEAD_MARK)  # in place of the test's first element: the page's style hides this container
-        for _ in range(lead - 1 + (len(SOURCES) > 1)):
-            st.empty()
-        source.ahead(f"{key}-{source.name}")
 
 
 def get_count(

@@ -22,7 +22,7 @@ from core.session.vocabulary import (
 )
 from ui import record as _record
 from ui.components import scroll_to_top_on_change as _scroll_top
-from ui.count import ahead, register
+from ui.count import register
 from ui.phone import keep_screen_awake
 
 register(_record.SOURCE)  # "Count by: Tap | Record" above the counter
@@ -91,8 +91,8 @@ def _still(store: Store, session: Session, step: Step, *, same_condition: bool =
     return None
 
 
-def header(step: Step, session: Session | None = None) -> None:
-    """Progress, always visible: step k of n and what this step is; then, hidden, the next test's tap counter."""
+def header(step: Step) -> None:
+    """Progress, always visible: step k of n and what this step is."""
     if step.kind is StepKind.SAFETY:
         st.title("Find what makes your knee click")
     elif step.kind is StepKind.SUMMARY:
@@ -106,26 +106,9 @@ def header(step: Step, session: Session | None = None) -> None:
     slot = st.empty()
     if flash:  # said in place: a toast would cover the tap target on a phone
         slot.caption(f":material/check_circle: {flash}")
-    if session is not None:
-        _next_test_ahead(session, step)
     override = _override()
     if override is not None and step.kind in (StepKind.STRETCH, StepKind.TIMING):
         st.caption(f"Test setting {TIMER_ENV_VAR}: timers run {override:g} s.")
-
-
-def test_tag(step: Step) -> str:
-    """The test screen's own tag, in every key of its widgets: "b" for the baseline, "r<position>" for a retest
-    (a skipped condition's half-counted taps must not carry over to the next retest, which gets the same seq)."""
-    return "b" if step.kind is StepKind.BASELINE else f"r{step.trial.position}"
-
-
-def _next_test_ahead(session: Session, step: Step) -> None:
-    """On the step before a test (setup, a stretch, its timer), that test's own tap counter, hidden, where the
-    test will draw it: the test then finds it already in the browser (``ui.count.ahead``)."""
-    if step.kind is StepKind.SETUP and not step.quick:
-        ahead(_key(session, "test", "b"))
-    elif step.kind in (StepKind.STRETCH, StepKind.TIMING) and step.trial is not None:
-        ahead(_key(session, "test", f"r{step.trial.position}"))
 
 
 _FLASH_SHOWN = "kneeclick-flash-shown"
@@ -152,8 +135,6 @@ _CSS = """
 [class*="-pain-"] [data-testid="stButtonGroup"] button { min-width: 0; padding-left: 0; padding-right: 0; flex: 1 1 0; }
 [class*="-pain-"] [data-testid="stButtonGroup"] > div { flex-wrap: nowrap; width: 100%; }
 .st-key-kc-widget-code { display: none; }  /* ui.warm.widget_code: loads widget code, never shown */
-/* ui.count.ahead: the next test's tap counter, in the browser before its step, never shown (nor its gap) */
-[data-testid="stLayoutWrapper"]:has(> .st-key-kc-count-area .kc-count-ahead) { display: none; }
 </style>
 """
 

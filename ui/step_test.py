@@ -10,14 +10,13 @@ from core.session.vocabulary import (
     Session,
     validate_counts,
 )
-from ui.count import area, counted, get_count, saved
+from ui.count import counted, get_count, saved
 from ui.session_common import (
     _key,
     _still,
     go_to,
     say_problem,
     show_problems,
-    test_tag,
 )
 from ui.step_controls import _side_controls
 
@@ -28,16 +27,15 @@ def test(store: Store, session: Session, step: Step) -> None:
     movement = session.movement
     # One set of widget keys per test screen: "b" for the baseline, "r<position>" for a retest (a skipped
     # condition's half-counted taps must not carry over to the next retest, which gets the same seq).
-    tag = test_tag(step)
+    tag = "b" if step.kind is StepKind.BASELINE else f"r{step.trial.position}"
     when = "Now" if step.kind is StepKind.BASELINE else "Straight away, the same"
-    # The count, pain and Save first (one phone screen); a recording's picture below them. The step before drew
-    # this test's counter, hidden, in the same container, right below the header (ui.count.ahead).
-    main, details = area(), st.container()
+    st.markdown(
+        f"{when} **{session.reps_per_test} {movement.label.lower()}s**, {session.side.value} leg, steady pace: "
+        "tap for every click, or record them."
+    )
+    # The count, pain and Save first (one phone screen); a recording's picture below them.
+    main, details = st.container(), st.container()
     with main:
-        st.markdown(
-            f"{when} **{session.reps_per_test} {movement.label.lower()}s**, {session.side.value} leg, steady pace: "
-            "tap for every click, or record them."
-        )
         count, method, reps = get_count(
             _key(session, "test", tag), session.reps_per_test, reps_key=_key(session, "reps", tag), details=details
         )
