@@ -588,10 +588,8 @@ class _PercussiveOnsets:
         self.hop = hop
         freqs = np.fft.rfftfreq(self.n_fft, 1 / sr)
         self.bins = (freqs >= 2000.0) & (freqs <= min(8000.0, 0.45 * sr))
-        # Only these bins are needed: a windowed DFT of them as one matrix product (faster than a full FFT).
-        angle = 2 * np.pi * np.outer(np.arange(self.n_fft), np.flatnonzero(self.bins)) / self.n_fft
-        window = np.hanning(self.n_fft)[:, None]
-        self.dft = np.concatenate((window * np.cos(angle), window * np.sin(angle)), axis=1).astype(np.float32)
+        self.window = np.hanning(self.n_fft).astype(np.float32)
+        self.first, self.last = int(np.flatnonzero(self.bins)[0]), int(np.flatnonzero(self.bins)[-1]) + 1
         self.block = 3
         self.half = max(3, int(round(median_ms / 1000 * sr / self.step / self.block)) | 1) // 2
         self.carry = np.zeros(0, dtype=np.float32)
@@ -607,15 +605,16 @@ class _PercussiveOnsets:
         self.carry = buf[n * self.step :]
         if n <= 0:
             return
-        parts = np.lib.stride_tricks.sliding_window_view(buf, self.n_fft)[:: self.step][:n] @ self.dft
-        m = self.dft.shape[1] // 2
-        db = 10 * np.log10(parts[:, :m] ** 2 + parts[:, m:] ** 2 + 1e-20)
+        frames = np.lib.stride_tricks.sliding_window_view(buf, self.n_fft)[:: self.step][:n] * self.window
+        parts = np.fft.rfft(frames, axis=1)[:, self.first : self.last]  # float32 in, complex64 out
+        db = 10 * np.log10(parts.real**2 + parts.imag**2 + 1e-20)
         known = max(0, self.medians.shape[0] - self.half)  # blocks from self.done with a median
         start = known * self.block
         self.pending = np.concatenate((self.pending, db))
         whole = (self.pending.shape[0] - start) // self.block
         if whole > 0:
-            new = np.median(self.pending[start : start + whole * self.block].reshape(whole, self.block, -1), axis=1)
+            three = self.pending[start : start + whole * self.block].reshape(whole, self.block, -1)
+            new = _median3(three[:, 0], three[:, 1], three[:, 2])
             if self.medians.shape[0] == 0:  # the start: the first block's median stands in for the blocks before
                 new = np.concatenate((np.repeat(new[:1], self.half, axis=0), new))
             self.medians = np.concatenate((self.medians, new))
@@ -626,8 +625,13 @@ class _PercussiveOnsets:
         if count <= 0:
             return
         size = 2 * self.half + 1
-        windows = np.lib.stride_tricks.sliding_window_view(self.medians[: count - 1 + size], size, axis=0)
-        steady = np.median(windows, axis=-1)
+        m = self.medians[: count - 1 + size]
+        if size == 5:  # the usual case (31 ms): a median of five by min and max, far faster than np.median
+            a, b, c, d, e = (m[i : i + count] for i in range(5))
+            lows, highs = np.maximum(np.minimum(a, b), np.minimum(c, d)), np.minimum(np.maximum(a, b), np.maximum(c, d))
+            steady = _median3(e, lows, highs)
+        else:
+            steady = np.median(np.lib.stride_tricks.sliding_window_view(m, size, axis=0), axis=-1)
         frames = self.pending[: count * self.block]
         self.rises.append(np.median(frames - np.repeat(steady, self.block, axis=0), axis=1))
         self.last_steady = steady[-1:]
@@ -663,6 +667,11 @@ class _PercussiveOnsets:
                 if env_db[k] > floor_db[k]:
                     out.append(k)
         return out
+
+
+def _median3(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """The element-wise median of three arrays."""
+    return np.maximum(np.minimum(a, b), np.minimum(np.maximum(a, b), c))
 
 
 def _running_median(x: np.ndarray, size: int) -> np.ndarray:
