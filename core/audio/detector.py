@@ -401,7 +401,11 @@ def _detect(
     lows: list[np.ndarray] = []
     clip = _ClipRuns(clip_level, hop)
     carry = np.zeros(0)
-    onsets = _PercussiveOnsets(sr, hop, s.percussive_median_ms) if s.model and s.percussive_db is not None else None
+    onsets = (
+        _PercussiveOnsets(sr, hop, s.percussive_median_ms, s.percussive_db)
+        if s.model and s.percussive_db is not None
+        else None
+    )
     for b in padded_blocks():
         rows = np.ascontiguousarray(b.T, dtype=np.float32)  # (channels, n), each channel contiguous
         y = band(rows)
@@ -454,7 +458,7 @@ def _detect(
     above = env_db > bg_db + s.threshold_db
     candidates = _local_peaks(above, env_db, frames_of(s.peak_spacing_ms)) if s.model else _run_peaks(above, env_db)
     if onsets is not None and s.percussive_db is not None:
-        extra = onsets.candidates(s.percussive_db, env_db, bg_db + s.percussive_env_db, frames_of(s.peak_spacing_ms))
+        extra = onsets.candidates(env_db, bg_db + s.percussive_env_db, frames_of(s.peak_spacing_ms))
         candidates = sorted(set(candidates).union(extra))
 
     # 5-6. Shape and thump tests, as rules (NOTES_BASELINE, ``model=False``) or as features for the model.
@@ -583,9 +587,11 @@ class _PercussiveOnsets:
     voice's vowels and hiss are steady along time, and a median along time follows them (the percussive
     part of Fitzgerald's 2010 median-filter separation). The steady level is a running median of 6 ms
     block medians (fast at any length). Fed the band-filtered signal block by block; keeps only the
-    spectra whose steady level is not known yet, so memory stays bounded."""
+    spectra whose steady level is not known yet, so memory stays bounded. Only rises above ``rise_db`` are
+    candidates, so the median over the bins is taken only where at least half of them rise that far."""
 
-    def __init__(self, sr: float, hop: int, median_ms: float) -> None:
+    def __init__(self, sr: float, hop: int, median_ms: float, rise_db: float) -> None:
+        self.rise_db = rise_db
         self.n_fft = 1 << int(math.ceil(math.log2(sr * 0.004)))  # 4-6 ms frames
         self.step = 4 * hop  # every 2 ms
         self.hop = hop
@@ -636,13 +642,23 @@ class _PercussiveOnsets:
         else:
             steady = np.median(np.lib.stride_tricks.sliding_window_view(m, size, axis=0), axis=-1)
         frames = self.pending[: count * self.block]
-        self.rises.append(np.median(frames - np.repeat(steady, self.block, axis=0), axis=1))
+        self.rises.append(self._rise(frames - np.repeat(steady, self.block, axis=0)))
         self.last_steady = steady[-1:]
         self.pending = self.pending[count * self.block :]
         self.medians = self.medians[count:]
         self.done += count
 
-    def candidates(self, rise_db: float, env_db: np.ndarray, floor_db: np.ndarray, reach: int) -> list[int]:
+    def _rise(self, d: np.ndarray) -> np.ndarray:
+        """The median over the bins (axis 1) of ``d`` where it can exceed ``rise_db``, -inf elsewhere: the
+        median is above it only where at least half of the bins are (the median of an even number is the
+        mean of the middle two), and a frame at -inf is below every local peak, as its true rise would be."""
+        out = np.full(d.shape[0], -np.inf, dtype=np.float32)
+        hot = np.count_nonzero(d > self.rise_db, axis=1) >= (d.shape[1] + 1) // 2
+        if hot.any():
+            out[hot] = np.median(d[hot], axis=1)
+        return out
+
+    def candidates(self, env_db: np.ndarray, floor_db: np.ndarray, reach: int) -> list[int]:
         """Envelope frames (the loudest within ``reach`` of each local peak of the rise above ``rise_db``) that
         are above ``floor_db``."""
         if self.medians.shape[0]:  # the end: the last block's median stands in for the blocks after
@@ -654,11 +670,11 @@ class _PercussiveOnsets:
         else:
             last = None
         if last is not None and self.pending.shape[0]:  # frames after the last whole block
-            self.rises.append(np.median(self.pending - last, axis=1))
+            self.rises.append(self._rise(self.pending - last))
         if not self.rises:
             return []
         rise = np.concatenate(self.rises)
-        peak = rise > rise_db
+        peak = rise > self.rise_db
         peak[1:] &= rise[1:] >= rise[:-1]
         peak[:-1] &= rise[:-1] >= rise[1:]
         out = []
