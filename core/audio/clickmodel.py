@@ -267,7 +267,7 @@ def raw_features(windows: np.ndarray, e: int, rate: float) -> np.ndarray:
     flatness12 = 10 * (np.mean(np.log10(pb), axis=1) - np.log10(np.mean(pb, axis=1)))
     peakiness12 = 10 * np.log10(np.percentile(pb, 90, axis=1) / np.median(pb, axis=1))
     fb = f[(f >= 1000) & (f < min(8000.0, 0.45 * rate))]
-    tilt = 10 * np.log10(np.sum(pb[:, fb < 2500], axis=1) / np.sum(pb[:, fb >= 2500], axis=1))
+    tilt = 10 * np.log10((np.sum(pb[:, fb < 2500], axis=1) + 1e-30) / (np.sum(pb[:, fb >= 2500], axis=1) + 1e-30))
     at = e * r_low / rate
     a, b = max(0, int(at - 0.110 * r_low)), max(0, int(at - 0.010 * r_low))
     cc, d = int(at + 0.010 * r_low), int(at + 0.150 * r_low)

@@ -598,7 +598,8 @@ class _PercussiveOnsets:
         freqs = np.fft.rfftfreq(self.n_fft, 1 / sr)
         self.bins = (freqs >= 2000.0) & (freqs <= min(8000.0, 0.45 * sr))
         self.window = np.hanning(self.n_fft).astype(np.float32)
-        self.first, self.last = int(np.flatnonzero(self.bins)[0]), int(np.flatnonzero(self.bins)[-1]) + 1
+        chosen = np.flatnonzero(self.bins)  # none below a 4.4 kHz rate: then no candidates
+        self.first, self.last = (int(chosen[0]), int(chosen[-1]) + 1) if chosen.size else (0, 0)
         self.block = 3
         self.half = max(3, int(round(median_ms / 1000 * sr / self.step / self.block)) | 1) // 2
         self.carry = np.zeros(0, dtype=np.float32)
@@ -609,6 +610,8 @@ class _PercussiveOnsets:
         self.rises: list[np.ndarray] = []
 
     def add(self, x: np.ndarray) -> None:
+        if self.last == 0:
+            return
         buf = np.concatenate((self.carry, x.astype(np.float32, copy=False)))
         n = (buf.size - self.n_fft) // self.step + 1 if buf.size >= self.n_fft else 0
         self.carry = buf[n * self.step :]
