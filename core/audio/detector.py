@@ -34,9 +34,9 @@ How clicks are told apart (levels are 1 ms RMS in the analysis band, in dBFS):
    it (a plosive sits in a dip of the voice where a syllable starts). Gradient-boosted trees (numpy only
    to apply; the weights in ``core/audio/click_model.json``) give a probability; ``model_threshold``
    (0.92) and above is a click. The model was fitted by ``core/audio/train_click_model.py`` on
-   ``core.audio.synth`` recordings and ``core.audio.fieldsynth``'s tuning seeds 1000-1099; its size was
-   chosen counting clicks on tuning seeds 1100-1149, its latest numbers and the threshold on 1100-1199,
-   then it was refitted on all 200.
+   ``core.audio.synth`` recordings and ``core.audio.fieldsynth``'s tuning seeds 1000-1099; its depth was
+   chosen counting clicks on tuning seeds 1100-1149, its latest numbers, its size and the threshold on
+   1100-1199, then it was refitted on all 200.
    ``benchmarks/bench_audio.py`` reports the held-out seeds (never used for any choice) beside them.
 6. **The rules** (:data:`RULES`, ``model=False``; the design before the model, and with looser numbers
    :data:`NOTES_BASELINE`): instead of the model, a click rises abruptly (``onset_db``, 10 dB, above the
