@@ -206,10 +206,11 @@ def field_part(n: int) -> None:
     tuning, held_out = list(TUNING_SEEDS)[:n], list(HELD_OUT_SEEDS)[:n]
     print(f"Independent field recordings (core.audio.fieldsynth), {n} x 20 s per cell, 16/44.1/48 kHz at random")
     print(f"precision / recall within 10 ms, and counts within +-1; tuning seeds {tuning[0]}-{tuning[-1]} (the click")
-    print("model's size and threshold were chosen fitting on 1000-1099 and scoring on 1100-1149, then it was")
-    print(f"refitted on 1000-1199), held-out seeds {held_out[0]}-{held_out[-1]} (never used for any choice). Click")
-    print("levels are at the knee, before the room and the phone's gain control. 'rules': the detector before")
-    print("the click model (Settings(model=False)).")
+    print("model was fitted on 1000-1099, its depth chosen scoring on 1100-1149, its numbers, size and")
+    held = f"{held_out[0]}-{held_out[-1]}"
+    print(f"threshold on 1100-1199, then it was refitted on 1000-1199), held-out seeds {held} (never used")
+    print("for any choice). Click levels are at the knee, before the room and the phone's gain control.")
+    print("'rules': the detector before the click model (Settings(model=False)).")
     print(f"  {'condition':<31} {'':<6} {'tuning seeds':<43} held-out seeds")
     for name, kw in CONDITIONS.items():
         (tune_model, tune_rules), (held_model, held_rules) = (

@@ -18,7 +18,13 @@ are kept as numbers here, beside what the raw samples around the candidate say:
 - **percussive against harmonic** (:func:`percussive_features`): in a spectrogram a click is a vertical
   line (broadband, brief) and a vowel horizontal lines (its harmonics); median filters across time and
   across frequency split the 1-8 kHz sound at the onset into the two, so a click that lands on a word
-  still stands out of the word's harmonics.
+  still stands out of the word's harmonics;
+- **whether it rings** (:func:`_ring_correlation`): a knee click's resonances ring on, so the fine
+  structure of the spectrum of its first 4 ms is still there in the next 4 ms; a plosive's burst, a
+  fricative or a heel's slap is noise, and the next 4 ms are new noise;
+- **the word around it** (:func:`_voice_context`): a plosive or fricative starts a syllable, so it sits in
+  a dip of the 80-1000 Hz voice with its vowel swelling up after it, mostly above 2.5 kHz (``tilt_db``);
+  a click lands anywhere on a word; and a thud still ringing before it (a step's end).
 
 :func:`click_probability` applies gradient-boosted decision trees to these features (the trees in
 ``core/audio/click_model.json``), made by ``core/audio/train_click_model.py`` from ``core.audio.synth``
@@ -76,6 +82,16 @@ RAW_FEATURES = (
     "hf_rise_ms",  # 1-8 kHz, 0.25 ms RMS: from the last moment 20 dB below the peak (or 3 dB above the
     # level 20-5 ms before) to within 3 dB of it
     "hf_decay_db",  # 1-8 kHz: the 2-6 ms after the peak against the peak's 1.5 ms (a click's ring dies fast)
+    # The word around it: a plosive or a fricative starts a syllable, so it sits in a dip of the voice
+    # between two syllables and its vowel swells up after it; a click lands anywhere on a word.
+    "voice_dip_pre_db",  # 80-1000 Hz in the 35-5 ms before, against the loudest 20 ms of it from 110 ms
+    # before to 150 ms after
+    "voice_dip_post_db",  # 80-1000 Hz in the 5-35 ms after, against the same
+    "voice_onset_db",  # 80-1000 Hz in the 40-120 ms after against the 35-5 ms before (a vowel starting)
+    "tilt_db",  # the 12 ms from the onset: 1-2.5 kHz against 2.5-8 kHz (a "t" or "s" is mostly above 2.5 kHz)
+    "pre_low_db",  # 80-400 Hz in the 110-10 ms before, against the event's 1-8 kHz (a thud still ringing)
+    "ring_corr",  # how alike the fine structure of the 1-8 kHz spectra of the 4 ms from the onset and the 4 ms
+    # after is (-1..1): a click's resonances ring on in the same bins; a plosive's or a step's noise does not
 )
 FEATURES = ENVELOPE_FEATURES + RAW_FEATURES
 
@@ -250,6 +266,8 @@ def raw_features(windows: np.ndarray, e: int, rate: float) -> np.ndarray:
     pb = p[:, (f >= 1000) & (f < min(8000.0, 0.45 * rate))] + 1e-30
     flatness12 = 10 * (np.mean(np.log10(pb), axis=1) - np.log10(np.mean(pb, axis=1)))
     peakiness12 = 10 * np.log10(np.percentile(pb, 90, axis=1) / np.median(pb, axis=1))
+    fb = f[(f >= 1000) & (f < min(8000.0, 0.45 * rate))]
+    tilt = 10 * np.log10((np.sum(pb[:, fb < 2500], axis=1) + 1e-30) / (np.sum(pb[:, fb >= 2500], axis=1) + 1e-30))
     at = e * r_low / rate
     a, b = max(0, int(at - 0.110 * r_low)), max(0, int(at - 0.010 * r_low))
     cc, d = int(at + 0.010 * r_low), int(at + 0.150 * r_low)
@@ -268,8 +286,53 @@ def raw_features(windows: np.ndarray, e: int, rate: float) -> np.ndarray:
             power(low, r_low, -2, 60) - power(low, r_low, -60, -5),
             percussive_features(w, e, rate),
             _rise_and_decay(high, e * r_high / rate, r_high),
+            _voice_context(voice, e * r_low / rate, r_low),
+            tilt,
+            power(low, r_low, -110, -10) - ev_high,
+            _ring_correlation(w, onset, rate),
         ]
     )
+
+
+def _ring_correlation(w: np.ndarray, onset: int, rate: float) -> np.ndarray:
+    """:data:`RAW_FEATURES`' ``ring_corr``: the correlation of the 1-8 kHz dB spectra of the 4 ms from
+    ``onset`` and the 4 ms after them, each less its own average over 1.5 kHz of neighbouring bins (so the
+    band's shape, which noise shares, does not count; a resonance's peak does)."""
+    ms = rate / 1000.0
+    length = max(16, int(4 * ms))
+    size = max(64, 1 << (length - 1).bit_length())
+    f = np.fft.rfftfreq(size, 1.0 / rate)
+    band = (f >= 1000) & (f < min(8000.0, 0.45 * rate))
+    frames = np.stack([w[:, onset + j * length : onset + (j + 1) * length] for j in (0, 1)], axis=1)
+    s = 10 * np.log10(np.abs(np.fft.rfft(frames * np.hanning(length), n=size, axis=2)) ** 2 + 1e-20)[:, :, band]
+    k = max(3, int(round(1500.0 / (rate / size))) | 1)
+    padded = np.concatenate((np.repeat(s[..., :1], k // 2, -1), s, np.repeat(s[..., -1:], k // 2, -1)), axis=-1)
+    r = s - np.lib.stride_tricks.sliding_window_view(padded, k, axis=-1).mean(axis=-1)
+    r -= r.mean(axis=2, keepdims=True)
+    a, b = r[:, 0], r[:, 1]
+    return np.sum(a * b, axis=1) / np.sqrt(np.sum(a * a, axis=1) * np.sum(b * b, axis=1) + 1e-30)
+
+
+def _voice_context(voice: np.ndarray, at: float, rate: float) -> np.ndarray:
+    """:data:`RAW_FEATURES`' ``voice_dip_pre_db``, ``voice_dip_post_db`` and ``voice_onset_db`` of the
+    80-1000 Hz band ``voice`` (at ``rate``) around sample ``at``."""
+    ms = rate / 1000.0
+
+    def level(a_ms: float, b_ms: float) -> np.ndarray:
+        a, b = max(0, int(at + a_ms * ms)), min(voice.shape[1], int(at + b_ms * ms))
+        return np.mean(voice[:, a:b] ** 2, axis=1) if b > a else np.zeros(voice.shape[0])
+
+    step = max(1, int(round(10 * ms)))  # 20 ms frames every 10 ms
+    a, b = max(0, int(at - 110 * ms)), min(voice.shape[1], int(at + 150 * ms))
+    p = voice[:, a:b] ** 2
+    k = (p.shape[1] - 2 * step) // step + 1
+    if k > 0:
+        loudest = np.max([p[:, i * step : i * step + 2 * step].mean(axis=1) for i in range(k)], axis=0)
+    else:
+        loudest = p.mean(axis=1)
+    before, after, onset = level(-35, -5), level(5, 35), level(40, 120)
+    db = lambda x: 10 * np.log10(x + 1e-20)  # noqa: E731
+    return np.column_stack([db(before) - db(loudest), db(after) - db(loudest), db(onset) - db(before)])
 
 
 @lru_cache(maxsize=1)
