@@ -176,7 +176,7 @@ def get_count(
     box, seen = f"{key}-clicks", f"{key}-proposed"
     if st.session_state.get(seen) != (source.name, proposed, token):
         st.session_state[seen] = (source.name, proposed, token)
-        st.session_state[box] = proposed
+        st.session_state[box] = st.session_state[_shown_key(key)] = proposed
     left, right = st.columns(2, wrap=False)
     count = left.number_input(
         "Clicks counted",
@@ -186,6 +186,7 @@ def get_count(
         key=box,
         help="Correct it here if a click was missed or counted twice.",
     )
+    st.session_state[_shown_key(key)] = count  # what the browser is sent (and above): see :func:`stale_box`
     done = right.number_input(
         "Reps done", min_value=1, max_value=MAX_REPS, value=reps, step=1, key=reps_key or f"{key}-reps"
     )
@@ -198,15 +199,47 @@ def get_count(
     return count, (source.method if count == proposed else CountMethod.MANUAL), int(done)
 
 
+def _chosen(key: str) -> CountSource:
+    """The source chosen for the test ``key``, from session state alone (for a callback)."""
+    if len(SOURCES) > 1:
+        return {s.name: s for s in SOURCES}.get(st.session_state.get(_source_key(key)), SOURCES[0])
+    return SOURCES[0]
+
+
+def _shown_key(key: str) -> str:
+    return f"{key}-shown"
+
+
+def stale_box(key: str) -> tuple[int, int] | None:
+    """For a Save button's callback: ``(box, taps)`` when the count box's value may be one the browser had not
+    yet replaced, else None.  A source that proposes with every tap (the tap counter) puts each new count in the
+    box with a run; a Save pressed before that run's reply reached the browser carries the box's older value,
+    which looks exactly like a number the person typed.  A number typed in the box reaches the server with its
+    own message (the box commits when it loses focus, before the Save's tap), so a box that changed in the
+    Save's own message, away from what the taps say, is that older value, or (when the server was too busy to
+    take the two messages apart) a correction typed just before: either way the person must see it first.
+    The box is set back to the taps' count for the next run (the caller says why and does not save).
+    """
+    source = _chosen(key)
+    if source.peek is None:
+        return None
+    box = st.session_state.get(f"{key}-clicks")
+    shown = st.session_state.get(_shown_key(key), box)
+    taps = source.peek(f"{key}-{source.name}")
+    if box is None or taps is None or box == shown or int(box) == taps:
+        return None
+    st.session_state[f"{key}-clicks"] = st.session_state[_shown_key(key)] = taps
+    st.session_state[f"{key}-proposed"] = (source.name, taps, None)
+    return int(box), taps
+
+
 def counted(key: str, *, reps_key: str) -> tuple[int | None, CountMethod, int | None]:
     """What :func:`get_count` would return for the test ``key`` on the next run, from session state alone.
 
     For a Save button's callback: a tap that reached the server with the Save, after the page was last drawn,
     still counts (the source's newest proposal replaces the box, as drawing it would).
     """
-    source = SOURCES[0]
-    if len(SOURCES) > 1:
-        source = {s.name: s for s in SOURCES}.get(st.session_state.get(_source_key(key)), SOURCES[0])
+    source = _chosen(key)
     count, seen = st.session_state.get(f"{key}-clicks"), st.session_state.get(f"{key}-proposed")
     proposed = seen[1] if isinstance(seen, tuple) and seen[0] == source.name else None
     if source.peek is not None:

@@ -10,7 +10,7 @@ from core.session.vocabulary import (
     Session,
     validate_counts,
 )
-from ui.count import counted, get_count, saved
+from ui.count import counted, get_count, saved, stale_box
 from ui.session_common import (
     _key,
     _still,
@@ -45,6 +45,7 @@ def test(store: Store, session: Session, step: Step) -> None:
         # Saved in the button's callback, before the next run: that run already draws the next step.
         st.button("Save this test", type="primary", width="stretch", icon=":material/save:", key=_key(session, "save", tag),
                   on_click=_save, args=(store, session, step, tag))  # fmt: skip
+        show_problems()  # just below Save, on a phone's first screen (nothing above Save moves)
     # A 0-click baseline ends the session: asked once, below Save (nothing above the counter moves).
     if step.kind is StepKind.BASELINE and not step.quick and st.session_state.get(_key(session, "zero-ask")) and count == 0:
         st.warning("0 clicks in the baseline ends today's session: with no clicks there is nothing to measure. "
@@ -57,11 +58,16 @@ def test(store: Store, session: Session, step: Step) -> None:
             if session.trials:  # a quick check has no conditions
                 _order_list(session)
     _side_controls(store, session, step)
-    show_problems()
 
 
 def _save(store: Store, session: Session, step: Step, tag: str, confirmed: bool = False) -> None:
     """Save the test on screen (a callback): checked, then written once, if the session is still at this step."""
+    stale = stale_box(_key(session, "test", tag))
+    if stale is not None:
+        box, taps = stale
+        return say_problem(f"Not saved yet: your taps counted {taps}, but the box held {box} as you pressed Save. "
+                           f"The box shows your {taps} taps again: correct it if you meant another number, "
+                           "then save.")  # fmt: skip
     count, method, reps = counted(_key(session, "test", tag), reps_key=_key(session, "reps", tag))
     pain = st.session_state.get(_key(session, "pain", tag))
     if count is None:

@@ -71,8 +71,8 @@ def do_test(at, tag, clicks, pain, *, typed=None, reps=None):
     at.session_state[f"{s}-test-{tag}-tap"] = {"count": clicks}
     at.run()
     assert at.number_input(key=f"{s}-test-{tag}-clicks").value == clicks, "the tapped count fills the box"
-    if typed is not None:
-        at.number_input(key=f"{s}-test-{tag}-clicks").set_value(typed)
+    if typed is not None:  # a typed number reaches the server with its own message, as the box loses focus
+        at.number_input(key=f"{s}-test-{tag}-clicks").set_value(typed).run()
     if reps is not None:
         at.number_input(key=f"{s}-reps-{tag}").set_value(reps)
     at.segmented_control(key=f"{s}-pain-{tag}").set_value(pain)
@@ -295,6 +295,48 @@ def test_bad_input_is_refused_with_a_message_and_nothing_is_written(session_app,
     assert at.error and "Not saved" in at.error[0].value and "more than 10 a rep" in at.error[0].value
     assert at.number_input(key=f"{s}-test-b-clicks").value == 50, "what was entered stays on screen to fix"
     assert store.get_session(s).measurements == {}
+
+
+def test_a_save_that_overtakes_the_last_taps_box_update_stores_nothing_until_the_person_has_seen_the_count(
+    session_app, store
+):
+    """Taps reach the server, each run puts the new count in the box; a Save pressed before the last of those runs
+    reached the browser carries the box's older value: never stored as if the person had typed it."""
+    at = ok(session_app())
+    answer_safety(at)
+    plan(at)
+    s = sid(at)
+    box = f"{s}-test-b-clicks"
+    at.session_state[f"{s}-test-b-tap"] = {"count": 5}
+    at.run()
+    at.segmented_control(key=f"{s}-pain-b").set_value(1).run()
+    at.session_state[f"{s}-test-b-tap"] = {"count": 6}
+    at.run()
+    assert at.number_input(key=box).value == 6
+    # the Save's message: the browser still had 5 in the box when it was pressed
+    at.number_input(key=box).set_value(5)
+    at.button(key=f"{s}-save-b").click().run()
+    assert store.get_session(s).measurements == {}, "the box's older count is not stored"
+    assert at.error and "taps counted 6" in at.error[0].value and "held 5" in at.error[0].value
+    assert at.number_input(key=box).value == 6, "the box shows the taps again"
+    at.button(key=f"{s}-save-b").click().run()
+    ((_, m),) = store.get_session(s).measurements.items()
+    assert (m.clicks, m.method) == (6, CountMethod.TAP)
+
+
+def test_a_number_typed_over_the_taps_is_stored_as_typed(session_app, store):
+    at = ok(session_app())
+    answer_safety(at)
+    plan(at)
+    s = sid(at)
+    at.session_state[f"{s}-test-b-tap"] = {"count": 6}
+    at.run()
+    at.number_input(key=f"{s}-test-b-clicks").set_value(5).run()  # typed: its own message
+    at.segmented_control(key=f"{s}-pain-b").set_value(1)
+    at.button(key=f"{s}-save-b").click().run()
+    ((_, m),) = store.get_session(s).measurements.items()
+    assert (m.clicks, m.method) == (5, CountMethod.MANUAL)
+    assert not at.error
 
 
 def test_a_new_apptest_with_the_same_url_resumes_mid_session(session_app, clock, store, db_url):
