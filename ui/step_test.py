@@ -40,7 +40,8 @@ def test(store: Store, session: Session, step: Step) -> None:
             _key(session, "test", tag), session.reps_per_test, reps_key=_key(session, "reps", tag), details=details
         )
         st.segmented_control(
-            "Pain during these reps (0 none, 10 worst)", list(range(11)), key=_key(session, "pain", tag), width="stretch"
+            "Pain during these reps (0 none, 10 worst)", list(range(11)), key=_key(session, "pain", tag), width="stretch",
+            on_change=_check_box, args=(_key(session, "test", tag), "chose the pain score"),
         )
         # Saved in the button's callback, before the next run: that run already draws the next step.
         st.button("Save this test", type="primary", width="stretch", icon=":material/save:", key=_key(session, "save", tag),
@@ -60,14 +61,22 @@ def test(store: Store, session: Session, step: Step) -> None:
     _side_controls(store, session, step)
 
 
+def _check_box(test_key: str, action: str, prefix: str = "") -> bool:
+    """True (and a message below Save) when the count box held an older count than the taps as the person did
+    ``action``: the box gets the taps' count back (see ``ui.count.stale_box``)."""
+    stale = stale_box(test_key)
+    if stale is None:
+        return False
+    box, taps = stale
+    say_problem(f"{prefix}your taps counted {taps}, but the box held {box} as you {action}. The box shows your "
+                f"{taps} taps again: correct it if you meant another number.")  # fmt: skip
+    return True
+
+
 def _save(store: Store, session: Session, step: Step, tag: str, confirmed: bool = False) -> None:
     """Save the test on screen (a callback): checked, then written once, if the session is still at this step."""
-    stale = stale_box(_key(session, "test", tag))
-    if stale is not None:
-        box, taps = stale
-        return say_problem(f"Not saved yet: your taps counted {taps}, but the box held {box} as you pressed Save. "
-                           f"The box shows your {taps} taps again: correct it if you meant another number, "
-                           "then save.")  # fmt: skip
+    if _check_box(_key(session, "test", tag), "pressed Save", prefix="Not saved yet: "):
+        return
     count, method, reps = counted(_key(session, "test", tag), reps_key=_key(session, "reps", tag))
     pain = st.session_state.get(_key(session, "pain", tag))
     if count is None:
