@@ -173,10 +173,9 @@ def get_count(
     proposed, token = (result.count, result.token) if isinstance(result, Proposed) else (result, None)
 
     # The editable count follows the proposal until the person types a number; a new proposal wins again.
-    box, seen = f"{key}-clicks", f"{key}-proposed"
-    if st.session_state.get(seen) != (source.name, proposed, token):
-        st.session_state[seen] = (source.name, proposed, token)
-        st.session_state[box] = st.session_state[_shown_key(key)] = proposed
+    box = f"{key}-clicks"
+    if st.session_state.get(f"{key}-proposed") != (source.name, proposed, token):
+        _propose(key, source.name, proposed, token)
     left, right = st.columns(2, wrap=False)
     count = left.number_input(
         "Clicks counted",
@@ -210,6 +209,13 @@ def _shown_key(key: str) -> str:
     return f"{key}-shown"
 
 
+def _propose(key: str, source: str, count: int | None, token: Hashable) -> None:
+    """Put the proposal ``count`` of ``source`` in the count box of the test ``key`` (before the box is drawn),
+    remembering it as the proposal drawn and as what the browser is sent (see :func:`stale_box`)."""
+    st.session_state[f"{key}-proposed"] = (source, count, token)
+    st.session_state[f"{key}-clicks"] = st.session_state[_shown_key(key)] = count
+
+
 def stale_box(key: str) -> tuple[int, int] | None:
     """For a Save button's callback: ``(box, taps)`` when the count box's value may be one the browser had not
     yet replaced, else None.  A source that proposes with every tap (the tap counter) puts each new count in the
@@ -228,8 +234,7 @@ def stale_box(key: str) -> tuple[int, int] | None:
     taps = source.peek(f"{key}-{source.name}")
     if box is None or taps is None or box == shown or int(box) == taps:
         return None
-    st.session_state[f"{key}-clicks"] = st.session_state[_shown_key(key)] = taps
-    st.session_state[f"{key}-proposed"] = (source.name, taps, None)
+    _propose(key, source.name, taps, None)
     return int(box), taps
 
 
