@@ -587,11 +587,19 @@ def _detect(
             sure = np.sort(times[click & (times >= s.edge_s) & (times <= duration - s.edge_s)])
             distinct = int(sure.size > 0) + int(np.sum(np.diff(sure) >= s.refractory_s))
             if distinct >= s.second_min_clicks:
-                # The second look: the knee clicks in this recording; a click a word masks is likelier now.
-                click |= _under_a_word(rows, probability, s)
+                # The second look: the knee clicks in this recording; a click a word masks is likelier now. Only
+                # away from the clicks already found (within refractory_s of one it would not add a click, and
+                # just before one it would move that click's start: see the crepitus burst below).
+                first = times[click]
+
+                def away(at: np.ndarray) -> np.ndarray:
+                    return np.abs(at[:, None] - first[None, :]).min(axis=1) >= s.refractory_s
+
+                click |= _under_a_word(rows, probability, s) & away(times)
                 if hidden_table:
-                    more = click_probability(more_rows)
-                    for (k, _, _), yes in zip(hidden_table, _under_a_word(more_rows, more, s), strict=True):
+                    more = _under_a_word(more_rows, click_probability(more_rows), s)
+                    more &= away(np.array([k * frame_s for k, _, _ in hidden_table]))
+                    for (k, _, _), yes in zip(hidden_table, more, strict=True):
                         if yes:
                             kept.append((k, env_db[k], env_db[k] - bg_db[k]))
         for (k, thump, _), yes in zip(table, click, strict=True):
