@@ -21,6 +21,7 @@ memory for the largest WAV it accepts: 10 minutes of 48 kHz stereo 32-bit float,
 
     python benchmarks/bench_audio.py --field 40   # recordings per condition and seed range (default 40)
     python benchmarks/bench_audio.py --only field,process
+    python benchmarks/bench_audio.py --only speed       # the timings alone (run them on an idle machine)
 """
 
 from __future__ import annotations
@@ -87,11 +88,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", type=int, default=4, help="recordings per cell (default 4)")
     parser.add_argument("--field", type=int, default=40, help="field recordings per condition and seed range")
-    parser.add_argument("--only", default="synth,field,process", help="parts to run: synth, field, process")
+    parser.add_argument("--only", default="synth,speed,field,process",
+                        help="parts to run: synth, speed, field, process (time the speed and the process alone)")
     args = parser.parse_args()
     parts = set(args.only.split(","))
     if "synth" in parts:
         synth_part(args.seeds)
+    if "speed" in parts:
+        speed_part()
     if "field" in parts:
         field_part(args.field)
     if "process" in parts:
@@ -161,8 +165,11 @@ def synth_part(n: int) -> None:
             for rate in (16000, 48000):
                 false[i] += score(seeds, settings, sample_rate=rate, **{"n_clicks": 0, **kw})[1]
         print(f"  {name:<36} {false[0]:<12} {false[1]}")
+    print()
 
-    print("\nSpeed: detect_clicks on 60 s of 48 kHz audio (WAV bytes in, decoding included), best and median of 7")
+
+def speed_part() -> None:
+    print("Speed: detect_clicks on 60 s of 48 kHz audio (WAV bytes in, decoding included), best and median of 7")
     for channels in (1, 2):
         wav = synth_recording(7, sample_rate=48000, duration_s=60.0, n_clicks=30, n_thumps=15, channels=channels)
         data = wav.wav_bytes()
