@@ -41,8 +41,9 @@ How clicks are told apart (levels are 1 ms RMS in the analysis band, in dBFS):
    **A second look**: once the model has found ``second_min_clicks`` (3) clicks it is sure of, the knee is
    known to click in this recording, and a candidate under a word (a voice louder than the click in the
    sound around it: the clicks the model missed with talking were mostly these) is a click from
-   ``second_threshold`` (0.3). A recording with fewer sure clicks is counted as before, so a recording
-   counted 0 stays 0.
+   ``second_threshold`` (0.3), also among quieter sounds a word hides from the bars of step 4
+   (``second_threshold_db``, 9 dB; ``second_percussive_db``, 6 dB), but only 0.12 s or more from the clicks
+   already found. A recording with fewer sure clicks is counted as before, so a recording counted 0 stays 0.
 6. **The rules** (:data:`RULES`, ``model=False``; the design before the model, and with looser numbers
    :data:`NOTES_BASELINE`): instead of the model, a click rises abruptly (``onset_db``, 10 dB, above the
    3-30 ms before, and to within 6 dB of its peak in ``rise_ms``), dies away (``tail_db`` below its peak
