@@ -36,12 +36,14 @@ def test(store: Store, session: Session, step: Step) -> None:
     # The count, pain and Save first (one phone screen); a recording's picture below them.
     main, details = st.container(), st.container()
     with main:
+        test_key = _key(session, "test", tag)
         count, method, reps = get_count(
-            _key(session, "test", tag), session.reps_per_test, reps_key=_key(session, "reps", tag), details=details
-        )
+            test_key, session.reps_per_test, reps_key=_key(session, "reps", tag), details=details,
+            on_reps=(_check_box, (test_key, "corrected the reps")),
+        )  # fmt: skip
         st.segmented_control(
             "Pain during these reps (0 none, 10 worst)", list(range(11)), key=_key(session, "pain", tag), width="stretch",
-            on_change=_check_box, args=(_key(session, "test", tag), "chose the pain score"),
+            on_change=_check_box, args=(test_key, "chose the pain score"),
         )
         # Saved in the button's callback, before the next run: that run already draws the next step.
         st.button("Save this test", type="primary", width="stretch", icon=":material/save:", key=_key(session, "save", tag),

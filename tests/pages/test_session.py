@@ -344,6 +344,27 @@ def test_a_pain_score_chosen_before_the_last_taps_box_update_arrived_does_not_le
     assert (m.clicks, m.pain, m.method) == (6, 2, CountMethod.TAP)
 
 
+def test_reps_corrected_before_the_last_taps_box_update_arrived_does_not_leave_the_older_count_in_the_box(
+    session_app, store
+):
+    at = ok(session_app())
+    answer_safety(at)
+    plan(at)
+    s = sid(at)
+    box = f"{s}-test-b-clicks"
+    at.session_state[f"{s}-test-b-tap"] = {"count": 6}
+    at.run()
+    # the reps box's message: the browser still had 5 in the count box
+    at.number_input(key=box).set_value(5)
+    at.number_input(key=f"{s}-reps-b").set_value(9).run()
+    assert at.number_input(key=box).value == 6, "the box shows the taps, not the older count"
+    assert at.error and "taps counted 6" in at.error[0].value and "held 5" in at.error[0].value
+    at.segmented_control(key=f"{s}-pain-b").set_value(0)
+    at.button(key=f"{s}-save-b").click().run()
+    ((_, m),) = store.get_session(s).measurements.items()
+    assert (m.clicks, m.reps, m.method) == (6, 9, CountMethod.TAP)
+
+
 def test_a_number_typed_over_the_taps_is_stored_as_typed(session_app, store):
     at = ok(session_app())
     answer_safety(at)
