@@ -56,7 +56,10 @@ def test(store: Store, session: Session, step: Step) -> None:
         st.button("Yes, 0 clicks: save and end", key=_key(session, "zero-yes"), width="stretch",
                   on_click=_save, args=(store, session, step, tag, True))  # fmt: skip
     if step.kind is StepKind.BASELINE:  # a retest is "the same again": no need to say how twice
-        with st.expander(f"How to do a {movement.label.lower()}" + ("" if step.quick else ", and today's order")):
+        # A popover, not an expander: the browser builds its content only when it is opened (an expander's is
+        # built with the step, closed or not), and this step change is the session's slowest.
+        with st.popover(f"How to do a {movement.label.lower()}" + ("" if step.quick else ", and today's order"),
+                        icon=":material/help:", width="stretch"):  # fmt: skip
             st.write(movement.how_to)
             if session.trials:  # a quick check has no conditions
                 _order_list(session)

@@ -278,6 +278,33 @@ def test_skip_records_skipped_not_zero(session_app, clock, store):
     assert not shown.isna().any().any() and "None" not in shown.to_string()
 
 
+def _popovers(block) -> list:
+    """The popovers under ``block`` (AppTest has no accessor for them)."""
+    out = []
+    for child in getattr(block, "children", {}).values():
+        proto = getattr(child, "proto", None)
+        if proto is not None and proto.DESCRIPTOR.name == "Block" and proto.WhichOneof("type") == "popover":
+            out.append(child)
+        out += _popovers(child)
+    return out
+
+
+def test_the_baseline_says_how_to_do_the_movement_and_todays_order_behind_one_tap(session_app, store):
+    """How to do the movement and today's order sit in a popover (its content is built only when opened, so
+    the step stays quick), never among the count and Save; a retest ("the same again") does not repeat it."""
+    at = ok(session_app())
+    answer_safety(at)
+    plan(at, conditions=["calves", "hamstrings", "rest_control"], randomized=False)
+    (how,) = [p for p in _popovers(at.main) if p.proto.popover.label.startswith("How to do a bodyweight squat")]
+    assert "today's order" in how.proto.popover.label
+    words = "\n".join(m.value for m in how.markdown) + "\n".join(c.value for c in how.caption)
+    assert "sit back to about chair height" in words
+    trials = store.get_session(sid(at)).trials
+    assert "\n".join(f"{t.position}. {t.muscle_group.label}" for t in trials) in words, "today's order, in order"
+    assert "fixed" in words
+    assert not [e for e in at.expander if "How to do" in e.label]
+
+
 def test_bad_input_is_refused_with_a_message_and_nothing_is_written(session_app, store):
     at = ok(session_app())
     answer_safety(at)
