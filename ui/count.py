@@ -146,12 +146,14 @@ def forget_saved() -> None:
 
 
 def get_count(
-    key: str, reps: int, *, reps_key: str | None = None, details=None
+    key: str, reps: int, *, reps_key: str | None = None, details=None, on_reps=None
 ) -> tuple[int | None, CountMethod, int]:
     """Render "get a count" for the test ``key``: returns (count, method, reps done).
 
     ``count`` is None while there is none; ``reps`` starts at the planned ``reps`` and can be corrected.
     ``details``: a container (placed lower on the page) for the source's details; default: right here.
+    ``on_reps``: ``(callback, args)`` for the reps box's ``on_change`` (e.g. the page's :func:`stale_box` check:
+    a reps correction sent before the last tap's reply arrived carries the count box's older value too).
     """
     source = SOURCES[0]
     if len(SOURCES) > 1:
@@ -186,8 +188,10 @@ def get_count(
         help="Correct it here if a click was missed or counted twice.",
     )
     st.session_state[_shown_key(key)] = count  # what the browser is sent (and above): see :func:`stale_box`
+    callback, args = on_reps or (None, None)
     done = right.number_input(
-        "Reps done", min_value=1, max_value=MAX_REPS, value=reps, step=1, key=reps_key or f"{key}-reps"
+        "Reps done", min_value=1, max_value=MAX_REPS, value=reps, step=1, key=reps_key or f"{key}-reps",
+        on_change=callback, args=args,
     )
     if isinstance(result, Proposed) and result.details is not None:
         with details if details is not None else st.container():

@@ -36,12 +36,14 @@ def test(store: Store, session: Session, step: Step) -> None:
     # The count, pain and Save first (one phone screen); a recording's picture below them.
     main, details = st.container(), st.container()
     with main:
+        test_key = _key(session, "test", tag)
         count, method, reps = get_count(
-            _key(session, "test", tag), session.reps_per_test, reps_key=_key(session, "reps", tag), details=details
-        )
+            test_key, session.reps_per_test, reps_key=_key(session, "reps", tag), details=details,
+            on_reps=(_check_box, (test_key, "corrected the reps")),
+        )  # fmt: skip
         st.segmented_control(
             "Pain during these reps (0 none, 10 worst)", list(range(11)), key=_key(session, "pain", tag), width="stretch",
-            on_change=_check_box, args=(_key(session, "test", tag), "chose the pain score"),
+            on_change=_check_box, args=(test_key, "chose the pain score"),
         )
         # Saved in the button's callback, before the next run: that run already draws the next step.
         st.button("Save this test", type="primary", width="stretch", icon=":material/save:", key=_key(session, "save", tag),
@@ -54,7 +56,10 @@ def test(store: Store, session: Session, step: Step) -> None:
         st.button("Yes, 0 clicks: save and end", key=_key(session, "zero-yes"), width="stretch",
                   on_click=_save, args=(store, session, step, tag, True))  # fmt: skip
     if step.kind is StepKind.BASELINE:  # a retest is "the same again": no need to say how twice
-        with st.expander(f"How to do a {movement.label.lower()}" + ("" if step.quick else ", and today's order")):
+        # A popover, not an expander: the browser builds its content only when it is opened (an expander's is
+        # built with the step, closed or not), and this step change is the session's slowest.
+        with st.popover(f"How to do a {movement.label.lower()}" + ("" if step.quick else ", and today's order"),
+                        icon=":material/help:", width="stretch"):  # fmt: skip
             st.write(movement.how_to)
             if session.trials:  # a quick check has no conditions
                 _order_list(session)

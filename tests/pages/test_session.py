@@ -278,6 +278,33 @@ def test_skip_records_skipped_not_zero(session_app, clock, store):
     assert not shown.isna().any().any() and "None" not in shown.to_string()
 
 
+def _popovers(block) -> list:
+    """The popovers under ``block`` (AppTest has no accessor for them)."""
+    out = []
+    for child in getattr(block, "children", {}).values():
+        proto = getattr(child, "proto", None)
+        if proto is not None and proto.DESCRIPTOR.name == "Block" and proto.WhichOneof("type") == "popover":
+            out.append(child)
+        out += _popovers(child)
+    return out
+
+
+def test_the_baseline_says_how_to_do_the_movement_and_todays_order_behind_one_tap(session_app, store):
+    """How to do the movement and today's order sit in a popover (its content is built only when opened, so
+    the step stays quick), never among the count and Save; a retest ("the same again") does not repeat it."""
+    at = ok(session_app())
+    answer_safety(at)
+    plan(at, conditions=["calves", "hamstrings", "rest_control"], randomized=False)
+    (how,) = [p for p in _popovers(at.main) if p.proto.popover.label.startswith("How to do a bodyweight squat")]
+    assert "today's order" in how.proto.popover.label
+    words = "\n".join(m.value for m in how.markdown) + "\n".join(c.value for c in how.caption)
+    assert "sit back to about chair height" in words
+    trials = store.get_session(sid(at)).trials
+    assert "\n".join(f"{t.position}. {t.muscle_group.label}" for t in trials) in words, "today's order, in order"
+    assert "fixed" in words
+    assert not [e for e in at.expander if "How to do" in e.label]
+
+
 def test_bad_input_is_refused_with_a_message_and_nothing_is_written(session_app, store):
     at = ok(session_app())
     answer_safety(at)
@@ -342,6 +369,27 @@ def test_a_pain_score_chosen_before_the_last_taps_box_update_arrived_does_not_le
     at.button(key=f"{s}-save-b").click().run()
     ((_, m),) = store.get_session(s).measurements.items()
     assert (m.clicks, m.pain, m.method) == (6, 2, CountMethod.TAP)
+
+
+def test_reps_corrected_before_the_last_taps_box_update_arrived_does_not_leave_the_older_count_in_the_box(
+    session_app, store
+):
+    at = ok(session_app())
+    answer_safety(at)
+    plan(at)
+    s = sid(at)
+    box = f"{s}-test-b-clicks"
+    at.session_state[f"{s}-test-b-tap"] = {"count": 6}
+    at.run()
+    # the reps box's message: the browser still had 5 in the count box
+    at.number_input(key=box).set_value(5)
+    at.number_input(key=f"{s}-reps-b").set_value(9).run()
+    assert at.number_input(key=box).value == 6, "the box shows the taps, not the older count"
+    assert at.error and "taps counted 6" in at.error[0].value and "held 5" in at.error[0].value
+    at.segmented_control(key=f"{s}-pain-b").set_value(0)
+    at.button(key=f"{s}-save-b").click().run()
+    ((_, m),) = store.get_session(s).measurements.items()
+    assert (m.clicks, m.reps, m.method) == (6, 9, CountMethod.TAP)
 
 
 def test_a_number_typed_over_the_taps_is_stored_as_typed(session_app, store):
