@@ -60,6 +60,11 @@ VARIANTS = (("as simulated", 0.0, False), ("length", LENGTH_EXPONENT, False),
             ("length + drift/rep", LENGTH_EXPONENT, True))
 
 
+def variants(exponent: float = LENGTH_EXPONENT) -> tuple[tuple[str, float, bool], ...]:
+    """``VARIANTS`` with another length exponent (``--length-exponent``, to see how much the choice rests on it)."""
+    return tuple((name, exponent if e else 0.0, per_rep) for name, e, per_rep in VARIANTS)
+
+
 def parse_designs(text: str) -> list[tuple[int, int]]:
     """``"10/90,16/60"`` -> [(10, 90), (16, 60)]; each must fit the default session's time and stretch range."""
     out = []
@@ -77,12 +82,12 @@ def _rows(leg) -> list[tuple]:
     return [(r.muscle_group, r.verdict, r.rate_ratio, r.p_culprit, r.p_top, r.sessions) for r in leg.ranking]
 
 
-def one_seed(task: tuple[int, int, int]) -> dict:
+def one_seed(task: tuple) -> dict:
     """One seed, one design: the looks (as simulated, and with drift per rep) and each variant's people."""
-    seed, reps, seconds = task
+    seed, reps, seconds, length_exponent = task
     out = {"looks": look_statistics(seed, reps=reps, stretch_seconds=seconds),
            "looks_drift": look_statistics(seed, reps=reps, stretch_seconds=seconds, drift_per_rep=True)}
-    for name, exponent, per_rep in VARIANTS:
+    for name, exponent, per_rep in variants(length_exponent):
         people = []
         for k in (0, 1, 2):
             if k == 0 and exponent and not per_rep:
@@ -127,10 +132,11 @@ def family_person(task: tuple) -> dict:
     return {"gen": gen, "culprits": person.culprits(priors.tested), "all": person.culprits(), "rows": _rows(leg)}
 
 
-def family(people: int, reps: int, seconds: int, schedule, jobs: int) -> dict[str, dict[str, tuple]]:
+def family(people: int, reps: int, seconds: int, schedule, jobs: int, length_exponent: float = LENGTH_EXPONENT
+           ) -> dict[str, dict[str, tuple]]:
     """Per variant: (top-1, culprit `likely`, false `likely`) over all generators and on the fatigue one."""
     out = {}
-    for name, exponent, per_rep in VARIANTS:
+    for name, exponent, per_rep in variants(length_exponent):
         tasks = [(gen, g, i, reps, seconds, exponent, per_rep) for g, gen in enumerate(GENERATORS)
                  for i in range(people)]
         recs = map_jobs(family_person, tasks, jobs, chunksize=10)
@@ -181,19 +187,21 @@ def main(argv=None) -> int:
     ap.add_argument("--jobs", type=int, default=2, help="worker processes (results do not depend on it)")
     ap.add_argument("--paired", action="store_true",
                     help="also each design's paired difference from the first design, same people (±: 95%% margin)")
+    ap.add_argument("--length-exponent", type=float, default=LENGTH_EXPONENT,
+                    help="the length-scaled variants' exponent (0.5: 60 s keeps 82%% of the log effect)")
     ap.add_argument("--family", type=int, default=0, help="people per family generator (0: none)")
     args = ap.parse_args(argv)
     designs = parse_designs(args.designs)
     seeds = range(args.first_seed, args.first_seed + args.people)
     print(f"seeds {seeds.start}-{seeds.stop - 1}, {SESSIONS} sessions, the four groups and the rest control; each "
           f"design's schedule recalibrated on these seeds (spending {LIKELY_SPENDING}); default session "
-          f"{DEFAULT_SECONDS} s")
+          f"{DEFAULT_SECONDS} s; length-scaled variants: (t/90)^{args.length_exponent:g}")
     print(f"{'design':>8s} {'variant':>20s}  {'top-1':>13s}  {'culprit likely':>13s}  {'false, looks 2-5':>13s}  "
           f"{'coverage':>8s}")
     first = None
     for reps, seconds in designs:
         t0 = time.perf_counter()
-        res = map_jobs(one_seed, [(s, reps, seconds) for s in seeds], args.jobs, chunksize=10)
+        res = map_jobs(one_seed, [(s, reps, seconds, args.length_exponent) for s in seeds], args.jobs, chunksize=10)
         fig = summarize(res, reps, seconds)
         first = first or fig
         for name, *_ in VARIANTS:
@@ -209,7 +217,8 @@ def main(argv=None) -> int:
               flush=True)
         if args.family:
             t0 = time.perf_counter()
-            for name, cells in family(args.family, reps, seconds, fig["schedule"], args.jobs).items():
+            for name, cells in family(args.family, reps, seconds, fig["schedule"], args.jobs,
+                                      args.length_exponent).items():
                 print(f"{'':>8s} family, {name:>20s}: " + "; ".join(
                     f"{label} top-1 {a:.3f} culprit likely {b:.3f} false {c:.3f} (n={n1}/{n2}/{n3})"
                     for label, (a, b, c, n1, n2, n3) in cells.items()))
