@@ -157,10 +157,21 @@ def _share(v) -> str:
     return f"{m:.3f} ±{1.96 * np.sqrt(m * (1 - m) / len(v)):.3f}"
 
 
-def summarize(res: list[dict], reps: int, seconds: int) -> dict:
-    """The design's schedule and, per variant: top-1, culprit `likely`, false over looks, coverage."""
+def summarize(res: list[dict], reps: int, seconds: int, fixed=None) -> dict:
+    """The design's schedule and, per variant: top-1, culprit `likely`, false over looks, coverage.
+
+    Also, as simulated, two views that do not rest on this design's own calibration (a threshold set on a few
+    dozen no-culprit people's tail moves a few points either way): ``fixed`` (a schedule given, e.g. the one in
+    use) and ``one look``: one look at 3 sessions with the threshold at the 96.25th percentile of this design's
+    no-culprit people there (the 3.75% the schedule spends by then)."""
     schedule = calibrate([r["looks"] for r in res], LIKELY_SPENDING)
     out = {"schedule": schedule, "seconds": session_seconds(len(flow.DEFAULT_CONDITIONS), reps, seconds)}
+    people = [p for r in res for p in r["as simulated"]]
+    if fixed is not None:
+        out["fixed"] = ([main in replay(rows, fixed) for k, main, rows, _ in people if k],
+                        [false_likely(r["looks"], fixed) for r in res])
+    one = float(np.quantile([r["looks"][1][0] for r in res], 1 - LIKELY_SPENDING[1]))
+    out["one look"] = (one, [main in replay(rows, one) for k, main, rows, _ in people if k])
     for name, _, per_rep in VARIANTS:
         people = [p for r in res for p in r[name]]
         looks = [r["looks_drift" if per_rep else "looks"] for r in res]
@@ -189,6 +200,8 @@ def main(argv=None) -> int:
                     help="also each design's paired difference from the first design, same people (±: 95%% margin)")
     ap.add_argument("--length-exponent", type=float, default=LENGTH_EXPONENT,
                     help="the length-scaled variants' exponent (0.5: 60 s keeps 82%% of the log effect)")
+    ap.add_argument("--schedule", type=lambda t: tuple(float(x) for x in t.split(",")), default=None,
+                    help="also score every design under this one schedule (2, 3, 4, 5+ sessions, comma-separated)")
     ap.add_argument("--family", type=int, default=0, help="people per family generator (0: none)")
     args = ap.parse_args(argv)
     designs = parse_designs(args.designs)
@@ -202,7 +215,7 @@ def main(argv=None) -> int:
     for reps, seconds in designs:
         t0 = time.perf_counter()
         res = map_jobs(one_seed, [(s, reps, seconds, args.length_exponent) for s in seeds], args.jobs, chunksize=10)
-        fig = summarize(res, reps, seconds)
+        fig = summarize(res, reps, seconds, args.schedule)
         first = first or fig
         for name, *_ in VARIANTS:
             v = fig[name]
@@ -211,6 +224,15 @@ def main(argv=None) -> int:
             if args.paired and fig is not first:
                 print(f"{'':>8s} {'minus the first':>20s}  " + "  ".join(
                     _paired(v[key], first[name][key]) for key in ("top1", "likely", "false")))
+        if args.schedule:
+            hits, false = fig["fixed"]
+            print(f"{'':>8s} under the schedule {args.schedule}: culprit likely {_share(hits)}, false over looks "
+                  f"{_share(false)}" + (f" (minus the first: {_paired(hits, first['fixed'][0])})"
+                                        if args.paired and fig is not first else ""))
+        one, hits = fig["one look"]
+        print(f"{'':>8s} one look at 3 sessions, threshold {one:.3f} (3.75% of no-culprit people past it): culprit "
+              f"likely {_share(hits)}" + (f" (minus the first: {_paired(hits, first['one look'][1])})"
+                                          if args.paired and fig is not first else ""))
         print(f"         schedule {fig['schedule']}, {fig['seconds']} s a session, "
               f"{time.perf_counter() - t0:.0f} s to run; n = {len(fig['as simulated']['top1'])} one-culprit, "
               f"{len(fig['as simulated']['likely'])} culprit, {len(fig['as simulated']['false'])} no-culprit people",
