@@ -36,17 +36,19 @@ import numpy as np
 import pandas as pd
 
 from core.analysis.simulate import REFERENCE_REPS, effect_at
+from core.session import flow
 from core.session.vocabulary import DEFAULT_GROUPS, MuscleGroup
 
 DEFAULT: tuple[str, ...] = tuple(g.value for g in DEFAULT_GROUPS)
 ALL_GROUPS: tuple[str, ...] = tuple(g.value for g in MuscleGroup if not g.is_control)
 CONTROL = MuscleGroup.REST_CONTROL.value
 SESSIONS = 3
-REPS = 10
-STRETCH_SECONDS = 90
+#: The default session's reps and stretch length (14 and 70 s since issue 9's seventh round; 10 and 90 s before).
+REPS = flow.DEFAULT_REPS
+STRETCH_SECONDS = flow.DEFAULT_STRETCH_SECONDS
 
-#: Carry-over models: (carry share range, fade-per-test range).  A test slot (90 s stretch, 10 reps, typing)
-#: takes about 3 minutes, so "fading" (fade 0.45-0.8 per test) leaves 10-40% of the carried effect after
+#: Carry-over models: (carry share range, fade-per-test range).  A test slot (a 70-90 s stretch, 10-14 reps,
+#: typing) takes about 3 minutes, so "fading" (fade 0.45-0.8 per test) leaves 10-40% of the carried effect after
 #: 15 minutes: the 10-30 minute fade of acute stretch effects (Behm et al. 2016) in /work/shared/domain-notes.md.
 CARRY_MODELS: dict[str, tuple[tuple[float, float], tuple[float, float]]] = {
     "none": ((0.0, 0.0), (0.0, 0.0)),
