@@ -16,7 +16,7 @@ them with :func:`core.analysis.ranking.analyze` and plans the next session:
   rest control is always in.
 * **Reps and stretch length** use the time the dropped conditions free: the
   session's length (reps x ``SECONDS_PER_REP`` for each test, plus the
-  stretches) never exceeds the default session's (:data:`DEFAULT_SECONDS`).
+  stretches) never exceeds the standard session's 690 s (:data:`DEFAULT_SECONDS`).
   Reps first (more reps, more clicks to compare; at most ``MAX_PLAN_REPS``),
   then the longest stretch (60-120 s, in steps of 5) that still fits.
 * **Order**: random, from ``seed``.  With data the seed is derived from the
@@ -86,8 +86,11 @@ def session_seconds(conditions: int, reps: int, stretch_seconds: int) -> int:
     return (conditions + 1) * reps * SECONDS_PER_REP + conditions * stretch_seconds
 
 
-#: The default session's length: the four groups and the control, 10 reps, 90 s (690 s of testing and stretching).
-DEFAULT_SECONDS = session_seconds(len(flow.DEFAULT_CONDITIONS), flow.DEFAULT_REPS, flow.DEFAULT_STRETCH_SECONDS)
+#: The standard session's length, the budget of every planned one: 690 s of testing and stretching (the four groups
+#: and the control at 10 reps and 90 s, the first default).  The default session (``flow.DEFAULT_REPS`` reps,
+#: ``flow.DEFAULT_STRETCH_SECONDS`` s: 14 and 70, 686 s) fits within it; fixed here so that changing the default's
+#: reps or stretch length never changes the time the planner may spend.
+DEFAULT_SECONDS = 690
 
 
 # ------------------------------------------------------------------ results
@@ -146,7 +149,8 @@ class Plan:
 
 # ================================================================ planning
 def default_plan(side: str | Side, seed: int | None = None) -> Plan:
-    """The default first session: the four groups and the rest control, 10 reps, 90 s, in random order."""
+    """The default first session: the four groups and the rest control, ``flow.DEFAULT_REPS`` reps per test and
+    ``flow.DEFAULT_STRETCH_SECONDS``-second stretches, in random order."""
     side = Side(side).value
     seed = flow.new_seed() if seed is None else int(seed)
     order = flow.plan_order(flow.DEFAULT_CONDITIONS, True, seed)
