@@ -6,8 +6,10 @@ Simulated people (core/analysis/simulate.py: 0, 1 or 2 culprits among the four d
 carry-over, day-to-day variation, over-dispersion, miscounts), three sessions each, three designs of the same
 length (a planned session is never longer than the default one):
 
-- fixed: the default session three times (all four groups and the rest control, 10 reps, 90 s);
-- fixed, 16 reps: the same conditions with 16 reps per test and 60 s stretches (same time): more reps alone;
+- fixed: the default session three times (all four groups and the rest control, ``flow.DEFAULT_REPS`` reps,
+  ``flow.DEFAULT_STRETCH_SECONDS`` s stretches);
+- the other fixed design of the same conditions and time: 16 reps with 60 s stretches when the default is 10 reps
+  with 90 s, else 10 with 90 (reps against stretch length alone);
 - planned: the default first session, then the planner's sessions 2 and 3 (core/analysis/planner.py).
 
 Scored after the third session with the ranking of core/analysis/ranking.py:
@@ -20,8 +22,11 @@ least this), is chosen on one seed (--tune-seed) by the rule of :func:`choose_ke
 held-out seed (--report-seed) is then run with the planner's own default, ``planner.P_KEEP`` (what the app and
 `kneeclick plan` use), so the held-out figures are for what people run; a warning is printed when the tuning rule
 picks another value than ``P_KEEP`` (set ``P_KEEP`` to it and run again).
-The simulator does not model stretch length, so the planner's shorter or longer stretches cost or gain nothing
-here: only the reps and the conditions chosen matter.
+The simulator does not model stretch length by default, so shorter or longer stretches cost or gain nothing:
+only the reps and the conditions chosen matter.  ``--length-exponent 0.5`` runs every arm under the simulator's
+length-scaled variant instead (a stretch's log effect times (t/90)^0.5: 60 s keeps 82% of it, 120 s gets 115%),
+and ``--drift-per-rep`` makes a test's drift grow with its reps (core/analysis/simulate.py); both are for judging
+designs, not for choosing ``p_keep`` (run them with ``--tune-only`` to see the tuning seed under them).
 
 Last, the time `plan_next` takes for one person with 20 sessions (target <= 1 s).
 """
@@ -43,9 +48,14 @@ from benchmarks.pool import map_jobs  # noqa: E402
 from core.analysis.planner import P_KEEP, plan_next  # noqa: E402
 from core.analysis.ranking import LIKELY, analyze  # noqa: E402
 from core.analysis.simulate import make_person, simulate_sessions  # noqa: E402
+from core.session import flow  # noqa: E402
 
 SESSIONS = 3
-DESIGNS = ("fixed", "fixed, 16 reps", "planned")
+#: The fixed arms: (name, reps, stretch seconds); the default session first, then the other design of equal time.
+DEFAULT_DESIGN = (flow.DEFAULT_REPS, flow.DEFAULT_STRETCH_SECONDS)
+OTHER_DESIGN = (16, 60) if DEFAULT_DESIGN == (10, 90) else (10, 90)
+FIXED = (("fixed", *DEFAULT_DESIGN), (f"fixed, {OTHER_DESIGN[0]} reps {OTHER_DESIGN[1]} s", *OTHER_DESIGN))
+DESIGNS = (*(name for name, *_ in FIXED), "planned")
 KEEPS = (0.02, 0.05, 0.10, 0.20)
 
 
@@ -56,33 +66,42 @@ def _score(frame: pd.DataFrame, culprits: list[str]) -> tuple[bool, bool]:
     return first == (culprits[0] if culprits else None), (culprits[0] in likely) if culprits else bool(likely)
 
 
-def one_person(task: tuple[int, int, tuple[float, ...]]) -> dict:
-    """Each design's (top-1 right, likely) for simulated person ``i`` of ``seed``; one planned arm per p_keep."""
-    seed, i, keeps = task
+def one_person(task: tuple) -> dict:
+    """Each design's (top-1 right, likely) for simulated person ``i`` of ``seed``; one planned arm per p_keep.
+    ``variant``: the simulator's (length exponent, drift per rep)."""
+    seed, i, keeps, (exponent, per_rep) = task
     rng = np.random.default_rng([seed, i])
     k = i % 3
     person = make_person(rng, k)
     out = {"k": k}
-    fixed = simulate_sessions(person, SESSIONS, np.random.default_rng([seed, i, 1]), prefix="F")
-    out["fixed"] = _score(fixed, person.culprits)
-    more = simulate_sessions(person, SESSIONS, np.random.default_rng([seed, i, 2]), reps=16, prefix="M")
-    out["fixed, 16 reps"] = _score(more, person.culprits)
+    for j, (name, reps, seconds) in enumerate(FIXED, start=1):
+        # the default design keeps stream 1 and the other stream 2, whichever is the default
+        stream = 1 if (reps, seconds) == (10, 90) else 2
+        frame = simulate_sessions(person, SESSIONS, np.random.default_rng([seed, i, stream]), reps=reps,
+                                  stretch_seconds=seconds, length_exponent=exponent, drift_per_rep=per_rep,
+                                  prefix=f"F{j}")
+        out[name] = _score(frame, person.culprits)
     for keep in keeps:
         prng = np.random.default_rng([seed, i, 3])
-        frames = [simulate_sessions(person, 1, prng, prefix="P1")]
+        frames = [simulate_sessions(person, 1, prng, reps=flow.DEFAULT_REPS,
+                                    stretch_seconds=flow.DEFAULT_STRETCH_SECONDS, length_exponent=exponent,
+                                    drift_per_rep=per_rep, prefix="P1")]
         for s in range(2, SESSIONS + 1):
             history = pd.concat(frames, ignore_index=True)
             (leg,) = analyze(history, draws=1000)
             plan = plan_next(history, "left", p_keep=keep, look_ahead=False, leg=leg)
             planned = dataclasses.replace(person, effects={g: person.effects[g] for g in plan.conditions
                                                            if g in person.effects})
-            frames.append(simulate_sessions(planned, 1, prng, reps=plan.reps, prefix=f"P{s}", start_day=2 * s))
+            frames.append(simulate_sessions(planned, 1, prng, reps=plan.reps, stretch_seconds=plan.stretch_seconds,
+                                            length_exponent=exponent, drift_per_rep=per_rep, prefix=f"P{s}",
+                                            start_day=2 * s))
         out[f"planned {keep:g}"] = _score(pd.concat(frames, ignore_index=True), person.culprits)
     return out
 
 
-def run(people: int, seed: int, keeps: tuple[float, ...], jobs: int) -> list[dict]:
-    tasks = [(seed, i, keeps) for i in range(people)]
+def run(people: int, seed: int, keeps: tuple[float, ...], jobs: int, variant: tuple[float, bool] = (0.0, False)
+        ) -> list[dict]:
+    tasks = [(seed, i, keeps, variant) for i in range(people)]
     return map_jobs(one_person, tasks, jobs, chunksize=10)
 
 
@@ -162,16 +181,25 @@ def main() -> None:
     ap.add_argument("--report-seed", type=int, default=202)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--tune-only", action="store_true", help="stop after the tuning seed's choice")
+    ap.add_argument("--length-exponent", type=float, default=0.0,
+                    help="the simulator's length-scaled variant (0.5: a 60 s stretch keeps 82%% of the log effect)")
+    ap.add_argument("--drift-per-rep", action="store_true", help="the simulator's variant: drift grows with reps")
+    ap.add_argument("--keeps", default=",".join(f"{k:g}" for k in KEEPS),
+                    help="the p_keep values tried on the tuning seed (comma-separated)")
     args = ap.parse_args()
+    keeps = tuple(float(k) for k in args.keeps.split(","))
     started = time.perf_counter()
+    variant = (args.length_exponent, args.drift_per_rep)
+    said = (f"; simulator variant: length exponent {args.length_exponent:g}"
+            f"{', drift per rep' if args.drift_per_rep else ''}" if variant != (0.0, False) else "")
 
-    tuned = run(args.people, args.tune_seed, KEEPS, args.jobs)
-    print(f"Tuning: {args.people} simulated people (seed {args.tune_seed}), {SESSIONS} sessions, equal time")
-    arms = list(DESIGNS[:2]) + [f"planned {k:g}" for k in KEEPS]
+    tuned = run(args.people, args.tune_seed, keeps, args.jobs, variant)
+    print(f"Tuning: {args.people} simulated people (seed {args.tune_seed}), {SESSIONS} sessions, equal time{said}")
+    arms = list(DESIGNS[:2]) + [f"planned {k:g}" for k in keeps]
     for line in table(tuned, arms):
         print("  " + line)
     figures = {arm: rates(tuned, arm) for arm in arms}
-    best, rule = choose_keep({k: figures[f"planned {k:g}"] for k in KEEPS}, figures["fixed"][0])
+    best, rule = choose_keep({k: figures[f"planned {k:g}"] for k in keeps}, figures["fixed"][0])
     print("  " + "; ".join(f"{arm}: {' / '.join(f'{x:.3f}' for x in figures[arm])}" for arm in arms[2:])
           + f" (fixed top-1 {figures['fixed'][0]:.3f})")
     print(f"  chosen p_keep = {best:g} (rule: {rule}); the planner's default P_KEEP = {P_KEEP:g}")
@@ -181,9 +209,9 @@ def main() -> None:
 
     if args.tune_only:
         return
-    held = run(args.people, args.report_seed, (P_KEEP,), args.jobs)
+    held = run(args.people, args.report_seed, (P_KEEP,), args.jobs, variant)
     print(f"\nHeld out: {args.people} other simulated people (seed {args.report_seed}), the planner's default "
-          f"p_keep = {P_KEEP:g}")
+          f"p_keep = {P_KEEP:g}{said}")
     for line in table(held, list(DESIGNS[:2]) + [f"planned {P_KEEP:g}"]):
         print("  " + line)
     n1 = sum(r["k"] == 1 for r in held)

@@ -3,7 +3,8 @@
 Run from the project folder:  python benchmarks/bench_ranking.py  [--people N] [--jobs J]
 
 Simulated people (core/analysis/simulate.py, the four default groups), the fixed design: 3 sessions, random
-order, rest control, 10 reps per test.  Two seed ranges: the tuning seeds (0 on, the range LIKELY_P_SCHEDULE
+order, rest control, the default session's reps and stretch length (``flow.DEFAULT_REPS``,
+``flow.DEFAULT_STRETCH_SECONDS``).  Two seed ranges: the tuning seeds (0 on, the range LIKELY_P_SCHEDULE
 and COV_SCALE in core/analysis/decision.py were set on; the schedule by ``python -m
 core.analysis.calibrate``) and held-out seeds (10000
 on, never used for any choice).  Person seed ``s`` with ``k`` culprits uses the random stream ``[s, k]``; the
@@ -40,6 +41,7 @@ from core.analysis.calibrate import LOOKS, false_likely, look_statistics  # noqa
 from core.analysis.decision import LIKELY_P_SCHEDULE, LIKELY_SPENDING, COV_SCALE  # noqa: E402
 from core.analysis.ranking import LIKELY, UNLIKELY, analyze  # noqa: E402
 from core.analysis.simulate import make_person, simulate_sessions  # noqa: E402
+from core.session import flow  # noqa: E402
 
 RANGES = {"tuning": 0, "held-out": 10000}
 SESSIONS = 3
@@ -54,7 +56,8 @@ def one_seed(seed: int) -> dict:
         rng = np.random.default_rng([seed, k])
         person = make_person(rng, k)
         # the first SESSIONS sessions are the same whether LATER or SESSIONS are simulated (one random stream)
-        frame = simulate_sessions(person, LATER if k else SESSIONS, rng)
+        frame = simulate_sessions(person, LATER if k else SESSIONS, rng, reps=flow.DEFAULT_REPS,
+                                  stretch_seconds=flow.DEFAULT_STRETCH_SECONDS)
         ids = sorted(frame["session_id"].unique())
         (leg,) = analyze(frame[frame["session_id"].isin(ids[:SESSIONS])], draws=1000)
         main = person.culprits[0] if k else None
@@ -99,7 +102,8 @@ def report(name: str, first: int, people: int, jobs: int) -> None:
         return f"{m:.3f} ±{1.96 * np.sqrt(m * (1 - m) / len(v)):.3f} (n={len(v)})"
 
     cover = [c for r in res for c in r["cover"]]
-    print(f"\n{name} seeds {first}-{first + people - 1} ({took:.0f} s), {SESSIONS} sessions, fixed design:")
+    print(f"\n{name} seeds {first}-{first + people - 1} ({took:.0f} s), {SESSIONS} sessions, fixed design "
+          f"({flow.DEFAULT_REPS} reps, {flow.DEFAULT_STRETCH_SECONDS} s stretches):")
     print(f"  top-1 (one culprit)                     {share('top1')}")
     print(f"  main culprit `likely`                   {share('', ['likely1', 'likely2'])}   (target >= 0.30)")
     print(f"  ... the same people after {LATER} sessions     {share('', ['later1', 'later2'])}")

@@ -5,8 +5,8 @@ Run from the project folder:  .venv/bin/python benchmarks/bench_ranking_family.p
 A family of simulated-person generators (benchmarks/family/generators.py), each the baseline with one thing
 changed: carry-over (none, fading, whole session), drift direction (warm-up, fatigue), day-to-day variation,
 over-dispersion, miscounts, effect sizes, culprits outside the four tested groups.  Every person runs 3 sessions
-of the fixed design (baseline test, then the four default groups and the rest control in random order, 10 reps
-per test).  On the same people:
+of the fixed design (baseline test, then the four default groups and the rest control in random order, the
+default session's reps and stretch length: ``flow.DEFAULT_REPS``, ``flow.DEFAULT_STRETCH_SECONDS``).  On the same people:
 
 - kneeclick: ``core.analysis.ranking.analyze`` as it is (nothing of it is tuned here);
 - glm: the plain Poisson GLM with session as a factor (statsmodels), Bonferroni one-sided Wald `likely`;
@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.family import ceiling as ceiling_mod  # noqa: E402
 from benchmarks.family import methods  # noqa: E402
-from benchmarks.family.generators import GENERATORS, draw_person, simulate  # noqa: E402
+from benchmarks.family.generators import GENERATORS, REPS, STRETCH_SECONDS, draw_person, simulate  # noqa: E402
 from benchmarks.pool import map_jobs  # noqa: E402
 
 #: a physiologist's prior over the carry-over models: acute stretch effects mostly fade within ~10-30 min
@@ -149,7 +149,8 @@ def main(argv=None) -> int:
     method_names = list(deciders(args.generators[0]))
 
     print(f"{args.people} held-out people (seed {args.seed}) and {tune_n} tuning people (seed {args.tune_seed}) per "
-          f"generator; 3 sessions, random order, rest control, 10 reps; ceiling with {args.draws} draws")
+          f"generator; 3 sessions, random order, rest control, {REPS} reps, {STRETCH_SECONDS} s stretches; "
+          f"ceiling with {args.draws} draws")
     print("each cell: held-out (tuning).  top-1: one culprit ranked first; hit: culprit `likely`; false: any "
           "`likely` with no culprit; gap: top-1 minus the ceiling's")
 

@@ -176,6 +176,7 @@ def exact_seed(task: tuple[int, bool]) -> dict:
     from benchmarks.family import exact
     from core.analysis.calibrate import LOOKS
     from core.analysis.simulate import make_person, simulate_sessions
+    from core.session import flow
 
     seed, use_exact = task
 
@@ -186,8 +187,9 @@ def exact_seed(task: tuple[int, bool]) -> dict:
         return {"rows": [(r.muscle_group, r.verdict, r.rate_ratio, r.p_culprit, r.p_top, r.sessions)
                          for r in one.ranking], "p_none": one.p_none, "ess": None}
 
+    design = dict(reps=flow.DEFAULT_REPS, stretch_seconds=flow.DEFAULT_STRETCH_SECONDS)  # the default session
     rng = np.random.default_rng([seed])
-    frame = simulate_sessions(make_person(rng, 0), max(LOOKS), rng)
+    frame = simulate_sessions(make_person(rng, 0), max(LOOKS), rng, **design)
     ids = sorted(frame["session_id"].unique())
     looks = []
     for n in LOOKS:
@@ -197,7 +199,7 @@ def exact_seed(task: tuple[int, bool]) -> dict:
     for k in (1, 2):
         rng = np.random.default_rng([seed, k])  # bench_ranking's streams
         person = make_person(rng, k)
-        frame = simulate_sessions(person, 5, rng)
+        frame = simulate_sessions(person, 5, rng, **design)
         ids = sorted(frame["session_id"].unique())
         res = leg(frame[frame["session_id"].isin(ids[:3])])
         out["people"].append((k, person.culprits[0], res["rows"], res["p_none"]))

@@ -21,6 +21,11 @@ Baseline priors (all independent; U = uniform, N = normal, logU = uniform on the
 * day-to-day sd of the log click level: U(0.10, 0.35)
 * count noise: gamma-Poisson with gamma shape U(4, 20) (smaller: more over-dispersed)
 * miscounts: none (the ``miscounts`` generator: 15% of counts off by 1-3 clicks, either way)
+
+Like core/analysis/simulate.py, every generator ties the drift to tests (each test multiplies the click rate by
+``drift``, whatever its reps: the fatigue generator's fatigue too) and makes a stretch's effect independent of its
+length.  :func:`simulate`'s ``length_exponent`` and ``drift_per_rep`` are the same variants as the simulator's (for
+judging designs; the ceiling's priors do not know them, so the ceiling is only the ceiling without them).
 """
 
 from __future__ import annotations
@@ -30,17 +35,20 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
+from core.analysis.simulate import REFERENCE_REPS, effect_at
+from core.session import flow
 from core.session.vocabulary import DEFAULT_GROUPS, MuscleGroup
 
 DEFAULT: tuple[str, ...] = tuple(g.value for g in DEFAULT_GROUPS)
 ALL_GROUPS: tuple[str, ...] = tuple(g.value for g in MuscleGroup if not g.is_control)
 CONTROL = MuscleGroup.REST_CONTROL.value
 SESSIONS = 3
-REPS = 10
-STRETCH_SECONDS = 90
+#: The default session's reps and stretch length (14 and 70 s since issue 9's seventh round; 10 and 90 s before).
+REPS = flow.DEFAULT_REPS
+STRETCH_SECONDS = flow.DEFAULT_STRETCH_SECONDS
 
-#: Carry-over models: (carry share range, fade-per-test range).  A test slot (90 s stretch, 10 reps, typing)
-#: takes about 3 minutes, so "fading" (fade 0.45-0.8 per test) leaves 10-40% of the carried effect after
+#: Carry-over models: (carry share range, fade-per-test range).  A test slot (a 70-90 s stretch, 10-14 reps,
+#: typing) takes about 3 minutes, so "fading" (fade 0.45-0.8 per test) leaves 10-40% of the carried effect after
 #: 15 minutes: the 10-30 minute fade of acute stretch effects (Behm et al. 2016) in /work/shared/domain-notes.md.
 CARRY_MODELS: dict[str, tuple[tuple[float, float], tuple[float, float]]] = {
     "none": ((0.0, 0.0), (0.0, 0.0)),
@@ -132,9 +140,15 @@ def draw_person(priors: Priors, rng: np.random.Generator, n_culprits: int) -> Pe
 
 
 def simulate(person: Person, priors: Priors, rng: np.random.Generator, n_sessions: int = SESSIONS,
-             reps: int = REPS, side: str = "left") -> Data:
-    """``n_sessions`` sessions of the fixed design: baseline, then each tested group and the control, random order."""
+             reps: int = REPS, side: str = "left", *, stretch_seconds: int = STRETCH_SECONDS,
+             length_exponent: float = 0.0, drift_per_rep: bool = False) -> Data:
+    """``n_sessions`` sessions of the fixed design: baseline, then each tested group and the control, random order.
+
+    ``length_exponent`` / ``drift_per_rep``: the variants of core.analysis.simulate (off by default; the draws do
+    not depend on them)."""
     conditions = [*priors.tested, CONTROL]
+    log_effects = {g: np.log(effect_at(e, stretch_seconds, length_exponent)) for g, e in person.effects.items()}
+    log_drift = np.log(person.drift) * (reps / REFERENCE_REPS if drift_per_rep else 1.0)
     orders, counts, rows = [], [], []
     for s in range(n_sessions):
         order = [conditions[i] for i in rng.permutation(len(conditions))]
@@ -150,15 +164,15 @@ def simulate(person: Person, priors: Priors, rng: np.random.Generator, n_session
 
         ys = [count(level)]
         for pos, group in enumerate(order, start=1):
-            effect = np.log(person.effects.get(group, 1.0))
-            ys.append(count(level + pos * np.log(person.drift) + carried + effect))
+            effect = log_effects.get(group, 0.0)
+            ys.append(count(level + pos * log_drift + carried + effect))
             carried = carried * person.fade + person.carry * effect
         for pos, group in enumerate(order, start=1):
             rows.append(dict(
                 session_id=f"sim-{s + 1:02d}",
                 session_date=(pd.Timestamp("2026-01-01") + pd.Timedelta(days=2 * s)).date().isoformat(),
                 side=side, movement="bodyweight_squat", position=pos, muscle_group=group,
-                stretch_seconds=STRETCH_SECONDS, reps_before=reps, clicks_before=ys[pos - 1], reps_after=reps,
+                stretch_seconds=stretch_seconds, reps_before=reps, clicks_before=ys[pos - 1], reps_after=reps,
                 clicks_after=ys[pos], pain_before=0, pain_after=0, notes="",
             ))
         orders.append(order)

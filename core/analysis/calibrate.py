@@ -27,6 +27,7 @@ import numpy as np
 from core.analysis.decision import LIKELY_SPENDING, likely_threshold
 from core.analysis.ranking import analyze
 from core.analysis.simulate import make_person, simulate_sessions
+from core.session import flow
 
 LOOKS = (2, 3, 4, 5)
 #: Seeds the schedule in core.analysis.decision was tuned on.
@@ -35,12 +36,17 @@ TUNING_SEEDS = range(0, 600)
 GRID = np.round(np.arange(0, 101) / 100, 2)
 
 
-def look_statistics(seed: int, looks: tuple[int, ...] = LOOKS, draws: int = 1000) -> list[tuple[float, int]]:
+def look_statistics(seed: int, looks: tuple[int, ...] = LOOKS, draws: int = 1000, *, reps: int | None = None,
+                    stretch_seconds: int | None = None, drift_per_rep: bool = False) -> list[tuple[float, int]]:
     """For a no-culprit person (random stream ``[seed]``), at each look: (``likely_statistic`` or 0, the sessions
-    with clicks its group was tried in)."""
+    with clicks its group was tried in).  The sessions are the default design (``flow.DEFAULT_REPS`` reps,
+    ``flow.DEFAULT_STRETCH_SECONDS`` stretches) unless ``reps`` / ``stretch_seconds`` say otherwise;
+    ``drift_per_rep``: the simulator's variant whose drift grows with the reps."""
     rng = np.random.default_rng([seed])
     person = make_person(rng, 0)
-    frame = simulate_sessions(person, max(looks), rng)
+    frame = simulate_sessions(person, max(looks), rng, reps=flow.DEFAULT_REPS if reps is None else reps,
+                              stretch_seconds=flow.DEFAULT_STRETCH_SECONDS if stretch_seconds is None else
+                              stretch_seconds, drift_per_rep=drift_per_rep)
     ids = sorted(frame["session_id"].unique())
     out = []
     for n in looks:

@@ -9,6 +9,22 @@ per test (mostly fewer clicks as the session goes on, sometimes more), day-to-
 day variation of the click level, over-dispersed (gamma-Poisson) counts, and
 occasional miscounts (a few clicks too many or too few).
 
+What the default generator does not model, and the variants that do (for judging designs, never for tuning):
+
+* **Stretch length.**  By default a stretch's effect does not depend on how long it was held, which flatters
+  short stretches.  ``length_exponent`` > 0 scales the effect's log size by
+  ``(stretch_seconds / REFERENCE_STRETCH_SECONDS) ** length_exponent`` (:func:`effect_at`).
+  ``LENGTH_EXPONENT`` (0.5) is the variant the benchmarks use: a square-root dose-response, so a 60 s stretch keeps
+  82% of a 90 s stretch's log effect and 120 s gets 115%.  It is an assumption, not a fit: no study measures
+  how clicking depends on the hold.  Why a square root: acute stretch effects grow with the hold with
+  diminishing returns (Behm et al. 2016 review: clearly larger effects from 60 s or more per muscle than from
+  less, nowhere near proportional to the time); a linear dose (exponent 1) would make a 60 s stretch a third
+  weaker than a 90 s one, more than that supports, and 0 (the default) is the other edge.
+* **Drift per rep.**  The drift is tied to tests: each test multiplies the click rate by ``drift`` whatever its
+  reps, so more reps per test cost nothing in warm-up or fatigue.  ``drift_per_rep`` makes the log drift of a
+  test scale with its reps (``reps / REFERENCE_REPS`` times it), as if the movement itself, not the test count,
+  warmed up or tired the knee.
+
 Everything comes out as a DataFrame in the CSV schema, so the analysis sees
 simulated people exactly as it sees real ones.
 """
@@ -24,6 +40,20 @@ from core.session.vocabulary import DEFAULT_GROUPS, MuscleGroup
 
 GROUPS: tuple[str, ...] = tuple(g.value for g in DEFAULT_GROUPS)
 CONTROL = MuscleGroup.REST_CONTROL.value
+#: The stretch length and reps the default generator's effects and drift stand for (the old default session).
+REFERENCE_STRETCH_SECONDS = 90
+REFERENCE_REPS = 10
+#: The length-scaled variant's exponent (see the module docstring): 60 s keeps 82% of the log effect, 120 s 115%.
+LENGTH_EXPONENT = 0.5
+
+
+def effect_at(effect: float, stretch_seconds: float, length_exponent: float = 0.0) -> float:
+    """A stretch's multiplier of the click rate when held ``stretch_seconds`` (``effect`` at the reference 90 s):
+    its log size scaled by ``(stretch_seconds / 90) ** length_exponent`` (0: length does not matter)."""
+    if effect <= 0:
+        raise ValueError(f"effect must be positive, got {effect}")
+    scale = (stretch_seconds / REFERENCE_STRETCH_SECONDS) ** length_exponent
+    return float(effect) if scale == 1 else float(np.exp(np.log(effect) * scale))
 
 
 @dataclasses.dataclass
@@ -70,12 +100,21 @@ def simulate_sessions(
     randomized: bool = True,
     control: bool = True,
     reps: int = 10,
+    stretch_seconds: int = REFERENCE_STRETCH_SECONDS,
+    length_exponent: float = 0.0,
+    drift_per_rep: bool = False,
     side: str = "left",
     prefix: str = "sim",
     start_day: int = 0,
 ) -> pd.DataFrame:
-    """``n_sessions`` sessions as CSV-schema rows: a baseline, then each group (and the control) once."""
+    """``n_sessions`` sessions as CSV-schema rows: a baseline, then each group (and the control) once.
+
+    ``stretch_seconds`` is written to every row; it changes the effects only with ``length_exponent`` > 0, and
+    ``drift_per_rep`` ties the drift to the reps (the module docstring's variants).  The random draws do not
+    depend on these three, so the same stream gives the same person the same noise under every variant."""
     groups = list(person.effects)
+    log_effects = {g: np.log(effect_at(e, stretch_seconds, length_exponent)) for g, e in person.effects.items()}
+    log_drift = np.log(person.drift) * (reps / REFERENCE_REPS if drift_per_rep else 1.0)
     if control:
         groups.append(CONTROL)
     rows = []
@@ -93,8 +132,8 @@ def simulate_sessions(
 
         before = count(np.log(level))
         for pos, group in enumerate(order, start=1):
-            effect = np.log(person.effects.get(group, 1.0))
-            after = count(np.log(level) + pos * np.log(person.drift) + carried + effect)
+            effect = log_effects.get(group, 0.0)
+            after = count(np.log(level) + pos * log_drift + carried + effect)
             carried = carried * person.fade + person.carry * effect
             rows.append(
                 dict(
@@ -104,7 +143,7 @@ def simulate_sessions(
                     movement="bodyweight_squat",
                     position=pos,
                     muscle_group=group,
-                    stretch_seconds=90,
+                    stretch_seconds=stretch_seconds,
                     reps_before=reps,
                     clicks_before=before,
                     reps_after=reps,

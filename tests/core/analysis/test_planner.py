@@ -9,6 +9,7 @@ from core.analysis.planner import (
     MAX_AHEAD,
     fit_time,
     plan_next,
+    session_seconds,
     sessions_to_settle,
 )
 from core.analysis.simulate import Person, make_person, simulate_sessions
@@ -20,6 +21,14 @@ def person(effects: dict, **kw) -> Person:
     base = dict(base_rate=1.2, drift=0.97, carry=0.2, fade=0.7, day_sd=0.15, shape=15.0, miscount=0.0)
     return Person(effects={g: 1.0 for g in ("quadriceps", "hamstrings", "calves", "hip_abductors")} | effects,
                   **(base | kw))
+
+
+def test_the_default_session_fits_the_standard_690_seconds_that_every_planned_session_is_held_to():
+    # the budget is the standard session's 15 minutes or so (10 reps and 90 s stretches took 690 s); changing the
+    # defaults must neither shrink it (the planner would buy fewer reps) nor make the default session overrun it
+    assert DEFAULT_SECONDS == 690
+    assert session_seconds(len(flow.DEFAULT_CONDITIONS), flow.DEFAULT_REPS, flow.DEFAULT_STRETCH_SECONDS) <= 690
+    assert flow.STRETCH_MIN_SECONDS <= flow.DEFAULT_STRETCH_SECONDS <= flow.STRETCH_MAX_SECONDS
 
 
 @pytest.mark.parametrize("conditions", range(2, 9))
