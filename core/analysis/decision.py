@@ -244,13 +244,26 @@ def decide(
     likely_p: float | tuple[float, ...] | None = None,
     loglik: np.ndarray | None = None,
     cov_model: np.ndarray | None = None,
+    exact: tuple[np.ndarray, np.ndarray, float] | None = None,
 ) -> Decision:
     """Rank ``m`` groups and give each its verdict from the contrasts ``est`` (log effect vs control) and ``cov``.
 
     ``sessions``: sessions with clicks in which each group was tried; ``n_used``: such sessions on the leg;
     ``df``: degrees of freedom of the t intervals.  ``likely_p`` overrides ``LIKELY_P_SCHEDULE`` (one threshold, or
-    one per 2, 3, 4, 5+ sessions; for the calibration).
+    one per 2, 3, 4, 5+ sessions; for the calibration).  ``exact``: ``(p_culprit, p_top, p_none)`` from the counts'
+    own likelihood (:func:`core.analysis.posterior.for_fit`), used instead of the normal approximation's.
     """
+    m = len(est)
+    if exact is not None:
+        p_culprit, p_top, p_none = np.asarray(exact[0], float), np.asarray(exact[1], float), float(exact[2])
+    else:
+        p_culprit, p_top, p_none = _normal_posterior(est, cov, df, draws, loglik, cov_model)
+    return _verdicts(est, cov, df, sessions, n_used, likely_p, p_culprit, p_top, p_none)
+
+
+def _normal_posterior(est: np.ndarray, cov: np.ndarray, df: float, draws: int, loglik: np.ndarray | None,
+                      cov_model: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, float]:
+    """``p_culprit``, ``p_top`` and ``p_none`` from the normal approximation of the contrasts."""
     m = len(est)
     configs, w, post_mean, post_cov = culprit_posterior(est, cov, df, loglik, cov_model)
     p_culprit = configs.T @ w
@@ -268,7 +281,14 @@ def decide(
     # keep sum(p_top) + p_none exactly 1 (the draws' share of "no culprit" is close to the exact p_none)
     if p_top.sum() > 0:
         p_top = p_top / p_top.sum() * (1 - p_none)
+    return p_culprit, p_top, p_none
 
+
+def _verdicts(est: np.ndarray, cov: np.ndarray, df: float, sessions: list[int], n_used: int,
+              likely_p: float | tuple[float, ...] | None, p_culprit: np.ndarray, p_top: np.ndarray,
+              p_none: float) -> Decision:
+    """Rank the groups by ``p_top`` and give each its verdict (the intervals from ``est`` and ``cov``)."""
+    m = len(est)
     se = np.sqrt(np.clip(np.diag(cov), 0, None))
     t95 = stats.t.ppf(0.975, df)
     order = sorted(range(m), key=lambda i: (sessions[i] == 0, -round(p_top[i], 6), est[i]))
