@@ -161,7 +161,7 @@ LAPLACE_MAX_GROUPS = 5
 #: legs with a rest control and at most ``posterior.MAX_SESSIONS`` sessions with clicks; the normal
 #: approximation of the contrasts otherwise (and when False).  Issue 9, eighth round: see the README's "How the
 #: ranking works" for the figures behind it.
-USE_EXACT = False
+USE_EXACT = True
 LAPLACE_MAX_SESSIONS = 40
 #: Draws for P(top); fixed seed so one dataset always gives one answer.
 N_DRAWS = 4000
