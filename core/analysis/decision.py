@@ -19,6 +19,12 @@ configuration is exact up to that approximation, with the correlation between co
 * ``p_top``: posterior chance the group is a culprit *and* the one with the biggest cut (draws of the
   configuration, then of the effects given it).  ``sum(p_top) + p_none = 1``.
 
+The same three quantities come, where it applies, from the counts' own likelihood instead of this normal
+approximation (:mod:`core.analysis.posterior`: the same spike-and-slab prior, the counts' gamma-Poisson
+likelihood integrated over the nuisance parameters by importance sampling; legs with a rest control and at most
+``posterior.MAX_SESSIONS`` sessions with clicks): :func:`core.analysis.ranking.analyze_leg` passes them to
+:func:`decide` as ``exact``.  The estimates and 95% intervals shown are the fit's either way.
+
 Verdicts, in ranking order (ranked by ``p_top``)
 ------------------------------------------------
 * ``insufficient_data`` only when the group was not tried in ``MIN_SESSIONS`` sessions with clicks (or the leg
@@ -79,13 +85,14 @@ DISPERSION_POINTS = 0
 #: at most 5% of them see a ``likely`` at any look, spending (cumulatively) ``LIKELY_SPENDING`` of it by the looks
 #: after sessions 2, 3, 4 and 5: 0.25% after 2 sessions (two sessions rarely settle anything, and a false answer
 #: given that early is the one that lasts longest), 3.5% at 3 (the default design's length), 0.5% at 4 and 0.75% at
-#: 5 and later.  With 14 reps and 70 s stretches the same rule gives: after 2 sessions even 0.99 would
-#: spend more than 0.25% (the threshold is 1.00: no ``likely`` after two sessions but on overwhelming evidence),
-#: and the looks after 4 and 5+ sessions come out at 0.82 and 0.71, looser than at 3 (with 10 reps and 90 s
-#: stretches they were stricter: (0.99, 0.80, 0.87, 0.88)).  On those people the schedule holds false ``likely``
-#: over the four looks at 5.0%; the main culprit (people with 1 or 2 culprits, seeds 0-599) is ``likely`` at 3
-#: sessions 29.7% of the time (22.8% with 10 reps and 90 s and its own schedule; issue 9's seventh round,
-#: benchmarks/bench_ranking_design.py; before the schedule, one flat threshold 0.78 and ``COV_SCALE`` 1.0: 14.7%).
+#: 5 and later.  Since issue 9's eighth round ``p_culprit`` comes from the counts' own likelihood
+#: (:mod:`core.analysis.posterior`, for legs with a rest control and at most 8 sessions with clicks; the normal
+#: approximation of the contrasts below otherwise), and the same rule on the same people gives (0.91, 0.72, 0.80,
+#: 0.67) (the normal approximation's: (1.00, 0.79, 0.82, 0.71)).  On those people the schedule holds false
+#: ``likely`` over the four looks at 5.0%; the main culprit (people with 1 or 2 culprits, seeds 0-599) is
+#: ``likely`` at 3 sessions 38.9% of the time against 29.7% with the normal approximation and its schedule, top-1
+#: 0.868 against 0.853 (``benchmarks/bench_ranking_gap.py --exact 600``; 22.8% with 10 reps and 90 s; before the
+#: schedule, one flat threshold 0.78 and ``COV_SCALE`` 1.0: 14.7%).
 #: Of the spending schedules tried (on an earlier covariance, same seeds: 2.5% or less at 2 sessions, 2-4.5% by
 #: 3), those that spend more at 3 lose more at 5 and beyond.  The held-out seeds (10000 on) are reported by
 #: benchmarks/bench_ranking.py.  Re-run both after changing the model or the default design.
