@@ -35,7 +35,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from core.analysis.simulate import REFERENCE_REPS, effect_at
+from core.analysis.simulate import design_logs
 from core.session import flow
 from core.session.vocabulary import DEFAULT_GROUPS, MuscleGroup
 
@@ -147,8 +147,8 @@ def simulate(person: Person, priors: Priors, rng: np.random.Generator, n_session
     ``length_exponent`` / ``drift_per_rep``: the variants of core.analysis.simulate (off by default; the draws do
     not depend on them)."""
     conditions = [*priors.tested, CONTROL]
-    log_effects = {g: np.log(effect_at(e, stretch_seconds, length_exponent)) for g, e in person.effects.items()}
-    log_drift = np.log(person.drift) * (reps / REFERENCE_REPS if drift_per_rep else 1.0)
+    log_effects, log_drift = design_logs(person.effects, person.drift, reps, stretch_seconds, length_exponent,
+                                         drift_per_rep)
     orders, counts, rows = [], [], []
     for s in range(n_sessions):
         order = [conditions[i] for i in rng.permutation(len(conditions))]

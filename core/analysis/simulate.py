@@ -56,6 +56,14 @@ def effect_at(effect: float, stretch_seconds: float, length_exponent: float = 0.
     return float(effect) if scale == 1 else float(np.exp(np.log(effect) * scale))
 
 
+
+def design_logs(effects: dict[str, float], drift: float, reps: int, stretch_seconds: float,
+                length_exponent: float = 0.0, drift_per_rep: bool = False) -> tuple[dict[str, float], float]:
+    """Each group's log effect and the log drift per test of sessions of ``reps`` reps and ``stretch_seconds``
+    stretches, under the module docstring's variants (``length_exponent``, ``drift_per_rep``; off: as drawn)."""
+    log_effects = {g: float(np.log(effect_at(e, stretch_seconds, length_exponent))) for g, e in effects.items()}
+    return log_effects, float(np.log(drift)) * (reps / REFERENCE_REPS if drift_per_rep else 1.0)
+
 @dataclasses.dataclass
 class Person:
     """The truth about one simulated knee."""
@@ -113,8 +121,8 @@ def simulate_sessions(
     ``drift_per_rep`` ties the drift to the reps (the module docstring's variants).  The random draws do not
     depend on these three, so the same stream gives the same person the same noise under every variant."""
     groups = list(person.effects)
-    log_effects = {g: np.log(effect_at(e, stretch_seconds, length_exponent)) for g, e in person.effects.items()}
-    log_drift = np.log(person.drift) * (reps / REFERENCE_REPS if drift_per_rep else 1.0)
+    log_effects, log_drift = design_logs(person.effects, person.drift, reps, stretch_seconds, length_exponent,
+                                         drift_per_rep)
     if control:
         groups.append(CONTROL)
     rows = []

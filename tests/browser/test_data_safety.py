@@ -101,7 +101,7 @@ def test_sigkill_mid_session_loses_no_recorded_value_and_the_same_address_resume
     s = fresh_read(server.db_url, sid)
     assert s.status is SessionStatus.IN_PROGRESS and s.side is Side.LEFT
     assert s.safety.red_flags == [] and s.safety.click_frequency is ClickFrequency.SOMETIMES
-    assert (s.movement, s.reps_per_test, s.stretch_seconds) == (Movement.BODYWEIGHT_SQUAT, 8, 90)
+    assert (s.movement, s.reps_per_test, s.stretch_seconds) == (Movement.BODYWEIGHT_SQUAT, 8, flow.DEFAULT_STRETCH_SECONDS)
     assert s.randomized and s.order_seed is not None
     order = [t.muscle_group for t in s.trials]
     assert order == flow.plan_order((MuscleGroup.CALVES, MuscleGroup.HIP_ABDUCTORS, MuscleGroup.REST_CONTROL), True,

@@ -9,6 +9,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
+from core.session import flow
 from core.session.vocabulary import MuscleGroup, SessionStatus, Side, TrialStatus
 from core.data.store import Store
 from tests.helpers import DESKTOP, PHONE, answer_safety, planned_session, save_test, settled, shot, sid_of, tap
@@ -123,7 +124,7 @@ def test_a_two_condition_session_end_to_end_on_a_phone(server_factory, new_page,
     assert session.status is SessionStatus.FINISHED and session.side is Side.RIGHT
     assert [t.muscle_group for t in session.trials] == [MuscleGroup.HIP_ABDUCTORS, MuscleGroup.REST_CONTROL]
     assert [(m.clicks, m.pain) for m in session.measurements.values()] == [(6, 0), (3, 1), (5, 1)]
-    assert session.stretch_seconds == 90, "the test setting shortens the timer, not the recorded stretch length"
+    assert session.stretch_seconds == flow.DEFAULT_STRETCH_SECONDS, "the test setting shortens the timer, not the recorded stretch length"
     store.engine.dispose()
 
     desk = browser.new_context(viewport=DESKTOP).new_page()
