@@ -55,10 +55,18 @@ closed form per draw and never enumerated: ``p_culprit``, ``p_top`` (culprit and
 culprits) and ``p_none`` are exact for the draws.  The random stream is seeded by the counts, so one dataset
 always gives one answer.  Effective sample size (bench_ranking's tuning people, 3 sessions): median about
 1,300 of 6,000 draws; it falls with more sessions (median about 500 at 5, often below ``MIN_ESS`` at 8 and
-beyond), hence ``MAX_SESSIONS``.  About 0.1 s per leg of 3-5 sessions on one core.
+beyond), hence ``MAX_SESSIONS``.
+
+Speed (issue 9, ninth round): the draws are the eighth round's, the answer the same to about 1e-6, at less than
+half the time: the parts that do not change from draw to draw are computed once per leg (:class:`_Parts`), the
+carry-over is summed per distinct gap (one power of the fade per gap, not per pair), the proposal's density
+comes from the Cholesky factor that draws it, the logs of (shape + mean) are taken in single precision (this
+machine's double-precision log is about ten times slower), and the draws go through the likelihood in blocks of
+``BLOCK`` (fresh memory pages for whole-array temporaries cost more than the arithmetic here).  The time per leg
+is printed by ``benchmarks/bench_ranking.py``.
 
 Decided on bench_ranking's tuning seeds 0-299 (the schedule recalibrated on them, with an earlier, less
-efficient proposal): an outlier component for miscounts (``OUTLIER`` 0.05: 0.255 of main culprits `likely` at
+efficient proposal): an outlier component for miscounts (a share 0.05 of counts gamma-Poisson with shape 1, dropped since: 0.255 of main culprits `likely` at
 3 sessions against 0.262 without) and a tighter prior on resting's effect (``REST_SD`` 0.1: 0.245) gained
 nothing.
 """
@@ -91,8 +99,6 @@ CARRY = {
     "fading": (0.55, (0.2, 0.75), (0.45, 0.8)),
     "whole": (0.20, (0.25, 1.0), (1.0, 1.0)),
 }
-#: Chance that a count is a miscount or an outlier (then gamma-Poisson with shape 1 around the same mean).
-OUTLIER = 0.0
 #: Importance-sampling draws.
 DRAWS = 6000
 #: Rounds that adapt the proposal to the weighted draws, and the draws of each.
@@ -101,6 +107,8 @@ ADAPT_DRAWS = 2000
 #: Proposal: multivariate t with these degrees of freedom, the fit's sd inflated by this factor.
 PROPOSAL_DF = 5
 PROPOSAL_INFLATE = 1.25
+#: Draws whose likelihood is computed together (a block's arrays stay small).
+BLOCK = 1000
 #: Shape and day-to-day sd are integrated over their priors on grids of this many points (not sampled).
 GRID_POINTS = 8
 #: The session levels' first proposal takes the counts' noise as gamma-Poisson with this shape.
@@ -156,8 +164,57 @@ def _log_normal(x: np.ndarray, mean: float, sd: float) -> np.ndarray:
     return -0.5 * ((x - mean) / sd) ** 2 - math.log(sd * math.sqrt(2 * math.pi))
 
 
+class _Parts:
+    """What :func:`log_weights` needs of a leg that does not change from draw to draw (computed once per leg and
+    reused by every round of draws)."""
+
+    def __init__(self, leg: Leg):
+        m = leg.groups
+        y = leg.clicks.astype(float)
+        T = len(y)
+        self.y = y
+        self.member = _member(leg)
+        self.session = leg.session
+        self.observed = self.y @ self.member + 0.5  # (S,)
+        self.S = self.member.shape[1]
+        # the linear predictor without levels and carry-over: log reps + (drift, rho, theta) @ design.T
+        design = np.zeros((T, 2 + m))
+        design[:, 0] = leg.index
+        design[:, 1] = leg.rest
+        has = np.flatnonzero(leg.follows >= 0)
+        design[has, 2 + leg.follows[has]] = 1.0
+        self.design_t = design.T.copy()
+        self.log_reps = np.log(leg.reps.astype(float))
+        # carry-over: one (m, T) matrix per distinct gap, so fade ** (gap - 1) is taken once per gap, not per pair
+        t_idx, g_idx, gap = leg.carry
+        self.gaps = np.unique(gap)
+        self.carry = np.zeros((len(self.gaps), m, T))
+        for j, g in enumerate(self.gaps):
+            sel = gap == g
+            np.add.at(self.carry[j], (g_idx[sel], t_idx[sel]), 1.0)
+        # the gamma-Poisson shape's grid and the parts of its likelihood that do not depend on the draw
+        self.r_grid, r_w = _grid(*SHAPE, GRID_POINTS, geometric=True)
+        self.log_r_w = np.log(r_w)
+        self.const = (special.gammaln(y[None] + self.r_grid[:, None]) - special.gammaln(self.r_grid)[:, None]
+                      - special.gammaln(y + 1)[None] + (self.r_grid * np.log(self.r_grid))[:, None]).sum(axis=1)
+        self.r32 = self.r_grid.astype(np.float32)
+        self.ry = self.r_grid[:, None] + y[None]  # (G, T)
+        sd_grid, sd_w = _grid(*DAY_SD, GRID_POINTS)
+        self.sd_grid, self.log_sd_w = sd_grid, np.log(sd_w)
+
+
+def _logsumexp(a: np.ndarray, log_w: np.ndarray) -> np.ndarray:
+    """log sum_i exp(a[i] + log_w[i]) over the first axis (scipy's logsumexp without its per-call overhead)."""
+    a = a + log_w[:, None]
+    top = a.max(axis=0)
+    top = np.where(np.isfinite(top), top, 0.0)
+    with np.errstate(divide="ignore"):
+        return top + np.log(np.exp(a - top).sum(axis=0))
+
+
 def log_weights(leg: Leg, mean: np.ndarray, cov: np.ndarray, draws: int = DRAWS,
-                rng: np.random.Generator | None = None, full: bool = False) -> tuple[np.ndarray, np.ndarray]:
+                rng: np.random.Generator | None = None, full: bool = False,
+                parts: _Parts | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Draws of the groups' effects beyond resting, ``theta`` (M, m), and each draw's log weight (M,): the
     counts' likelihood times the priors of everything but ``theta`` over the proposal's density (``theta``'s
     own prior depends on which groups are culprits and is added by :func:`exact_posterior`).  ``full``: the
@@ -165,21 +222,24 @@ def log_weights(leg: Leg, mean: np.ndarray, cov: np.ndarray, draws: int = DRAWS,
 
     ``mean``, ``cov``: the proposal's centre and covariance (a multivariate t, the sd inflated
     ``PROPOSAL_INFLATE`` times) for (drift, rho, theta_1..m, u_1..S), where each session's level is ``L_s =
-    centre_s + u_s`` and ``centre_s`` is the level that matches the session's observed clicks given the rest."""
+    centre_s + u_s`` and ``centre_s`` is the level that matches the session's observed clicks given the rest.
+    ``parts``: the leg's fixed parts (:class:`_Parts`), when the caller already has them."""
     rng = _seed(leg) if rng is None else rng
+    parts = _Parts(leg) if parts is None else parts
     m = leg.groups
     M = int(draws)
-    y = leg.clicks.astype(float)
-    S = int(leg.session.max()) + 1
-    k = 2 + m + S
-    # (drift, rho, theta, u): one multivariate t
+    k = 2 + m + parts.S
+    # (drift, rho, theta, u): one multivariate t; its log density from the same Cholesky factor that draws it
     V = PROPOSAL_INFLATE**2 * (np.asarray(cov, float) + 1e-9 * np.eye(k))
     chol = np.linalg.cholesky(V)
     z = rng.standard_normal((M, k))
     chi = rng.chisquare(PROPOSAL_DF, size=M) / PROPOSAL_DF
     x = mean[None] + (z @ chol.T) / np.sqrt(chi)[:, None]
-    log_q = stats.multivariate_t.logpdf(x, loc=mean, shape=V, df=PROPOSAL_DF)
-    drift, rho, theta, u = x[:, 0], x[:, 1], x[:, 2:2 + m], x[:, 2 + m:]
+    maha = np.einsum("ij,ij->i", z, z) / chi
+    log_q = (special.gammaln((PROPOSAL_DF + k) / 2) - special.gammaln(PROPOSAL_DF / 2)
+             - 0.5 * k * math.log(PROPOSAL_DF * math.pi) - np.log(np.diag(chol)).sum()
+             - 0.5 * (PROPOSAL_DF + k) * np.log1p(maha / PROPOSAL_DF))
+    theta = x[:, 2:2 + m]
     # carry-over from its prior, the models stratified by their weights
     counts = np.floor(np.array([w for w, _, _ in CARRY.values()]) * M).astype(int)
     counts[1] += M - counts.sum()
@@ -190,50 +250,47 @@ def log_weights(leg: Leg, mean: np.ndarray, cov: np.ndarray, draws: int = DRAWS,
         share[at:at + n] = rng.uniform(c_lo, c_hi, size=n)
         fade[at:at + n] = rng.uniform(f_lo, f_hi, size=n)
         at += n
-    # the linear predictor without the session levels
-    eta = (np.log(leg.reps)[None] + drift[:, None] * leg.index[None] + rho[:, None] * leg.rest[None])
-    has = leg.follows >= 0
-    eta[:, has] += theta[:, leg.follows[has]]
-    t_idx, g_idx, gap = leg.carry
-    if len(t_idx):
-        part = share[:, None] * fade[:, None] ** (gap[None] - 1.0) * theta[:, g_idx]  # (M, pairs)
-        onto = np.zeros((len(t_idx), len(y)))
-        onto[np.arange(len(t_idx)), t_idx] = 1.0
-        eta += part @ onto
-    # each session's level: the level that matches its observed clicks given the rest, plus u
-    member = _member(leg)
-    expected = np.exp(eta) @ member  # (M, S)
-    L = np.log((y @ member + 0.5)[None] / expected) + u
-    eta += L[:, leg.session]
-    # the gamma-Poisson likelihood of the counts, integrated over the shape's prior on a grid (trapezoid)
-    r_grid, r_w = _grid(*SHAPE, GRID_POINTS, geometric=True)
-    const = (special.gammaln(y[None] + r_grid[:, None]) - special.gammaln(r_grid)[:, None] - special.gammaln(y + 1)[None]
-             + (r_grid * np.log(r_grid))[:, None]).sum(axis=1)  # (G,)
-    mu = np.exp(eta)
-    ye = eta @ y
-    if OUTLIER > 0:
-        # with chance OUTLIER a count is a miscount or an outlier: gamma-Poisson with shape 1, the same mean
-        wild = math.log(OUTLIER) + y[None] * eta - (1 + y[None]) * np.log1p(mu)
-        per_test = [math.log(1 - OUTLIER) + special.gammaln(y + rg) - special.gammaln(rg) - special.gammaln(y + 1)
-                    + rg * math.log(rg) + y * eta - (rg + y) * np.log(rg + mu) for rg in r_grid]
-        per_r = np.stack([np.logaddexp(t, wild).sum(axis=1) for t in per_test])
-    else:
-        per_r = np.stack([c + ye - np.log(rg + mu) @ (rg + y) for c, rg in zip(const, r_grid)])
-    loglik = special.logsumexp(per_r, axis=0, b=r_w[:, None])
-    # the session levels' prior, integrated over the day-to-day sd's prior on a grid
-    sd_grid, sd_w = _grid(*DAY_SD, GRID_POINTS)
-    level = np.stack([_log_level_prior(L, np.full(M, sd), *np.log(BASE_RATE)) for sd in sd_grid])
-    log_prior = (special.logsumexp(level, axis=0, b=sd_w[:, None]) + _log_normal(drift, 0.0, DRIFT_SD)
-                 + _log_normal(rho, 0.0, REST_SD))
-    lw = loglik + log_prior - log_q
+    # the rest, a block of draws at a time: each block's arrays stay small enough to be reused from the heap
+    # (whole-array temporaries of this size cost more in fresh memory pages than in arithmetic)
+    lw = np.concatenate([_log_lik_prior(parts, x[i:i + BLOCK], share[i:i + BLOCK], fade[i:i + BLOCK])
+                         for i in range(0, M, BLOCK)]) - log_q
     return (x if full else theta), np.where(np.isfinite(lw), lw, -np.inf)
 
 
+def _log_lik_prior(parts: _Parts, x: np.ndarray, share: np.ndarray, fade: np.ndarray) -> np.ndarray:
+    """The counts' log likelihood plus the log priors of the drift, rho and the session levels, for draws ``x``
+    of (drift, rho, theta, u) with carry-over ``share`` and ``fade``."""
+    m = x.shape[1] - 2 - parts.S
+    drift, rho, theta, u = x[:, 0], x[:, 1], x[:, 2:2 + m], x[:, 2 + m:]
+    # the linear predictor without the session levels
+    eta = x[:, :2 + m] @ parts.design_t + parts.log_reps[None]
+    for g, onto in zip(parts.gaps, parts.carry):
+        eta += ((share * fade ** (g - 1.0))[:, None] * theta) @ onto
+    # each session's level: the level that matches its observed clicks given the rest, plus u
+    e0 = np.exp(eta)
+    L = np.log(parts.observed[None] / (e0 @ parts.member)) + u
+    eta += L[:, parts.session]
+    mu = e0 * np.exp(L)[:, parts.session]
+    # the gamma-Poisson likelihood of the counts, integrated over the shape's prior on a grid (trapezoid); the
+    # logs of (shape + mean) in single precision (about ten times faster here; their error, about 1e-4 in a
+    # log weight, is far below the sampling's)
+    mu32 = mu.astype(np.float32)
+    ye = eta @ parts.y
+    per_r = np.stack([c + ye - np.log(r + mu32).astype(float) @ ry
+                      for c, r, ry in zip(parts.const, parts.r32, parts.ry)])
+    loglik = _logsumexp(per_r, parts.log_r_w)
+    # the session levels' prior, integrated over the day-to-day sd's prior on a grid
+    level = _log_level_prior(L, parts.sd_grid, *np.log(BASE_RATE))
+    return (loglik + _logsumexp(level, parts.log_sd_w) + _log_normal(drift, 0.0, DRIFT_SD)
+            + _log_normal(rho, 0.0, REST_SD))
+
+
 def _log_level_prior(L: np.ndarray, sd: np.ndarray, lo: float, hi: float) -> np.ndarray:
-    """log of prod_s N(L_s; mu, sd^2) integrated over mu ~ U(lo, hi); L is (M, S), sd is (M,)."""
+    """log of prod_s N(L_s; mu, sd^2) integrated over mu ~ U(lo, hi); L is (M, S), sd is (G,): (G, M)."""
     S = L.shape[1]
-    mean = L.mean(axis=1)
-    ss = ((L - mean[:, None]) ** 2).sum(axis=1)
+    mean = L.mean(axis=1)[None]
+    ss = ((L - mean.T) ** 2).sum(axis=1)[None]
+    sd = np.asarray(sd, float)[:, None]
     z = np.sqrt(S) / sd
     mass = special.ndtr((hi - mean) * z) - special.ndtr((lo - mean) * z)
     return (-0.5 * S * np.log(2 * np.pi * sd**2) - ss / (2 * sd**2) + 0.5 * np.log(2 * np.pi * sd**2 / S)
@@ -262,7 +319,8 @@ def exact_posterior(leg: Leg, mean: np.ndarray, cov: np.ndarray, draws: int = DR
     and covariance.  ``ADAPT`` rounds of ``ADAPT_DRAWS`` draws move the proposal to the weighted draws' mean and
     covariance (population Monte Carlo) before the final ``draws``."""
     rng = _seed(leg) if rng is None else rng
-    member = _member(leg)
+    parts = _Parts(leg)
+    member = parts.member
     tot, n_tests = leg.clicks @ member, member.sum(axis=0)
     S, k0 = len(tot), len(mean)
     # the session levels' offsets u start independent, about as spread as their clicks allow
@@ -271,7 +329,7 @@ def exact_posterior(leg: Leg, mean: np.ndarray, cov: np.ndarray, draws: int = DR
                     [np.zeros((S, k0)), np.diag(1.0 / (tot + 1.0) + 1.0 / (n_tests * LEVEL_SHAPE))]])
     k = len(mean)
     for _ in range(ADAPT):
-        x, lw = log_weights(leg, mean, cov, ADAPT_DRAWS, rng, full=True)
+        x, lw = log_weights(leg, mean, cov, ADAPT_DRAWS, rng, full=True, parts=parts)
         a, b = _theta_prior(x[:, 2:2 + leg.groups])
         logW = lw + np.logaddexp(a, b).sum(axis=1)
         if not np.isfinite(logW).any():
@@ -285,7 +343,7 @@ def exact_posterior(leg: Leg, mean: np.ndarray, cov: np.ndarray, draws: int = DR
         # with few effective draws, lean on the previous proposal's covariance
         lam = min(1.0, ess / (10.0 * k))
         mean, cov = mu, lam * c + (1 - lam) * cov / PROPOSAL_INFLATE**2 + 1e-6 * np.eye(k)
-    theta, lw = log_weights(leg, mean, cov, draws, rng)
+    theta, lw = log_weights(leg, mean, cov, draws, rng, parts=parts)
     # per draw and group: log (prior chance x density) of theta as a culprit (b) and as not one (a)
     a, b = _theta_prior(theta)
     both = np.logaddexp(a, b)

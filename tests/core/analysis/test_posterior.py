@@ -153,3 +153,43 @@ def test_beyond_the_size_limit_it_falls_back_to_the_normal_approximation():
 def test_a_leg_without_the_rest_control_uses_the_normal_approximation():
     frame = simulate_sessions(_person(FLAT | {"calves": 0.4}), 3, np.random.default_rng(5), control=False)
     assert _rows(_analyze(frame)) == _rows(_analyze(frame, exact=False))
+
+
+def test_each_draws_weight_is_the_model_written_out_test_by_test():
+    """The blocked, vectorised weights (carry-over grouped by gap, logs in single precision) against the model's
+    statement computed one test at a time, on a real leg with carry-over pairs at several gaps."""
+    frame = simulate_sessions(_person(FLAT | {"hamstrings": 0.5}), 3, np.random.default_rng(11))
+    groups = ["quadriceps", "hamstrings", "calves", "hip_abductors"]
+    leg = posterior.leg_of(ranking.build_tests(frame[frame["side"] == frame["side"].iloc[0]]), groups)
+    assert len(np.unique(leg.carry[2])) >= 2  # carry-over at more than one gap
+    rng = np.random.default_rng(0)
+    S, m = int(leg.session.max()) + 1, leg.groups
+    x = rng.normal(0, 0.3, size=(5, 2 + m + S))
+    share, fade = rng.uniform(0.2, 0.9, 5), rng.uniform(0.45, 0.8, 5)
+    got = posterior._log_lik_prior(posterior._Parts(leg), x, share, fade)
+
+    r_grid, r_w = posterior._grid(*posterior.SHAPE, posterior.GRID_POINTS, geometric=True)
+    sd_grid, sd_w = posterior._grid(*posterior.DAY_SD, posterior.GRID_POINTS)
+    lo, hi = np.log(posterior.BASE_RATE)
+    for i, (d, rho, *rest) in enumerate(x):
+        theta, u = np.array(rest[:m]), np.array(rest[m:])
+        eta0 = []
+        for t in range(len(leg.clicks)):
+            e = math.log(leg.reps[t]) + d * leg.index[t] + rho * leg.rest[t]
+            if leg.follows[t] >= 0:
+                e += theta[leg.follows[t]]
+            for tt, g, gap in zip(*leg.carry):
+                if tt == t:
+                    e += share[i] * fade[i] ** (gap - 1) * theta[g]
+            eta0.append(e)
+        eta0 = np.array(eta0)
+        L = np.array([math.log((leg.clicks[leg.session == s].sum() + 0.5) / np.exp(eta0[leg.session == s]).sum())
+                      for s in range(S)]) + u
+        mu = np.exp(eta0 + L[leg.session])
+        lik = sum(w * np.exp(stats.nbinom.logpmf(leg.clicks, r, r / (r + mu)).sum()) for r, w in zip(r_grid, r_w))
+        grid = np.linspace(lo, hi, 4001)  # the average click level, uniform over the base rate's range
+        level = sum(w * np.trapezoid(np.prod(stats.norm.pdf(L[:, None], grid[None], sd), axis=0), grid) / (hi - lo)
+                    for sd, w in zip(sd_grid, sd_w))
+        want = (math.log(lik) + math.log(level) + stats.norm.logpdf(d, 0, posterior.DRIFT_SD)
+                + stats.norm.logpdf(rho, 0, posterior.REST_SD))
+        assert got[i] == pytest.approx(want, abs=2e-3)
