@@ -97,7 +97,7 @@ DISPERSION_POINTS = 0
 #: 3), those that spend more at 3 lose more at 5 and beyond.  The held-out seeds (10000 on) are reported by
 #: benchmarks/bench_ranking.py.  Re-run both after changing the model or the default design.
 LIKELY_SPENDING = (0.0025, 0.0375, 0.0425, 0.05)
-LIKELY_P_SCHEDULE = (0.91, 0.72, 0.80, 0.67)
+LIKELY_P_SCHEDULE = (0.93, 0.76, 0.83, 0.77)
 #: The threshold at 3 sessions (the default design), kept for the rough "sessions needed" formula.
 LIKELY_P = LIKELY_P_SCHEDULE[1]
 
