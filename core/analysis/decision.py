@@ -37,7 +37,8 @@ Verdicts, in ranking order (ranked by ``p_top``)
   group-sequential schedule (``LIKELY_P_SCHEDULE``: strict after 2 sessions, most of the error spent at 3, the
   little left at 4 and 5 and beyond), calibrated jointly by simulation (``python -m core.analysis.calibrate``)
   on people with no culprit who open Results after sessions 2, 3, 4 and 5: a ``likely`` at any look counts as
-  one false ``likely``, and the schedule holds that share at 5%.
+  one false ``likely``, and the schedule holds that share at 4.2% on the tuning people (a margin, so that it
+  stays within 5% on new people).
 * ``possible`` otherwise.
 """
 
@@ -79,23 +80,25 @@ RAISER_SD = 0.4
 DISPERSION_POINTS = 0
 #: ``likely`` needs this posterior chance of being a culprit, by the number of sessions with clicks the group was
 #: tried in: 2, 3, 4, and 5 or more (a group-sequential schedule, like the alpha spending of a clinical trial
-#: with interim looks).  Calibrated jointly by ``core.analysis.calibrate`` on tuning seeds 0-599
+#: with interim looks).  Calibrated jointly by ``core.analysis.calibrate`` on its tuning seeds
 #: (core.analysis.simulate: people with no culprit, the four default groups in random order with the rest
-#: control, the default session's 14 reps and 70 s stretches, Results opened after sessions 2, 3, 4 and 5) so that
-#: at most 5% of them see a ``likely`` at any look, spending (cumulatively) ``LIKELY_SPENDING`` of it by the looks
-#: after sessions 2, 3, 4 and 5: 0.25% after 2 sessions (two sessions rarely settle anything, and a false answer
-#: given that early is the one that lasts longest), 3.5% at 3 (the default design's length), 0.5% at 4 and 0.75% at
-#: 5 and later.  Since issue 9's eighth round ``p_culprit`` comes from the counts' own likelihood
+#: control, the default session's 14 reps and 70 s stretches, Results opened after sessions 2, 3, 4 and 5),
+#: spending (cumulatively) ``LIKELY_SPENDING`` of the allowed share by the looks after sessions 2, 3, 4 and 5:
+#: 0.25% after 2 sessions (two sessions rarely settle anything, and a false answer given that early is the one
+#: that lasts longest), 3.5% at 3 (the default design's length), 0.5% at 4 and 0.75% at 5 and later, scaled to
+#: the calibration's level.  Since issue 9's eighth round ``p_culprit`` comes from the counts' own likelihood
 #: (:mod:`core.analysis.posterior`, for legs with a rest control and at most 8 sessions with clicks; the normal
-#: approximation of the contrasts below otherwise), and the same rule on the same people gives (0.91, 0.72, 0.80,
-#: 0.67) (the normal approximation's: (1.00, 0.79, 0.82, 0.71)).  On those people the schedule holds false
-#: ``likely`` over the four looks at 5.0%; the main culprit (people with 1 or 2 culprits, seeds 0-599) is
-#: ``likely`` at 3 sessions 38.9% of the time against 29.7% with the normal approximation and its schedule, top-1
-#: 0.868 against 0.853 (``benchmarks/bench_ranking_gap.py --exact 600``; 22.8% with 10 reps and 90 s; before the
-#: schedule, one flat threshold 0.78 and ``COV_SCALE`` 1.0: 14.7%).
-#: Of the spending schedules tried (on an earlier covariance, same seeds: 2.5% or less at 2 sessions, 2-4.5% by
-#: 3), those that spend more at 3 lose more at 5 and beyond.  The held-out seeds (10000 on) are reported by
-#: benchmarks/bench_ranking.py.  Re-run both after changing the model or the default design.
+#: approximation of the contrasts below otherwise).  Eighth round: spending exactly 5% on seeds 0-599 gave
+#: (0.91, 0.72, 0.80, 0.67), and 6.3% false ``likely`` on held-out seeds.  Ninth round (now): spending
+#: ``calibrate.LEVEL`` = 4.2% on 2,000 people (seeds 0-1999; 4.05% on them), a margin below 5% by the
+#: calibration's own Monte Carlo error (see core.analysis.calibrate), gives (0.93, 0.76, 0.83, 0.77).  On seeds
+#: 0-599 the main culprit (people with 1 or 2 culprits) is then ``likely`` at 3 sessions 34.7% of the time
+#: (38.9% with the eighth round's schedule, 29.7% with the normal approximation and its schedule), top-1 0.868
+#: (0.853), false ``likely`` over the looks 3.2% (``benchmarks/bench_ranking.py``; 22.8% with 10 reps and 90 s
+#: and the normal approximation; before the schedule, one flat threshold 0.78 and ``COV_SCALE`` 1.0: 14.7%).
+#: Of the spending schedules tried (on an earlier covariance, seeds 0-599: 2.5% or less at 2 sessions, 2-4.5% by
+#: 3), those that spend more at 3 lose more at 5 and beyond.  The held-out seeds (20000 on since the ninth round)
+#: are reported by benchmarks/bench_ranking.py.  Re-run both after changing the model or the default design.
 LIKELY_SPENDING = (0.0025, 0.0375, 0.0425, 0.05)
 LIKELY_P_SCHEDULE = (0.93, 0.76, 0.83, 0.77)
 #: The threshold at 3 sessions (the default design), kept for the rough "sessions needed" formula.
