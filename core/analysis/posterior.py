@@ -79,7 +79,7 @@ import zlib
 from collections.abc import Sequence
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
 
 from core.analysis.decision import CULPRIT_EFFECT, CULPRIT_SD, NULL_SD, PRIOR_CULPRIT, SEED
 
