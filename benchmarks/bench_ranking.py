@@ -1,14 +1,18 @@
 """How well does kneeclick's ranking name the culprit, on the seeds it was tuned on and on held-out seeds?
 
-Run from the project folder:  python benchmarks/bench_ranking.py  [--people N] [--jobs J]
+Run from the project folder:  python benchmarks/bench_ranking.py  [--people N] [--held-out S] [--held-out-people N]
+[--ranges tuning,seen-before,held-out] [--jobs J]
 
 Simulated people (core/analysis/simulate.py, the four default groups), the fixed design: 3 sessions, random
 order, rest control, the default session's reps and stretch length (``flow.DEFAULT_REPS``,
-``flow.DEFAULT_STRETCH_SECONDS``).  Two seed ranges: the tuning seeds (0 on, the range LIKELY_P_SCHEDULE
-and COV_SCALE in core/analysis/decision.py were set on; the schedule by ``python -m
-core.analysis.calibrate``) and held-out seeds (10000
-on, never used for any choice).  Person seed ``s`` with ``k`` culprits uses the random stream ``[s, k]``; the
-people with no culprit for the repeated looks use the stream ``[s]``, exactly as the calibration does.
+``flow.DEFAULT_STRETCH_SECONDS``).  Three seed ranges: the tuning seeds (0 on, ``--people`` of them, within the
+range LIKELY_P_SCHEDULE and COV_SCALE in core/analysis/decision.py were set on; the schedule by ``python -m
+core.analysis.calibrate`` on ``calibrate.TUNING_SEEDS``, 0-1999 since issue 9's ninth round); "seen before"
+(10000 on, ``--people`` of them: the held-out range of rounds up to issue 9's eighth, whose figures were read
+before the ninth round's choices, so no longer held out); and held out (``--held-out``, default 20000, and
+``--held-out-people``, default 1,200, so that a share near 5% is known to about +-0.012; never used for any
+choice).  Person seed ``s`` with ``k`` culprits uses the random stream ``[s, k]``; the people with no culprit
+for the repeated looks use the stream ``[s]``, exactly as the calibration does.
 
 Figures per range:
 
@@ -22,12 +26,15 @@ Figures per range:
 - P(top) calibration: predicted P(top) in bins against how often that group is the true main culprit;
   ``p_none`` likewise against "this person has no culprit".
 
-Then the time to analyse one leg with 1,000 sessions (target <= 0.5 s).
+Then the time to analyse one leg of 3 and of 5 sessions at the default design (the counts' own posterior:
+Results pays it per leg; target <= 0.1 s) and one leg with 1,000 sessions (the normal approximation; target
+<= 0.5 s).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -37,13 +44,16 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.pool import map_jobs  # noqa: E402
-from core.analysis.calibrate import LOOKS, false_likely, look_statistics  # noqa: E402
+from core.analysis.calibrate import LEVEL, LOOKS, TUNING_SEEDS, false_likely, look_statistics  # noqa: E402
 from core.analysis.decision import LIKELY_P_SCHEDULE, LIKELY_SPENDING, COV_SCALE  # noqa: E402
 from core.analysis.ranking import LIKELY, UNLIKELY, analyze  # noqa: E402
 from core.analysis.simulate import make_person, simulate_sessions  # noqa: E402
 from core.session import flow  # noqa: E402
 
-RANGES = {"tuning": 0, "held-out": 10000}
+#: First seed of each range; the held-out one is ``--held-out``.
+RANGES = {"tuning": 0, "seen-before": 10000}
+HELD_OUT = 20000
+HELD_OUT_PEOPLE = 1200
 SESSIONS = 3
 LATER = 5
 BINS = (0.0, 0.1, 0.3, 0.5, 0.7, 0.9, 1.0001)
@@ -90,6 +100,27 @@ def _binned(pairs: list[tuple[float, bool]]) -> str:
     return "\n      ".join(cells)
 
 
+def _leg(sessions: int, seed: int):
+    """One leg of ``sessions`` sessions at the default design (a person with one culprit)."""
+    rng = np.random.default_rng([seed, 1])
+    frame = simulate_sessions(make_person(rng, 1), sessions, rng, reps=flow.DEFAULT_REPS,
+                              stretch_seconds=flow.DEFAULT_STRETCH_SECONDS)
+    return frame[frame["side"] == frame["side"].iloc[0]]
+
+
+def _median_time(frames, runs: int = 5) -> float:
+    """Median over ``runs`` rounds of the time ``analyze`` takes per frame (after one warm-up round)."""
+    for f in frames:
+        analyze(f)
+    times = []
+    for _ in range(runs):
+        for f in frames:
+            t = time.perf_counter()
+            analyze(f)
+            times.append(time.perf_counter() - t)
+    return float(np.median(times))
+
+
 def report(name: str, first: int, people: int, jobs: int) -> None:
     seeds = range(first, first + people)
     t0 = time.perf_counter()
@@ -116,22 +147,31 @@ def report(name: str, first: int, people: int, jobs: int) -> None:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--people", type=int, default=600, help="seeds per range (each: people with 0, 1 and 2 culprits)")
+    ap.add_argument("--people", type=int, default=600,
+                    help="seeds in the tuning and seen-before ranges (each: people with 0, 1 and 2 culprits)")
+    ap.add_argument("--held-out", type=int, default=HELD_OUT, help="first held-out seed")
+    ap.add_argument("--held-out-people", type=int, default=HELD_OUT_PEOPLE, help="seeds in the held-out range")
+    ap.add_argument("--ranges", default="tuning,seen-before,held-out", help="which ranges to run, comma-separated")
     ap.add_argument("--jobs", type=int, default=2, help="worker processes (results do not depend on it)")
     args = ap.parse_args(argv)
-    print(f"LIKELY_P_SCHEDULE = {LIKELY_P_SCHEDULE} for 2, 3, 4, 5+ sessions (spending {LIKELY_SPENDING}; "
-          f"calibrated on the tuning seeds by python -m core.analysis.calibrate); COV_SCALE = {COV_SCALE}")
-    for name, first in RANGES.items():
-        report(name, first, args.people, args.jobs)
+    print(f"LIKELY_P_SCHEDULE = {LIKELY_P_SCHEDULE} for 2, 3, 4, 5+ sessions (spending {LIKELY_SPENDING} scaled "
+          f"to {LEVEL}; calibrated on seeds {TUNING_SEEDS.start}-{TUNING_SEEDS.stop - 1} by python -m "
+          f"core.analysis.calibrate); COV_SCALE = {COV_SCALE}")
+    ranges = {"tuning": (RANGES["tuning"], args.people), "seen-before": (RANGES["seen-before"], args.people),
+              "held-out": (args.held_out, args.held_out_people)}
+    for name in args.ranges.split(","):
+        first, people = ranges[name]
+        label = {"seen-before": "seen-before (not held out: read before this round's choices)"}.get(name, name)
+        report(label, first, people, args.jobs)
+    print(f"\ntime to analyse one leg (median per leg over 5 runs; this machine, {os.cpu_count()} cores, load average "
+          f"{os.getloadavg()[0]:.1f} at the start: the figures grow with whatever else runs on it):")
+    for sessions in (3, 5):
+        t = _median_time([_leg(sessions, seed) for seed in range(5)])
+        print(f"  {sessions} sessions, {flow.DEFAULT_REPS} reps and {flow.DEFAULT_STRETCH_SECONDS} s (5 people): "
+              f"{t:.3f} s   (target <= 0.1 s; Results pays it per leg)")
     rng = np.random.default_rng(1)
     big = simulate_sessions(make_person(rng, 1), 1000, rng)
-    analyze(big)  # warm up imports and caches
-    times = []
-    for _ in range(5):
-        t = time.perf_counter()
-        analyze(big)
-        times.append(time.perf_counter() - t)
-    print(f"\nanalysis of 1,000 sessions ({len(big)} rows): median {np.median(times):.3f} s over 5 runs (target <= 0.5 s)")
+    print(f"  1,000 sessions ({len(big)} rows, both legs): {_median_time([big]):.3f} s   (target <= 0.5 s)")
     return 0
 
 

@@ -27,8 +27,9 @@ miscounts), and the same with only the over-dispersion left at the generator's: 
 the gain, or the generator's nuisance priors?  ``--vague "vague, Poisson counts"``: wide priors and plain
 Poisson counts (no over-dispersion at all in the likelihood).
 
-``--exact N`` judges the counts' own posterior (benchmarks/family/exact.py, the candidate port of step 6 to
-kneeclick's data path) against the normal approximation on bench_ranking's tuning seeds 0..N-1 (its streams, and
+``--exact N`` judges the counts' own posterior (core/analysis/posterior.py, step 6 ported to kneeclick's data
+path, which the verdicts read since issue 9's eighth round; ``ranking.USE_EXACT`` on and off) against the normal
+approximation on bench_ranking's tuning seeds 0..N-1 (its streams, and
 calibrate's for the people with no culprit): each path's schedule recalibrated on the same seeds by
 ``core.analysis.calibrate.calibrate`` (same spending), the verdicts' rules replayed on the ranked groups; it
 prints the schedule, false `likely` over looks 2-5, the main culprit `likely` at 3 sessions, top-1, and the
@@ -172,7 +173,7 @@ def screen(n: int, jobs: int) -> None:
 def exact_seed(task: tuple[int, bool]) -> dict:
     """One tuning seed of bench_ranking for ``--exact``: the no-culprit person's four looks (as
     core.analysis.calibrate draws them), and the people with one and two culprits at 3 sessions (their ranked rows,
-    to replay under any schedule); ``use_exact``: p_culprit and p_top from benchmarks/family/exact.py."""
+    to replay under any schedule); ``use_exact``: core's path with ``ranking.USE_EXACT`` on (else off)."""
     from benchmarks.family import exact
     from core.analysis.calibrate import LOOKS
     from core.analysis.simulate import make_person, simulate_sessions
@@ -181,9 +182,12 @@ def exact_seed(task: tuple[int, bool]) -> dict:
     seed, use_exact = task
 
     def leg(frame) -> dict:
-        if use_exact:
-            return exact.analyze_exact(frame)
-        (one,) = ranking.analyze(frame, draws=1000)
+        # core's own path either way: the counts' own likelihood (ranking.USE_EXACT) or the normal approximation
+        use, ranking.USE_EXACT = ranking.USE_EXACT, use_exact
+        try:
+            (one,) = ranking.analyze(frame, draws=1000)
+        finally:
+            ranking.USE_EXACT = use
         return {"rows": [(r.muscle_group, r.verdict, r.rate_ratio, r.p_culprit, r.p_top, r.sessions)
                          for r in one.ranking], "p_none": one.p_none, "ess": None}
 

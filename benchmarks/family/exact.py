@@ -1,327 +1,34 @@
-"""Which groups are culprits, from the counts' own likelihood: importance sampling over everything else.
+"""The counts' own posterior for benchmarks: :mod:`core.analysis.posterior` (ported there in issue 9's eighth
+round from this module, where it was built in the sixth) with the normal approximation's rows beside it.
 
-A port of the ceiling's exact posterior (:mod:`benchmarks.family.ceiling`, ``effects="spike_slab"`` with wide
-nuisance priors) to kneeclick's own data path, written as a candidate for core/analysis (issue 9, sixth round)
-and kept here because it did not pass the adoption rule on bench_ranking's tuning seeds (README, "Where the
-power goes against the ceiling"; ``benchmarks/bench_ranking_gap.py --exact``).  Nothing in core imports it.
-
-:mod:`core.analysis.decision` reads the fit's contrasts through a normal approximation (their estimates with a
-quasi-Poisson / gamma-Poisson sandwich covariance).  This module gives the same three quantities (each group's
-chance of being a culprit, of being the biggest contributor, and the chance that no group beats resting) from
-the exact likelihood of the counts, integrated over the nuisance parameters by importance sampling, for legs of
-up to ``MAX_SESSIONS`` sessions with clicks and a rest control; beyond that, or when the sampling is too poor
-(effective sample size below ``MIN_ESS``), :func:`analyze_exact` keeps the normal approximation.
-
-The model of one leg
---------------------
-Every test ``t`` (the baseline and each retest) of session ``s`` is a count ``y_t`` of clicks in ``reps_t`` reps:
-
-    log mu_t = log reps_t + L_s + d * (test number)
-               + rho * 1[t follows any condition]           (resting: the rest control's own effect)
-               + theta_g * 1[t follows group g's stretch]    (g's effect beyond resting)
-               + c * f**(k - 1) * theta_g                   (carry-over, g's retest k tests earlier)
-
-    y_t ~ gamma-Poisson(mu_t, shape r)     (Var = mu + mu**2 / r)
-
-and the decision's spike-and-slab prior on each ``theta_g`` (:mod:`core.analysis.decision`): a culprit with
-chance ``PRIOR_CULPRIT``, then ``theta_g ~ N(log CULPRIT_EFFECT, CULPRIT_SD)``, otherwise ``N(0, NULL_SD)``.
-
-Priors for everything else: wide, what a physiologist would grant for *any* person, not a generator's
----------------------------------------------------------------------------------------------------
-* click level per rep on an average day: log-uniform over 0.05-20 (``BASE_RATE``); each session's level
-  ``L_s`` around it with a day-to-day sd uniform over 0.05-1 (``DAY_SD``: from very steady to nearly threefold
-  from day to day);
-* drift per test ``d``: N(0, 0.25) (``DRIFT_SD``: warm-up or fatigue of up to about 40% per test either way);
-* resting's own effect ``rho``: N(0, ``REST_SD``) (a minute of rest does about nothing beyond the drift);
-* count noise: gamma-Poisson with shape uniform over 1-50 (``SHAPE``: from nearly Poisson to strongly
-  over-dispersed);
-* carry-over: none (0.25), fading (0.55: a share ``c`` of 0.2-0.75 at the next test, times ``f`` of 0.45-0.8 at
-  each further one) or the whole session (0.20: ``c`` 0.25-1, no fading), ``CARRY``: the physiologist's prior
-  the fit averages over too (acute stretch effects mostly fade within 10-30 minutes).
-
-Sampling
---------
-Shape and day-to-day sd are integrated over their priors on grids (``GRID_POINTS``, trapezoid rule); the
-base rate in closed form; carry-over is drawn from its prior (the models stratified by their weights).  The drift,
-``rho``, the ``theta_g`` and each session's level (as ``u_s``: its offset from the level that matches the
-session's observed clicks given the rest) come from one multivariate t (``PROPOSAL_DF``, the sd inflated
-``PROPOSAL_INFLATE`` times), first centred on the fit's estimates and covariance, then moved ``ADAPT`` times to the
-weighted draws' mean and covariance (population Monte Carlo), before the final ``draws``.  Each draw's weight is
-the likelihood times the prior densities over the proposal's.  Given a draw, which groups are culprits is
-independent across groups (the prior is), so the posterior over the ``2**m`` sets of culprits is summed in
-closed form per draw and never enumerated: ``p_culprit``, ``p_top`` (culprit and the biggest cut among the
-culprits) and ``p_none`` are exact for the draws.  The random stream is seeded by the counts, so one dataset
-always gives one answer.  Effective sample size (bench_ranking's tuning people, 3 sessions): median about
-1,300 of 6,000 draws; it falls with more sessions (median about 500 at 5, often below ``MIN_ESS`` at 8 and
-beyond), hence ``MAX_SESSIONS``.  About 0.1 s per leg of 3-5 sessions on one core.
-
-Decided on bench_ranking's tuning seeds 0-299 (the schedule recalibrated on them, with an earlier, less
-efficient proposal): an outlier component for miscounts (``OUTLIER`` 0.05: 0.255 of main culprits `likely` at
-3 sessions against 0.262 without) and a tighter prior on resting's effect (``REST_SD`` 0.1: 0.245) gained
-nothing.
+:func:`analyze_exact` replays the sixth and seventh rounds' comparison (``benchmarks/bench_ranking_gap.py
+--exact``): the normal path's rows (``core.analysis.ranking.USE_EXACT`` off), then the exact posterior's
+``p_culprit``, ``p_top`` and ``p_none`` where it applies, with its effective sample size.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import math
-import zlib
-from collections.abc import Sequence
 
-import numpy as np
-from scipy import special, stats
-
-from benchmarks.family.ceiling import _log_level_prior
 from core.analysis import ranking
-from core.analysis.decision import (
-    CULPRIT_EFFECT,
-    CULPRIT_SD,
-    INSUFFICIENT,
-    NULL_SD,
-    PRIOR_CULPRIT,
-    SEED,
+from core.analysis.decision import INSUFFICIENT
+from core.analysis.posterior import (  # noqa: F401  (re-exported for the benchmarks and their tests)
+    BASE_RATE,
+    CARRY,
+    DAY_SD,
+    DRAWS,
+    DRIFT_SD,
+    MAX_SESSIONS,
+    MIN_ESS,
+    REST_SD,
+    SHAPE,
+    Exact,
+    Leg,
+    exact_posterior,
+    for_fit,
+    leg_of,
+    log_weights,
 )
-
-#: Click level per rep on an average day: log-uniform over this range.
-BASE_RATE = (0.05, 20.0)
-#: Day-to-day sd of the log click level: uniform over this range.
-DAY_SD = (0.05, 1.0)
-#: Drift per test (log scale): N(0, DRIFT_SD).
-DRIFT_SD = 0.25
-#: Resting's own effect (log scale): N(0, REST_SD).
-REST_SD = 0.2
-#: Gamma shape of the count noise: uniform over this range.
-SHAPE = (1.0, 50.0)
-#: Carry-over models: name -> (prior weight, (share range at the next test), (fade range per further test)).
-CARRY = {
-    "none": (0.25, (0.0, 0.0), (1.0, 1.0)),
-    "fading": (0.55, (0.2, 0.75), (0.45, 0.8)),
-    "whole": (0.20, (0.25, 1.0), (1.0, 1.0)),
-}
-#: Chance that a count is a miscount or an outlier (then gamma-Poisson with shape 1 around the same mean).
-OUTLIER = 0.0
-#: Importance-sampling draws.
-DRAWS = 6000
-#: Rounds that adapt the proposal to the weighted draws, and the draws of each.
-ADAPT = 4
-ADAPT_DRAWS = 2000
-#: Proposal: multivariate t with these degrees of freedom, the fit's sd inflated by this factor.
-PROPOSAL_DF = 5
-PROPOSAL_INFLATE = 1.25
-#: Shape and day-to-day sd are integrated over their priors on grids of this many points (not sampled).
-GRID_POINTS = 8
-#: The session levels' first proposal takes the counts' noise as gamma-Poisson with this shape.
-LEVEL_SHAPE = 10.0
-#: Sessions with clicks beyond which :func:`analyze_exact` keeps the normal approximation (the draws' dimension
-#: grows with the sessions, and the effective sample size falls).
-MAX_SESSIONS = 8
-#: Effective sample size below which :func:`analyze_exact` keeps the normal approximation.
-MIN_ESS = 100.0
-
-
-@dataclasses.dataclass(frozen=True)
-class Leg:
-    """One leg's tests, as the posterior needs them (only sessions with at least one click)."""
-
-    session: np.ndarray  # (T,) int codes 0..S-1
-    index: np.ndarray  # (T,) test number within its session, 0 = first test
-    reps: np.ndarray  # (T,)
-    clicks: np.ndarray  # (T,)
-    rest: np.ndarray  # (T,) 1 when the test follows any condition (a stretch or the rest control)
-    follows: np.ndarray  # (T,) index of the stretched group the test follows, -1 for none (baseline, control)
-    #: carry-over pairs: (test, group, gap): group's retest was ``gap`` >= 1 tests before this test
-    carry: tuple[np.ndarray, np.ndarray, np.ndarray]
-    groups: int  # m: the stretched groups
-
-
-@dataclasses.dataclass(frozen=True)
-class Exact:
-    """The posterior from the counts' likelihood."""
-
-    p_culprit: np.ndarray  # (m,)
-    p_top: np.ndarray  # (m,)
-    p_none: float
-    ess: float  # effective sample size of the draws
-
-
-def _seed(leg: Leg) -> np.random.Generator:
-    data = np.concatenate([leg.session, leg.index, leg.reps, leg.clicks, leg.follows]).astype(np.int64).tobytes()
-    return np.random.default_rng([SEED, zlib.crc32(data)])
-
-
-def _grid(lo: float, hi: float, n: int, geometric: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """Points over [lo, hi] and their weights under a uniform prior there (trapezoid rule; the weights sum to 1);
-    ``geometric``: points evenly spaced on the log scale (where a likelihood changes fastest at the low end)."""
-    x = np.geomspace(lo, hi, n) if geometric else np.linspace(lo, hi, n)
-    w = np.zeros(n)
-    w[1:] += np.diff(x) / 2
-    w[:-1] += np.diff(x) / 2
-    return x, w / w.sum()
-
-
-def _log_normal(x: np.ndarray, mean: float, sd: float) -> np.ndarray:
-    return -0.5 * ((x - mean) / sd) ** 2 - math.log(sd * math.sqrt(2 * math.pi))
-
-
-def log_weights(leg: Leg, mean: np.ndarray, cov: np.ndarray, draws: int = DRAWS,
-                rng: np.random.Generator | None = None, full: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """Draws of the groups' effects beyond resting, ``theta`` (M, m), and each draw's log weight (M,): the
-    counts' likelihood times the priors of everything but ``theta`` over the proposal's density (``theta``'s
-    own prior depends on which groups are culprits and is added by :func:`exact_posterior`).  ``full``: the
-    proposal's draws (drift, rho, theta, u) instead of theta alone.
-
-    ``mean``, ``cov``: the proposal's centre and covariance (a multivariate t, the sd inflated
-    ``PROPOSAL_INFLATE`` times) for (drift, rho, theta_1..m, u_1..S), where each session's level is ``L_s =
-    centre_s + u_s`` and ``centre_s`` is the level that matches the session's observed clicks given the rest."""
-    rng = _seed(leg) if rng is None else rng
-    m = leg.groups
-    M = int(draws)
-    y = leg.clicks.astype(float)
-    S = int(leg.session.max()) + 1
-    k = 2 + m + S
-    # (drift, rho, theta, u): one multivariate t
-    V = PROPOSAL_INFLATE**2 * (np.asarray(cov, float) + 1e-9 * np.eye(k))
-    chol = np.linalg.cholesky(V)
-    z = rng.standard_normal((M, k))
-    chi = rng.chisquare(PROPOSAL_DF, size=M) / PROPOSAL_DF
-    x = mean[None] + (z @ chol.T) / np.sqrt(chi)[:, None]
-    log_q = stats.multivariate_t.logpdf(x, loc=mean, shape=V, df=PROPOSAL_DF)
-    drift, rho, theta, u = x[:, 0], x[:, 1], x[:, 2:2 + m], x[:, 2 + m:]
-    # carry-over from its prior, the models stratified by their weights
-    counts = np.floor(np.array([w for w, _, _ in CARRY.values()]) * M).astype(int)
-    counts[1] += M - counts.sum()
-    share = np.empty(M)
-    fade = np.empty(M)
-    at = 0
-    for n, (_, (c_lo, c_hi), (f_lo, f_hi)) in zip(counts, CARRY.values()):
-        share[at:at + n] = rng.uniform(c_lo, c_hi, size=n)
-        fade[at:at + n] = rng.uniform(f_lo, f_hi, size=n)
-        at += n
-    # the linear predictor without the session levels
-    eta = (np.log(leg.reps)[None] + drift[:, None] * leg.index[None] + rho[:, None] * leg.rest[None])
-    has = leg.follows >= 0
-    eta[:, has] += theta[:, leg.follows[has]]
-    t_idx, g_idx, gap = leg.carry
-    if len(t_idx):
-        part = share[:, None] * fade[:, None] ** (gap[None] - 1.0) * theta[:, g_idx]  # (M, pairs)
-        onto = np.zeros((len(t_idx), len(y)))
-        onto[np.arange(len(t_idx)), t_idx] = 1.0
-        eta += part @ onto
-    # each session's level: the level that matches its observed clicks given the rest, plus u
-    member = _member(leg)
-    expected = np.exp(eta) @ member  # (M, S)
-    L = np.log((y @ member + 0.5)[None] / expected) + u
-    eta += L[:, leg.session]
-    # the gamma-Poisson likelihood of the counts, integrated over the shape's prior on a grid (trapezoid)
-    r_grid, r_w = _grid(*SHAPE, GRID_POINTS, geometric=True)
-    const = (special.gammaln(y[None] + r_grid[:, None]) - special.gammaln(r_grid)[:, None] - special.gammaln(y + 1)[None]
-             + (r_grid * np.log(r_grid))[:, None]).sum(axis=1)  # (G,)
-    mu = np.exp(eta)
-    ye = eta @ y
-    if OUTLIER > 0:
-        # with chance OUTLIER a count is a miscount or an outlier: gamma-Poisson with shape 1, the same mean
-        wild = math.log(OUTLIER) + y[None] * eta - (1 + y[None]) * np.log1p(mu)
-        per_test = [math.log(1 - OUTLIER) + special.gammaln(y + rg) - special.gammaln(rg) - special.gammaln(y + 1)
-                    + rg * math.log(rg) + y * eta - (rg + y) * np.log(rg + mu) for rg in r_grid]
-        per_r = np.stack([np.logaddexp(t, wild).sum(axis=1) for t in per_test])
-    else:
-        per_r = np.stack([c + ye - np.log(rg + mu) @ (rg + y) for c, rg in zip(const, r_grid)])
-    loglik = special.logsumexp(per_r, axis=0, b=r_w[:, None])
-    # the session levels' prior, integrated over the day-to-day sd's prior on a grid
-    sd_grid, sd_w = _grid(*DAY_SD, GRID_POINTS)
-    level = np.stack([_log_level_prior(L, np.full(M, sd), *np.log(BASE_RATE)) for sd in sd_grid])
-    log_prior = (special.logsumexp(level, axis=0, b=sd_w[:, None]) + _log_normal(drift, 0.0, DRIFT_SD)
-                 + _log_normal(rho, 0.0, REST_SD))
-    lw = loglik + log_prior - log_q
-    return (x if full else theta), np.where(np.isfinite(lw), lw, -np.inf)
-
-
-def _member(leg: Leg) -> np.ndarray:
-    """(T, S): 1 where a test belongs to a session."""
-    member = np.zeros((len(leg.clicks), int(leg.session.max()) + 1))
-    member[np.arange(len(leg.clicks)), leg.session] = 1.0
-    return member
-
-
-def _theta_prior(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per draw and group: log (prior chance x density) of ``theta`` as a culprit (b) and as not one (a)."""
-    b = math.log(PRIOR_CULPRIT) + _log_normal(theta, math.log(CULPRIT_EFFECT), CULPRIT_SD)
-    a = math.log(1 - PRIOR_CULPRIT) + _log_normal(theta, 0.0, NULL_SD)
-    return a, b
-
-
-def exact_posterior(leg: Leg, mean: np.ndarray, cov: np.ndarray, draws: int = DRAWS,
-                    rng: np.random.Generator | None = None) -> Exact:
-    """``p_culprit``, ``p_top`` and ``p_none`` of the leg's ``m`` stretched groups (see the module's docstring).
-
-    ``mean``, ``cov``: a first guess of the posterior of (drift, rho, theta_1..m), e.g. the fit's estimates
-    and covariance.  ``ADAPT`` rounds of ``ADAPT_DRAWS`` draws move the proposal to the weighted draws' mean and
-    covariance (population Monte Carlo) before the final ``draws``."""
-    rng = _seed(leg) if rng is None else rng
-    member = _member(leg)
-    tot, n_tests = leg.clicks @ member, member.sum(axis=0)
-    S, k0 = len(tot), len(mean)
-    # the session levels' offsets u start independent, about as spread as their clicks allow
-    mean = np.concatenate([np.asarray(mean, float), np.zeros(S)])
-    cov = np.block([[np.asarray(cov, float), np.zeros((k0, S))],
-                    [np.zeros((S, k0)), np.diag(1.0 / (tot + 1.0) + 1.0 / (n_tests * LEVEL_SHAPE))]])
-    k = len(mean)
-    for _ in range(ADAPT):
-        x, lw = log_weights(leg, mean, cov, ADAPT_DRAWS, rng, full=True)
-        a, b = _theta_prior(x[:, 2:2 + leg.groups])
-        logW = lw + np.logaddexp(a, b).sum(axis=1)
-        if not np.isfinite(logW).any():
-            break
-        W = np.exp(logW - logW.max())
-        W /= W.sum()
-        mu = W @ x
-        d = x - mu
-        c = (d * W[:, None]).T @ d
-        ess = 1.0 / np.sum(W**2)
-        # with few effective draws, lean on the previous proposal's covariance
-        lam = min(1.0, ess / (10.0 * k))
-        mean, cov = mu, lam * c + (1 - lam) * cov / PROPOSAL_INFLATE**2 + 1e-6 * np.eye(k)
-    theta, lw = log_weights(leg, mean, cov, draws, rng)
-    # per draw and group: log (prior chance x density) of theta as a culprit (b) and as not one (a)
-    a, b = _theta_prior(theta)
-    both = np.logaddexp(a, b)
-    r = np.exp(b - both)  # P(culprit | this draw)
-    logW = lw + both.sum(axis=1)
-    W = np.exp(logW - logW.max())
-    W /= W.sum()
-    ess = float(1.0 / np.sum(W**2))
-    p_culprit = W @ r
-    p_none = float(W @ np.prod(1 - r, axis=1))
-    # P(g is a culprit and the biggest cut among the culprits | draw): g a culprit, every group cutting more not
-    order = np.argsort(theta, axis=1)
-    r_sorted = np.take_along_axis(r, order, axis=1)
-    before = np.cumprod(np.concatenate([np.ones((len(r), 1)), 1 - r_sorted[:, :-1]], axis=1), axis=1)
-    top_sorted = r_sorted * before
-    top = np.zeros_like(r)
-    np.put_along_axis(top, order, top_sorted, axis=1)
-    p_top = W @ top
-    return Exact(p_culprit, p_top, p_none, ess)
-
-
-# ------------------------------------------------------------------ kneeclick's data path, with this posterior
-def leg_of(tests: ranking.Tests, stretch_groups: Sequence[str]) -> Leg | None:
-    """The leg's tests in sessions with clicks, as :func:`exact_posterior` reads them (None when more than
-    ``MAX_SESSIONS`` sessions have clicks)."""
-    totals = np.bincount(tests.session, weights=tests.clicks, minlength=len(tests.session_ids))
-    keep = totals[tests.session] > 0
-    codes, sess = np.unique(tests.session[keep], return_inverse=True)
-    if not 0 < len(codes) <= MAX_SESSIONS:
-        return None
-    gi = {g: i for i, g in enumerate(stretch_groups)}
-    rows = np.flatnonzero(keep)
-    after = [tests.after[i] for i in rows]
-    rest = np.array([a is not None for a in after], dtype=float)
-    follows = np.array([gi.get(a, -1) if a is not None else -1 for a in after], dtype=int)
-    gaps = tests.gaps if tests.gaps is not None else [dict.fromkeys(e, 1) for e in tests.earlier]
-    pairs = [(j, gi[g], gaps[i].get(g, 1)) for j, i in enumerate(rows) for g in tests.earlier[i] if g in gi]
-    t_idx, g_idx, gap = (np.array(v, dtype=int) for v in zip(*pairs)) if pairs else (np.zeros(0, int),) * 3
-    return Leg(sess, tests.index[keep], tests.reps[keep], tests.clicks[keep], rest, follows,
-               (t_idx, g_idx, gap.astype(float)), len(stretch_groups))
 
 
 def analyze_exact(frame, draws: int = 1000) -> dict:
@@ -333,7 +40,11 @@ def analyze_exact(frame, draws: int = 1000) -> dict:
     is the normal path's (only ``insufficient_data`` is read from it: it does not depend on the posterior;
     ``likely`` is replayed from the rules by the caller), ``p_none`` and ``ess`` (None: the normal path's
     figures were kept)."""
-    (leg,) = ranking.analyze(frame, draws=draws)
+    use, ranking.USE_EXACT = ranking.USE_EXACT, False
+    try:
+        (leg,) = ranking.analyze(frame, draws=draws)
+    finally:
+        ranking.USE_EXACT = use
     rows = [(r.muscle_group, r.verdict, r.rate_ratio, r.p_culprit, r.p_top, r.sessions) for r in leg.ranking]
     out = {"rows": rows, "p_none": leg.p_none, "ess": None}
     est_rows = [r for r in rows if r[2] is not None]
@@ -341,19 +52,8 @@ def analyze_exact(frame, draws: int = 1000) -> dict:
         return out
     tests = ranking.build_tests(frame)
     fit = ranking.fit_model(tests)
-    groups = [r[0] for r in est_rows]
-    data = leg_of(tests, groups)
-    if fit is None or data is None:
-        return out
-    col = {g: j + 1 for j, g in enumerate(fit.groups)}
-    L = np.zeros((2 + len(groups), len(fit.beta)))
-    L[0, 0] = 1.0
-    L[1, col[ranking.CONTROL]] = 1.0
-    for i, g in enumerate(groups):
-        L[2 + i, col[g]] = 1.0
-        L[2 + i, col[ranking.CONTROL]] = -1.0
-    post = exact_posterior(data, L @ fit.beta, L @ fit.cov @ L.T)
-    if post.ess < MIN_ESS:
+    post = None if fit is None else for_fit(tests, fit, [r[0] for r in est_rows], ranking.CONTROL)
+    if post is None:
         return out
     new = [(g, v, rr, float(pc), float(pt), n)
            for (g, v, rr, _, _, n), pc, pt in zip(est_rows, post.p_culprit, post.p_top)]

@@ -114,6 +114,8 @@ from core.analysis.decision import (  # noqa: E402  (the verdicts and their rule
     decide,
 )
 
+from core.analysis import posterior  # noqa: E402
+
 VERDICTS = (LIKELY, POSSIBLE, UNLIKELY, INSUFFICIENT)
 
 #: Prior standard deviations (log scale) of the group effects and the drift per test.
@@ -155,6 +157,11 @@ USE_LAPLACE = False
 #: 0.233 -> 0.228 at 3 sessions, 0.298 -> 0.274 at 5).
 NB2_VARIANCE = True
 LAPLACE_MAX_GROUPS = 5
+#: ``p_culprit``, ``p_top`` and ``p_none`` from the counts' own likelihood (:mod:`core.analysis.posterior`) for
+#: legs with a rest control and at most ``posterior.MAX_SESSIONS`` sessions with clicks; the normal
+#: approximation of the contrasts otherwise (and when False).  Issue 9, eighth round: see the README's "How the
+#: ranking works" for the figures behind it.
+USE_EXACT = True
 LAPLACE_MAX_SESSIONS = 40
 #: Draws for P(top); fixed seed so one dataset always gives one answer.
 N_DRAWS = 4000
@@ -752,8 +759,10 @@ def analyze_leg(rows: pd.DataFrame, *, side: str, stopped_sessions: Iterable[str
     cov_model = None if fit.cov_poisson is None else L @ fit.cov_poisson @ L.T
     t95 = stats.t.ppf(0.975, fit.df)
     loglik = config_loglik(fit, stretch_groups, has_control) if USE_LAPLACE else None
+    post = posterior.for_fit(tests, fit, stretch_groups, CONTROL) if USE_EXACT and has_control else None
+    exact = None if post is None else (post.p_culprit, post.p_top, post.p_none)
     decision = decide(est, cov, fit.df, sessions=[tried[g] for g in stretch_groups], n_used=n_used, draws=draws,
-                      likely_p=likely_p, loglik=loglik, cov_model=cov_model)
+                      likely_p=likely_p, loglik=loglik, cov_model=cov_model, exact=exact)
     results = []
     for d in decision.ranked:  # already in ranking order: the one decision (core.analysis.decision)
         g = stretch_groups[d.i]

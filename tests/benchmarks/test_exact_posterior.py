@@ -1,123 +1,36 @@
-"""The counts' own posterior (benchmarks/family/exact.py, the candidate port of the ceiling's posterior to
-kneeclick's data path): right on a case small enough to integrate by brute force, sure where the data are clear,
-deterministic, and handing over to the normal approximation beyond its size."""
+"""benchmarks/family/exact.py: the sixth and seventh rounds' side-by-side (the normal approximation's rows, then
+the counts' own posterior from core.analysis.posterior where it applies), as bench_ranking_gap.py --exact read it."""
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
-import pytest
-from scipy import special, stats
 
-from benchmarks.family import exact as posterior
+from benchmarks.family import exact
 from core.analysis import ranking
-from core.analysis.decision import CULPRIT_EFFECT, CULPRIT_SD, NULL_SD, PRIOR_CULPRIT
 from core.analysis.simulate import Person, simulate_sessions
-
-CLICKS = np.array([6.0, 7.0, 2.0])
-
-
-def _tiny() -> posterior.Leg:
-    """One session: a baseline, the retest after resting, the retest after one stretched group (the last test,
-    so nothing carries over)."""
-    return posterior.Leg(session=np.zeros(3, int), index=np.arange(3.0), reps=np.full(3, 10.0), clicks=CLICKS,
-                         rest=np.array([0.0, 1.0, 1.0]), follows=np.array([-1, -1, 0]),
-                         carry=(np.zeros(0, int), np.zeros(0, int), np.zeros(0)), groups=1)
-
-
-def _brute_force_p_culprit() -> float:
-    """P(the group is a culprit | the three counts) by quadrature over the session level, the drift, resting's
-    effect, the group's effect and the gamma shape, written from the model's statement (not from the module)."""
-    L = np.linspace(math.log(0.5 / 10), math.log(40 / 10), 36)[:, None, None, None]
-    d = np.linspace(-1.0, 1.0, 15)[None, :, None, None]
-    rho = np.linspace(-0.8, 0.8, 15)[None, None, :, None]
-    theta = np.linspace(-3.5, 1.5, 51)[None, None, None, :]
-    eta = [np.log(10) + L, np.log(10) + L + d + rho, np.log(10) + L + 2 * d + rho + theta]
-    lo, hi = np.log(posterior.BASE_RATE)
-    # one session: its level's prior is the base rate's, smoothed by the day-to-day sd (averaged over its prior)
-    sds = np.linspace(*posterior.DAY_SD, 50)
-    level = np.mean([(special.ndtr((hi - L) / s) - special.ndtr((lo - L) / s)) / (hi - lo) for s in sds], axis=0)
-    prior = level * stats.norm.pdf(d, 0, posterior.DRIFT_SD) * stats.norm.pdf(rho, 0, posterior.REST_SD)
-    lik = 0.0
-    shapes = np.linspace(*posterior.SHAPE, 30)
-    for r in shapes:  # the gamma shape's uniform prior
-        ll = sum(stats.nbinom.logpmf(y, r, r / (r + np.exp(e))) for y, e in zip(CLICKS, eta))
-        lik = lik + np.exp(ll) / len(shapes)
-    base = lik * prior
-    culprit = PRIOR_CULPRIT * stats.norm.pdf(theta, math.log(CULPRIT_EFFECT), CULPRIT_SD)
-    null = (1 - PRIOR_CULPRIT) * stats.norm.pdf(theta, 0, NULL_SD)
-    a, b = (base * null).sum(), (base * culprit).sum()
-    return float(b / (a + b))
-
-
-def test_it_agrees_with_brute_force_quadrature_on_a_tiny_leg():
-    exact = posterior.exact_posterior(_tiny(), np.zeros(3), np.diag([0.3, 0.3, 1.0]) ** 2, draws=20000)
-    truth = _brute_force_p_culprit()
-    assert 0.2 < truth < 0.9  # the case is not settled either way, so agreement means something
-    assert exact.p_culprit[0] == pytest.approx(truth, abs=0.03)
-    assert exact.p_top[0] == pytest.approx(exact.p_culprit[0])  # one group: the culprit is the top one
-    assert exact.p_none == pytest.approx(1 - exact.p_culprit[0])
-    assert exact.ess > 1000
-
-
-def _person(effects: dict[str, float], base_rate: float = 1.5) -> Person:
-    return Person(effects=effects, base_rate=base_rate, drift=0.97, carry=0.3, fade=0.7, day_sd=0.2, shape=12.0,
-                  miscount=0.0)
-
 
 FLAT = {"quadriceps": 1.0, "hamstrings": 1.0, "calves": 1.0, "hip_abductors": 1.0}
 
 
-def test_a_clear_culprit_gets_p_culprit_near_one_and_the_rest_near_zero():
-    frame = simulate_sessions(_person(FLAT | {"calves": 0.2}, base_rate=3.0), 4, np.random.default_rng(7))
-    leg = posterior.analyze_exact(frame)
-    assert leg["ess"] is not None  # the counts' own posterior was read
-    by = {g: (p, top) for g, _, _, p, top, _ in leg["rows"]}
-    assert by["calves"][0] > 0.95 and by["calves"][1] > 0.9
-    assert max(p for g, (p, _) in by.items() if g != "calves") < 0.3
-    assert leg["p_none"] < 0.05
-    assert leg["rows"][0][0] == "calves"
-    assert posterior.likely_statistic(leg["rows"]) == (by["calves"][0], 4)
+def _person(effects: dict[str, float]) -> Person:
+    return Person(effects=effects, base_rate=1.5, drift=0.97, carry=0.3, fade=0.7, day_sd=0.2, shape=12.0,
+                  miscount=0.0)
 
 
-def test_data_with_no_culprit_give_p_none_high():
-    frame = simulate_sessions(_person(FLAT, base_rate=2.0), 5, np.random.default_rng(3))
-    leg = posterior.analyze_exact(frame)
-    assert leg["ess"] is not None
-    assert leg["p_none"] > 0.6  # the prior's is 0.75**4 = 0.32
-    assert max(p for *_, p, _, _ in leg["rows"]) < 0.3
-
-
-def test_it_is_deterministic_and_sums_to_one():
-    frame = simulate_sessions(_person(FLAT | {"hamstrings": 0.5}), 3, np.random.default_rng(11))
-    tests = ranking.build_tests(frame)
-    groups = ["quadriceps", "hamstrings", "calves", "hip_abductors"]
-    leg = posterior.leg_of(tests, groups)
-    mean, cov = np.zeros(6), np.diag([0.2, 0.3, 0.6, 0.6, 0.6, 0.6]) ** 2
-    one, two = posterior.exact_posterior(leg, mean, cov), posterior.exact_posterior(leg, mean, cov)
-    assert np.array_equal(one.p_culprit, two.p_culprit) and np.array_equal(one.p_top, two.p_top)
-    assert one.p_top.sum() + one.p_none == pytest.approx(1.0)
-    assert np.all((one.p_top <= one.p_culprit + 1e-12) & (one.p_culprit <= 1))
-    # a different count is a different random stream (seeded by the data), and a different answer
-    changed = frame.copy()
-    changed.loc[changed.index[2], "clicks_after"] += 3
-    other = posterior.exact_posterior(posterior.leg_of(ranking.build_tests(changed), groups), mean, cov)
-    assert not np.array_equal(one.p_culprit, other.p_culprit)
-
-
-def test_beyond_the_size_limit_it_falls_back_to_the_normal_approximation():
-    frame = simulate_sessions(_person(FLAT | {"calves": 0.4}), posterior.MAX_SESSIONS + 1, np.random.default_rng(5))
-    assert posterior.leg_of(ranking.build_tests(frame), ["calves"]) is None
-    leg = posterior.analyze_exact(frame)
-    (normal,) = ranking.analyze(frame, draws=1000)
-    assert leg["ess"] is None  # the normal approximation's figures, as they are
+def test_it_reads_the_exact_posterior_where_it_applies_and_the_normal_rows_beyond():
+    frame = simulate_sessions(_person(FLAT | {"calves": 0.4}), exact.MAX_SESSIONS + 1, np.random.default_rng(5))
+    leg = exact.analyze_exact(frame)
+    ranking.USE_EXACT, use = False, ranking.USE_EXACT
+    try:
+        (normal,) = ranking.analyze(frame, draws=1000)
+    finally:
+        ranking.USE_EXACT = use
+    assert leg["ess"] is None
     assert leg["rows"] == [(r.muscle_group, r.verdict, r.rate_ratio, r.p_culprit, r.p_top, r.sessions)
                            for r in normal.ranking]
     ids = sorted(frame["session_id"].unique())
-    assert posterior.analyze_exact(frame[frame["session_id"].isin(ids[:3])])["ess"] is not None
-
-
-def test_a_leg_without_the_rest_control_uses_the_normal_approximation():
-    frame = simulate_sessions(_person(FLAT | {"calves": 0.4}), 3, np.random.default_rng(5), control=False)
-    assert posterior.analyze_exact(frame)["ess"] is None
+    short = exact.analyze_exact(frame[frame["session_id"].isin(ids[:3])])
+    assert short["ess"] is not None and short["ess"] >= exact.MIN_ESS
+    stat, sessions = exact.likely_statistic(short["rows"])
+    first = short["rows"][0]
+    assert sessions == first[5] and stat in (0.0, first[3])
