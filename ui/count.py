@@ -178,6 +178,8 @@ def get_count(
     box = f"{key}-clicks"
     if st.session_state.get(f"{key}-proposed") != (source.name, proposed, token):
         _propose(key, source.name, proposed, token)
+    else:
+        _behind_once(key)
     left, right = st.columns(2, wrap=False)
     count = left.number_input(
         "Clicks counted",
@@ -213,11 +215,39 @@ def _shown_key(key: str) -> str:
     return f"{key}-shown"
 
 
+def _behind_key(key: str) -> str:
+    return f"{key}-behind"
+
+
 def _propose(key: str, source: str, count: int | None, token: Hashable) -> None:
     """Put the proposal ``count`` of ``source`` in the count box of the test ``key`` (before the box is drawn),
-    remembering it as the proposal drawn and as what the browser is sent (see :func:`stale_box`)."""
+    remembering it as the proposal drawn and as what the browser is sent (see :func:`stale_box`), and the box's
+    value before it, which a browser that has not yet had this run's reply still holds (see :func:`_behind_once`)."""
+    box = f"{key}-clicks"
+    st.session_state[_behind_key(key)] = st.session_state.get(box)
     st.session_state[f"{key}-proposed"] = (source, count, token)
-    st.session_state[f"{key}-clicks"] = st.session_state[_shown_key(key)] = count
+    st.session_state[box] = st.session_state[_shown_key(key)] = count
+
+
+def _behind_once(key: str) -> None:
+    """The first run after a proposal that did not bring a new one: a box back at its value from before the
+    proposal is the browser's older value, not the person's, and gets the proposal back.
+
+    Any message from the browser carries every widget's value. One sent before the proposal's reply arrived (the
+    wake lock's or the recorder's report, a kept count restored after a reload) carries the box's older value,
+    and the run it starts would draw that value over the proposal: the box would say 0 beside a counter showing
+    2, and Save would store the 0 as typed. That value is put back once per proposal; from the next message on
+    (or once the browser has sent the proposal back) a number in the box is the person's, even the older one
+    typed again.
+    """
+    behind = st.session_state.pop(_behind_key(key), _NOTHING)
+    box = f"{key}-clicks"
+    shown = st.session_state.get(_shown_key(key))
+    if behind is not _NOTHING and behind != shown and st.session_state.get(box) == behind:
+        st.session_state[box] = shown
+
+
+_NOTHING = object()
 
 
 def stale_box(key: str) -> tuple[int, int] | None:

@@ -378,6 +378,32 @@ def test_a_choice_made_before_the_last_taps_box_update_arrived_does_not_leave_th
     assert (m.clicks, m.pain, m.reps, m.method) == (6, 2, 9 if widget == "reps" else 10, CountMethod.TAP)
 
 
+def test_a_message_sent_before_the_last_taps_box_update_arrived_does_not_put_the_older_count_back(session_app, store):
+    """Any message from the browser carries the count box's value. One sent before the last tap's reply arrived
+    (another component's report: the wake lock's on load, while a reload's kept taps are reported) carries the
+    box's older value: the box keeps the taps' count. A number then typed in the box is the person's, even that
+    older one (put back once at most)."""
+    at = ok(session_app())
+    answer_safety(at)
+    plan(at)
+    s = sid(at)
+    box = f"{s}-test-b-clicks"
+    at.session_state[f"{s}-test-b-tap"] = {"count": 2}
+    at.run()
+    at.session_state[f"{s}-test-b-tap"] = {"count": 3}
+    at.run()
+    assert at.number_input(key=box).value == 3
+    at.number_input(key=box).set_value(2).run()  # the other report's message: the browser still had 2
+    assert at.number_input(key=box).value == 3, "the box shows the taps, not the older count"
+    assert not at.error
+    at.number_input(key=box).set_value(2).run()  # typed by the person, after seeing 3
+    assert at.number_input(key=box).value == 2
+    at.segmented_control(key=f"{s}-pain-b").set_value(1)
+    at.button(key=f"{s}-save-b").click().run()
+    ((_, m),) = store.get_session(s).measurements.items()
+    assert (m.clicks, m.method) == (2, CountMethod.MANUAL)
+
+
 def test_a_number_typed_over_the_taps_is_stored_as_typed(session_app, store):
     at = ok(session_app())
     answer_safety(at)
