@@ -227,6 +227,13 @@ def _propose(key: str, source: str, count: int | None, token: Hashable) -> None:
     st.session_state[_behind_key(key)] = st.session_state.get(box)
     st.session_state[f"{key}-proposed"] = (source, count, token)
     st.session_state[box] = st.session_state[_shown_key(key)] = count
+    sent = st.session_state.setdefault(_sent_key(key), [])
+    if count is not None and count not in sent:
+        sent.append(count)
+
+
+def _sent_key(key: str) -> str:
+    return f"{key}-sent"
 
 
 def _behind_once(key: str) -> None:
@@ -256,8 +263,9 @@ def stale_box(key: str) -> tuple[int, int] | None:
     box with a run; a Save pressed before that run's reply reached the browser carries the box's older value,
     which looks exactly like a number the person typed.  A number typed in the box reaches the server with its
     own message (the box commits when it loses focus, before the Save's tap), so a box that changed in the
-    Save's own message, away from what the taps say, is that older value, or (when the server was too busy to
-    take the two messages apart) a correction typed just before: either way the person must see it first.
+    Save's own message, away from what the taps say, to a number the page once put there, is that older value
+    (or, rarely, a correction to that same number typed just before, which a busy server took in one run with
+    the Save): either way the person must see it first. A number the page never put there was typed: it stands.
     The box is set back to the taps' count for the next run (the caller says why and does not save).
     """
     source = _chosen(key)
@@ -267,6 +275,10 @@ def stale_box(key: str) -> tuple[int, int] | None:
     shown = st.session_state.get(_shown_key(key), box)
     taps = source.peek(f"{key}-{source.name}")
     if box is None or taps is None or box == shown or int(box) == taps:
+        return None
+    if int(box) not in st.session_state.get(_sent_key(key), ()):
+        # Never a number the page put in the box: the person typed it, and its own message was taken in the same
+        # run as this one (a busy server drops a run that a newer message overtakes).
         return None
     _propose(key, source.name, taps, None)
     return int(box), taps
