@@ -278,9 +278,16 @@ export default function (component) {
 }
 """
 
-_COUNTER = st.components.v2.component("kneeclick_tap_counter", html=_COUNTER_HTML, css=_COUNTER_CSS, js=_COUNTER_JS)
+# Not in a shadow root (``isolate_styles=False``): Streamlit 1.67 attaches an isolated component's shadow root in
+# an effect and only draws its HTML on the render after that, so the counter showed a frame or two (20-30 ms,
+# measured in Chromium) after the rest of its test step; drawn in the page, it shows with them. Every class and
+# the keyframes here start with ``kc-``, so these styles reach nothing else, and Streamlit's change nothing here
+# (compared by screenshot at 390x844: the same look, the text placed within a pixel).
+_COUNTER = st.components.v2.component(
+    "kneeclick_tap_counter", html=_COUNTER_HTML, css=_COUNTER_CSS, js=_COUNTER_JS, isolate_styles=False
+)
 _COUNTDOWN = st.components.v2.component(
-    "kneeclick_countdown", html=_COUNTDOWN_HTML, css=_COUNTDOWN_CSS, js=_COUNTDOWN_JS
+    "kneeclick_countdown", html=_COUNTDOWN_HTML, css=_COUNTDOWN_CSS, js=_COUNTDOWN_JS, isolate_styles=False
 )
 
 

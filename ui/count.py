@@ -178,6 +178,8 @@ def get_count(
     box = f"{key}-clicks"
     if st.session_state.get(f"{key}-proposed") != (source.name, proposed, token):
         _propose(key, source.name, proposed, token)
+    else:
+        _behind_once(key)
     left, right = st.columns(2, wrap=False)
     count = left.number_input(
         "Clicks counted",
@@ -213,11 +215,46 @@ def _shown_key(key: str) -> str:
     return f"{key}-shown"
 
 
+def _behind_key(key: str) -> str:
+    return f"{key}-behind"
+
+
 def _propose(key: str, source: str, count: int | None, token: Hashable) -> None:
     """Put the proposal ``count`` of ``source`` in the count box of the test ``key`` (before the box is drawn),
-    remembering it as the proposal drawn and as what the browser is sent (see :func:`stale_box`)."""
+    remembering it as the proposal drawn and as what the browser is sent (see :func:`stale_box`), and the box's
+    value before it, which a browser that has not yet had this run's reply still holds (see :func:`_behind_once`)."""
+    box = f"{key}-clicks"
+    st.session_state[_behind_key(key)] = st.session_state.get(box)
     st.session_state[f"{key}-proposed"] = (source, count, token)
-    st.session_state[f"{key}-clicks"] = st.session_state[_shown_key(key)] = count
+    st.session_state[box] = st.session_state[_shown_key(key)] = count
+    sent = st.session_state.setdefault(_sent_key(key), [])
+    if count is not None and count not in sent:
+        sent.append(count)
+
+
+def _sent_key(key: str) -> str:
+    return f"{key}-sent"
+
+
+def _behind_once(key: str) -> None:
+    """The first run after a proposal that did not bring a new one: a box back at its value from before the
+    proposal is the browser's older value, not the person's, and gets the proposal back.
+
+    Any message from the browser carries every widget's value. One sent before the proposal's reply arrived (the
+    wake lock's or the recorder's report, a kept count restored after a reload) carries the box's older value,
+    and the run it starts would draw that value over the proposal: the box would say 0 beside a counter showing
+    2, and Save would store the 0 as typed. That value is put back once per proposal; from the next message on
+    (or once the browser has sent the proposal back) a number in the box is the person's, even the older one
+    typed again.
+    """
+    behind = st.session_state.pop(_behind_key(key), _NOTHING)
+    box = f"{key}-clicks"
+    shown = st.session_state.get(_shown_key(key))
+    if behind is not _NOTHING and behind != shown and st.session_state.get(box) == behind:
+        st.session_state[box] = shown
+
+
+_NOTHING = object()
 
 
 def stale_box(key: str) -> tuple[int, int] | None:
@@ -226,8 +263,9 @@ def stale_box(key: str) -> tuple[int, int] | None:
     box with a run; a Save pressed before that run's reply reached the browser carries the box's older value,
     which looks exactly like a number the person typed.  A number typed in the box reaches the server with its
     own message (the box commits when it loses focus, before the Save's tap), so a box that changed in the
-    Save's own message, away from what the taps say, is that older value, or (when the server was too busy to
-    take the two messages apart) a correction typed just before: either way the person must see it first.
+    Save's own message, away from what the taps say, to a number the page once put there, is that older value
+    (or, rarely, a correction to that same number typed just before, which a busy server took in one run with
+    the Save): either way the person must see it first. A number the page never put there was typed: it stands.
     The box is set back to the taps' count for the next run (the caller says why and does not save).
     """
     source = _chosen(key)
@@ -237,6 +275,10 @@ def stale_box(key: str) -> tuple[int, int] | None:
     shown = st.session_state.get(_shown_key(key), box)
     taps = source.peek(f"{key}-{source.name}")
     if box is None or taps is None or box == shown or int(box) == taps:
+        return None
+    if int(box) not in st.session_state.get(_sent_key(key), ()):
+        # Never a number the page put in the box: the person typed it, and its own message was taken in the same
+        # run as this one (a busy server drops a run that a newer message overtakes).
         return None
     _propose(key, source.name, taps, None)
     return int(box), taps

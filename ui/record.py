@@ -41,7 +41,8 @@ from ui.count import CountSource, Proposed, use_source
 from ui.phone import NO_MIC_TEXT, can_record
 
 CHART_HEIGHT = 200
-#: The longest recording the recorder makes (it stops by itself): a test of 10 reps takes well under a minute.
+#: The longest recording the recorder makes (it stops by itself): a test of the default 14 reps takes about a minute,
+#: and 20 reps (the most a planned session asks for) well under the limit.
 MAX_SECONDS = 180
 #: The largest recording accepted from the browser (base64 text): MAX_SECONDS of 16-bit mono at 96 kHz.
 MAX_PAYLOAD_CHARS = (MAX_SECONDS * 96_000 * 2 + 1024) * 4 // 3 + 4

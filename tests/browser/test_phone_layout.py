@@ -5,6 +5,7 @@ Screenshots of every page and step land in test-artifacts/screenshots/ (layout-<
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -12,7 +13,7 @@ from playwright.sync_api import expect
 
 from core.data.store import Store
 from core.session.vocabulary import RED_FLAGS, MuscleGroup
-from tests.helpers import DESKTOP, PHONE, planned_session, save_test, settled, shot, tap
+from tests.helpers import DESKTOP, PHONE, answer_safety, planned_session, save_test, settled, shot, sid_of, tap
 from ui.warm import HIDDEN
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("patient_expect")]
@@ -105,6 +106,61 @@ def test_the_counter_stays_put_after_the_first_tap(server, new_page) -> None:
     time.sleep(0.5)
     after = page.locator(".kc-tap").bounding_box()
     assert abs(after["y"] - before["y"]) < 1 and abs(after["height"] - before["height"]) < 1, (before, after)
+
+
+#: From now on, on every frame the browser draws: where Save is on the page (its top below the top of the page's
+#: content, so scrolling to the top of a new step does not count; None while it is not shown).
+SAVE_EACH_FRAME = """() => {
+  window.kcSaveTops = [];
+  const each = () => {
+    const save = [...document.querySelectorAll("button")].find((b) => b.textContent.includes("Save this test"));
+    const box = save && save.getBoundingClientRect();
+    const page = document.querySelector('[data-testid="stMainBlockContainer"]').getBoundingClientRect();
+    window.kcSaveTops.push(box && box.height > 0 ? Math.round(box.top - page.top) : null);
+    requestAnimationFrame(each);
+  };
+  requestAnimationFrame(each);
+}"""
+
+
+def save_never_moved(page, what: str) -> None:
+    """Since :data:`SAVE_EACH_FRAME` started, Save was drawn at one place only, from its first frame on."""
+    tops = [t for t in page.evaluate("window.kcSaveTops") if t is not None]
+    assert tops, f"{what}: Save never shown"
+    assert set(tops) == {tops[0]}, f"{what}: Save moved as the step was drawn (its top, frame by frame: {tops[:12]})"
+
+
+def test_a_test_step_appears_whole_and_save_does_not_move_under_the_finger(server_factory, new_page) -> None:
+    """The counter above Save is drawn with the rest of its step, not a frame or two after it, which pushed Save
+    down by the counter's height just as it appeared (setup -> baseline, and the timer's end -> the retest)."""
+    server = server_factory(env={"KNEECLICK_TIMER_SECONDS": "2"})
+    page = new_page(viewport=PHONE)
+    page.goto(f"{server.url}/session")
+    settled(page)
+    answer_safety(page, "Left", "Often")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("button", name="Plan the session")).to_be_visible()
+    settled(page)
+    page.evaluate(SAVE_EACH_FRAME)
+    page.get_by_role("button", name="Plan the session").click()
+    expect(page.locator(".kc-tap")).to_be_visible()
+    settled(page)
+    page.wait_for_timeout(300)
+    save_never_moved(page, "setup -> baseline")
+
+    sid = sid_of(page)
+    tap(page, 2, 0.05)
+    save_test(page, sid, "b", 0)
+    start = page.get_by_role("button", name=re.compile(r"^Start the 0:02 timer"))
+    expect(start).to_be_visible()
+    settled(page)
+    start.click()
+    expect(page.locator(".kc-timer")).to_be_visible()
+    page.evaluate(SAVE_EACH_FRAME)  # Save is not on the stretch: it shows when the retest is drawn
+    expect(page.get_by_role("button", name="Save this test")).to_be_visible(timeout=15_000)
+    settled(page)
+    page.wait_for_timeout(300)
+    save_never_moved(page, "the timer's end -> the retest")
 
 
 def test_a_zero_click_baseline_and_skip_ask_once_and_skip_is_apart_from_start(server, new_page) -> None:
