@@ -78,8 +78,11 @@ def _asset(name: str) -> str:
 
 
 _IDB_JS = _asset("idb.js")
+# Drawn in the page, not a shadow root, like the tap counter it replaces (see ui/components.py): drawn with the
+# rest of the step rather than a frame or two after it, so Save below it does not jump (its classes: `kc-rec`).
 _RECORDER = st.components.v2.component(
-    "kneeclick_recorder", html=_asset("recorder.html"), css=_asset("recorder.css"), js=_IDB_JS + _asset("recorder.js")
+    "kneeclick_recorder", html=_asset("recorder.html"), css=_asset("recorder.css"), js=_IDB_JS + _asset("recorder.js"),
+    isolate_styles=False,
 )
 _FORGETTER = st.components.v2.component("kneeclick_forget_recordings", js=_IDB_JS + _asset("forget.js"))
 
