@@ -1,6 +1,6 @@
 """Click detector: precision and recall on synthetic recordings, and its speed.
 
-    python benchmarks/bench_audio.py            # the full set (about a minute)
+    python benchmarks/bench_audio.py --jobs 2   # the full set (about 20 minutes on a shared 2-core machine)
     python benchmarks/bench_audio.py --seeds 2  # fewer recordings per cell, faster
 
 Every recording (core.audio.synth) is 20 s with 10 clicks, 5 foot thumps, pink room noise at -55 dBFS RMS
