@@ -1,6 +1,6 @@
 """Click detector: precision and recall on synthetic recordings, and its speed.
 
-    python benchmarks/bench_audio.py            # the full set (about a minute)
+    python benchmarks/bench_audio.py --jobs 2   # the full set (about 20 minutes on a shared 2-core machine)
     python benchmarks/bench_audio.py --seeds 2  # fewer recordings per cell, faster
 
 Every recording (core.audio.synth) is 20 s with 10 clicks, 5 foot thumps, pink room noise at -55 dBFS RMS
@@ -13,13 +13,16 @@ Those recordings come from the generator the detector was shaped on. The second 
 ``core.audio.fieldsynth``, an independent generator used for evaluation only (other click physics,
 reverberation, a phone's band limits and gain control, steps, clothing, a television, a door, talking),
 on the seeds the detector may be tuned on (TUNING_SEEDS: the click model was fitted and chosen on them)
-beside held-out seeds (HELD_OUT_SEEDS) it was never tuned on, each with the detector's rules alone
-(``RULES``, the design before the click model) below it. Two held-out ranges: 9100 on, first run in
-round 6 after every choice of that round was made, and 9000 on, which earlier rounds' reports were
-run on (more than once in round 5: no longer untouched). Last: ``kneeclick count-clicks`` as a process (time for 60 s of 48 kHz audio; time and peak
+beside held-out seeds (HELD_OUT_SEEDS) it was never tuned on, each with round 6's detector (the same
+model without the lone-click bar, ``Settings(lone_threshold=None)``) below it. The held-out range is
+chosen with ``--held-out`` (default 9140-9239: first run in round 7, after its choices were made; 9000-9039
+and 9100-9139 were each run more than once by earlier rounds, so they are spent). Three conditions more
+have a single click (a knee that clicks once after a good stretch): what the lone-click bar costs.
+Last: ``kneeclick count-clicks`` as a process (time for 60 s of 48 kHz audio; time and peak
 memory for the largest WAV it accepts: 10 minutes of 48 kHz stereo 32-bit float, 230 MB).
 
-    python benchmarks/bench_audio.py --field 40   # recordings per condition and seed range (default 40)
+    python benchmarks/bench_audio.py --field 40 --held-out 9140-9239   # tuning recordings per condition, held-out range
+    python benchmarks/bench_audio.py --only field --jobs 2              # the field part on two worker processes
     python benchmarks/bench_audio.py --only field,process
     python benchmarks/bench_audio.py --only speed       # the timings alone (run them on an idle machine)
 """
@@ -39,13 +42,20 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from core.audio.detector import NOTES_BASELINE, RULES, Settings, detect_clicks  # noqa: E402
+from core.audio.detector import NOTES_BASELINE, Settings, detect_clicks  # noqa: E402
 from core.audio.fieldsynth import CONDITIONS, HELD_OUT_SEEDS, TUNING_SEEDS, field_recording  # noqa: E402
 from core.audio.synth import synth_recording  # noqa: E402
+from benchmarks.pool import map_jobs  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-#: The detector without the second look under words: the detector of round 5 (the same click model).
-FIRST_LOOK = Settings(second_threshold=None)
+#: The detector without the lone-click bar: the detector of round 6 (the same click model).
+ROUND_6 = Settings(lone_threshold=None)
+#: One click in the recording (a knee that clicks once after a good stretch): what the lone-click bar costs.
+ONE_CLICK = {
+    "one click -30 dBFS, quiet room": dict(click_dbfs=-30.0, n_clicks=1),
+    "one click -30 dBFS, busy room": dict(click_dbfs=-30.0, n_clicks=1, steps=True, rustle=True, tv=True, door=True),
+    "one click -30..-20 dBFS, talking": dict(click_dbfs=(-30.0, -20.0), n_clicks=1, talking=True),
+}
 
 RATES = (8000, 16000, 44100, 48000)
 LEVELS = (-15.0, -20.0, -25.0, -30.0, -35.0)
@@ -87,7 +97,10 @@ def pr(true: int, found: int, hit: int) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", type=int, default=4, help="recordings per cell (default 4)")
-    parser.add_argument("--field", type=int, default=40, help="field recordings per condition and seed range")
+    parser.add_argument("--field", type=int, default=40, help="tuning field recordings per condition (from 1000)")
+    parser.add_argument("--held-out", default="9140-9239",
+                        help="held-out seeds FIRST-LAST (default 9140-9239, 100 a condition; must be in HELD_OUT_SEEDS)")
+    parser.add_argument("--jobs", type=int, default=1, help="worker processes for the field recordings (default 1)")
     parser.add_argument("--only", default="synth,speed,field,process",
                         help="parts to run: synth, speed, field, process (time the speed and the process alone)")
     args = parser.parse_args()
@@ -97,7 +110,8 @@ def main() -> None:
     if "speed" in parts:
         speed_part()
     if "field" in parts:
-        field_part(args.field)
+        first, last = (int(v) for v in args.held_out.split("-"))
+        field_part(args.field, range(first, last + 1), args.jobs)
     if "process" in parts:
         process_part()
 
@@ -183,23 +197,30 @@ def speed_part() -> None:
     print()
 
 
-def field_scores(seeds, kw: dict, settings: tuple[Settings | None, ...] = (None,)) -> list[dict]:
-    """Per settings: the counts on fieldsynth recordings of ``seeds`` (each recording made once)."""
-    zero = dict(n=len(seeds), true=0, found=0, hit=0, within=0, zero=0, exact=0, unflagged=0)
-    out = [dict(zero) for _ in settings]
-    for seed in seeds:
-        r = field_recording(seed, **kw)
-        data = r.wav_bytes()
-        for c, s in zip(out, settings, strict=True):
-            d = detect_clicks(data, s)
-            c["true"] += r.n_clicks
-            c["found"] += d.count
-            c["hit"] += matches(r.click_times_s, d.times_s)
-            c["within"] += abs(d.count - r.n_clicks) <= 1
-            c["zero"] += d.count == 0
-            c["exact"] += d.count == r.n_clicks
+def _field_one(task: tuple) -> list[dict]:
+    """One fieldsynth recording (made once) counted with each settings."""
+    seed, kw, settings = task
+    r = field_recording(seed, **kw)
+    data = r.wav_bytes()
+    out = []
+    for s in settings:
+        d = detect_clicks(data, s)
+        out.append(dict(
+            true=r.n_clicks, found=d.count, hit=matches(r.click_times_s, d.times_s),
+            within=abs(d.count - r.n_clicks) <= 1, zero=d.count == 0, exact=d.count == r.n_clicks,
             # miscounts (count != truth) with the verdict "ok"
-            c["unflagged"] += d.count != r.n_clicks and d.quality.verdict == "ok"
+            unflagged=d.count != r.n_clicks and d.quality.verdict == "ok",
+        ))
+    return out
+
+
+def field_scores(seeds, kw: dict, settings: tuple[Settings | None, ...] = (None,), jobs: int = 1) -> list[dict]:
+    """Per settings: the counts on fieldsynth recordings of ``seeds`` (each recording made once)."""
+    out = [dict(n=len(seeds), true=0, found=0, hit=0, within=0, zero=0, exact=0, unflagged=0) for _ in settings]
+    for one in map_jobs(_field_one, [(seed, kw, settings) for seed in seeds], jobs, chunksize=4):
+        for c, got in zip(out, one, strict=True):
+            for k, v in got.items():
+                c[k] += int(v)
     return out
 
 
@@ -207,36 +228,34 @@ def field_cell(name: str, c: dict) -> str:
     n = c["n"]
     if name.startswith("no clicks"):
         return f"counted 0: {c['zero']}/{n} ({c['found']} false)"
+    if name.startswith("one click"):
+        return f"counted 1: {c['exact']}/{n}, 0: {c['zero']}, unflagged {c['unflagged']}"
     text = f"{pr(c['true'], c['found'], c['hit'])}  +-1: {c['within']}/{n}"
     if "talking" in name:
         text += f", unflagged {c['unflagged']}"
     return text
 
 
-def field_part(n: int) -> None:
-    seeds = list(HELD_OUT_SEEDS)
-    tuning, fresh, seen = list(TUNING_SEEDS)[:n], seeds[100 : 100 + n], seeds[:n]
-    ranges = [f"{r[0]}-{r[-1]}" for r in (tuning, fresh, seen)]
-    print(f"Independent field recordings (core.audio.fieldsynth), {n} x 20 s per cell, 16/44.1/48 kHz at random")
-    print(f"precision / recall within 10 ms, and counts within +-1; tuning seeds {ranges[0]} (the click")
-    print("model was fitted on 1000-1099, its depth chosen scoring on 1100-1149, its numbers, size and")
-    print("threshold on 1100-1199, then it was refitted on 1000-1199; the second look under words was chosen")
-    print(f"on 1100-1199), held-out seeds {ranges[1]} (never used for any choice, first run after round 6's")
-    print(f"choices) and {ranges[2]} (never used for a choice either, but earlier rounds reported on them).")
-    print("Click levels are at the knee, before the room and the phone's gain control.")
-    print("'model': the detector; 'round 5': without the second look (Settings(second_threshold=None), the same")
-    print("model); 'rules': the detector before the click model (Settings(model=False)).")
-    print(f"  {'condition':<31} {'':<7} {'tuning ' + ranges[0]:<43} {'held out ' + ranges[1]:<43} "
-          f"held out {ranges[2]} (seen before)")
-    for name, kw in CONDITIONS.items():
-        scores = [field_scores(r, kw, (None, FIRST_LOOK, RULES)) for r in (tuning, fresh, seen)]
-        for i, label in enumerate(("model", "round 5", "rules")):
-            cells = [s[i] for s in scores]
-            a, b, c = (field_cell(name, x) for x in cells)
-            print(f"  {name if label == 'model' else '':<31} {label:<7} {a:<43} {b:<43} {c}")
+def field_part(n: int, held_out: range, jobs: int = 1) -> None:
+    assert set(held_out) <= set(HELD_OUT_SEEDS), "held-out seeds come from HELD_OUT_SEEDS"
+    tuning, fresh = list(TUNING_SEEDS)[:n], list(held_out)
+    ranges = [f"{r[0]}-{r[-1]}" for r in (tuning, fresh)]
+    print("Independent field recordings (core.audio.fieldsynth), 20 s each, 16/44.1/48 kHz at random")
+    print(f"precision / recall within 10 ms, and counts within +-1; tuning seeds {ranges[0]} ({len(tuning)} a")
+    print("condition; the click model was fitted on 1000-1099, its depth chosen scoring on 1100-1149, its")
+    print("numbers, size and threshold on 1100-1199, then it was refitted on 1000-1199; the second look under")
+    print(f"words and the lone-click bar were chosen on 1100-1199), held-out seeds {ranges[1]} ({len(fresh)} a")
+    print("condition, never used for any choice). Click levels are at the knee, before the room and the phone.")
+    print("'model': the detector; 'round 6': without the lone-click bar (Settings(lone_threshold=None), the")
+    print("same model). 'unflagged': miscounts with the verdict ok.")
+    print(f"  {'condition':<33} {'':<7} {'tuning ' + ranges[0]:<45} held out {ranges[1]}")
+    for name, kw in {**CONDITIONS, **ONE_CLICK}.items():
+        scores = [field_scores(r, kw, (None, ROUND_6), jobs) for r in (tuning, fresh)]
+        for i, label in enumerate(("model", "round 6")):
+            a, b = (field_cell(name, s[i]) for s in scores)
+            print(f"  {name if label == 'model' else '':<33} {label:<7} {a:<45} {b}", flush=True)
     print("targets on held-out recordings: click-free counted 0 in >= 95%; clicks at -30 dBFS precision and recall")
-    print(">= 0.95; with talking within +-1 in >= 80% and every miscount flagged `check` (unflagged: miscounts")
-    print("with the verdict ok)")
+    print(">= 0.95; with talking within +-1 in >= 80% and every miscount flagged `check`")
     print()
 
 

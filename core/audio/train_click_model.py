@@ -8,7 +8,7 @@ Training data, and nothing else:
 - ``core.audio.fieldsynth`` recordings of every condition on :data:`~core.audio.fieldsynth.TUNING_SEEDS`:
   1000-1099 to fit, 1100-1199 to choose (the model's size was chosen counting clicks on 1100-1149 with the
   detector, its latest numbers and the threshold on 1100-1199); then a refit on all 200.
-  The held-out seeds (9000-9199) are never read here.
+  The held-out seeds (9000-9999) are never read here.
 - ``core.audio.synth`` recordings (seeds 20000 and up: neither the tests' seeds nor the benchmark's) of
   clicks with thumps, talking, rustling, clipping, a noisier room, at 8-48 kHz.
 

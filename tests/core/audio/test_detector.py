@@ -471,3 +471,32 @@ def test_without_clear_clicks_there_is_no_second_look():
     first = detect_clicks_in_samples(words, 16000, Settings(second_threshold=None))
     assert first.count == 0
     assert detect_clicks_in_samples(words, 16000).times_s == first.times_s
+
+
+def test_a_lone_click_the_model_is_not_sure_of_is_left_out_and_its_time_given():
+    """In a recording where nothing else clicks, a click-like sound the model is not sure of (here a click
+    under a word; in click-free recordings mostly a "t" or a heel strike) is not counted: a knee that clicks
+    does so on many reps. The count is flagged with the sound's time, so the person can listen and add it."""
+    from core.audio.detector import Settings
+
+    left_out = 0
+    for seed in (2, 3):  # words whose clicks the model scores just over its usual bar, not far over it
+        x, _, _ = _knee_under_words(seed, clear=0)
+        words = x[int(4.0 * 16000) :]
+        before = detect_clicks_in_samples(words, 16000, Settings(lone_threshold=None))
+        now = detect_clicks_in_samples(words, 16000)
+        assert 1 <= before.count <= 2 and now.count == 0, (before.count, now.count)
+        assert now.quality.verdict == "check" and "lone_click" in now.quality.codes
+        message = next(i.message for i in now.quality.issues if i.code == "lone_click")
+        assert all(f"{t:.1f}" in message for t in before.times_s), message
+        left_out += before.count
+    assert left_out == 3
+
+
+def test_a_single_clear_click_is_still_counted_without_a_doubt():
+    """The lone-click bar only asks more of an unsure sound: one clear click in a quiet room is counted."""
+    for seed in (0, 1, 2):
+        x, clear, _ = _knee_under_words(seed, clear=1)
+        d = detect_clicks_in_samples(x[: 4 * 16000], 16000)
+        assert d.count == 1 and matched(clear, d.times_s, 0.012) == 1
+        assert d.quality.verdict == "ok", d.quality.codes
