@@ -78,7 +78,8 @@ def propose(detection: Detection, reps: int) -> Proposal:
             "noise, not a knee. A quieter room helps."
         )
         return Proposal(None, "none", "No count from this recording.", (why, *q.messages, FALLBACK), notes, detection)
-    none_found = () if n else (NONE_FOUND,)
+    # "No clicks were found" would contradict a lone click left out (its own reason says what it was, and when)
+    none_found = () if n or "lone_click" in q.codes else (NONE_FOUND,)
     if q.verdict == "check":
         return Proposal(n, "check", f"Proposed: {_clicks(n)}. {q.summary}", (*none_found, *q.messages), notes, detection)
     if n == 0:

@@ -101,3 +101,20 @@ def test_propose_takes_a_detection_directly():
 
     r = synth_recording(6, click_times_s=TIMES[:3], **CLEAN)
     assert propose(detect_clicks(r.wav_bytes()), reps=10).count == 3
+
+
+def test_a_lone_click_left_out_is_said_instead_of_no_clicks_found():
+    """A recording counted 0 because its one click-like sound was not sure enough says that, with the time to
+    listen at, and not "No clicks were found" beside it."""
+    import dataclasses
+
+    from core.audio.detector import Issue, detect_clicks
+
+    d = detect_clicks(synth_recording(3, n_clicks=0, **CLEAN).wav_bytes())
+    lone = Issue("lone_click", MESSAGES["lone_click"].format(what="A sound that may be a click was", at="3.2",
+                                                              it="it", they="it was"))  # fmt: skip
+    d = dataclasses.replace(d, quality=dataclasses.replace(d.quality, verdict="check", issues=(lone,)))
+    p = propose(d, reps=10)
+    assert (p.count, p.tone) == (0, "check")
+    assert p.reasons == (lone.message,) and "3.2 s" in p.reasons[0]
+    assert NONE_FOUND not in p.reasons
