@@ -61,6 +61,14 @@ def plan(at, conditions=None, randomized=True, reps=10, seconds=90, movement="bo
     return ok(at)
 
 
+def at_baseline(session_app):
+    """A new session's page past the safety screen and setup (the defaults of :func:`plan`): (the app, its id)."""
+    at = ok(session_app())
+    answer_safety(at)
+    plan(at)
+    return at, sid(at)
+
+
 def step_text(at) -> str:
     return at.get("progress")[0].proto.text
 
@@ -306,10 +314,7 @@ def test_the_baseline_says_how_to_do_the_movement_and_todays_order_behind_one_ta
 
 
 def test_bad_input_is_refused_with_a_message_and_nothing_is_written(session_app, store):
-    at = ok(session_app())
-    answer_safety(at)
-    plan(at)
-    s = sid(at)
+    at, s = at_baseline(session_app)
     at.session_state[f"{s}-test-b-tap"] = {"count": 5}
     at.run()
     at.button(key=f"{s}-save-b").click().run()  # no pain chosen
@@ -329,10 +334,7 @@ def test_a_save_that_overtakes_the_last_taps_box_update_stores_nothing_until_the
 ):
     """Taps reach the server, each run puts the new count in the box; a Save pressed before the last of those runs
     reached the browser carries the box's older value: never stored as if the person had typed it."""
-    at = ok(session_app())
-    answer_safety(at)
-    plan(at)
-    s = sid(at)
+    at, s = at_baseline(session_app)
     box = f"{s}-test-b-clicks"
     at.session_state[f"{s}-test-b-tap"] = {"count": 5}
     at.run()
@@ -357,10 +359,7 @@ def test_a_choice_made_before_the_last_taps_box_update_arrived_does_not_leave_th
 ):
     """A pain score chosen, or the reps corrected, within the round trip after a tap: that message carries the
     count box's older value too; the taps' count goes back in the box, said below Save, and is what is stored."""
-    at = ok(session_app())
-    answer_safety(at)
-    plan(at, reps=10)
-    s = sid(at)
+    at, s = at_baseline(session_app)
     box = f"{s}-test-b-clicks"
     at.session_state[f"{s}-test-b-tap"] = {"count": 5}
     at.run()
@@ -385,10 +384,7 @@ def test_a_message_sent_before_the_last_taps_box_update_arrived_does_not_put_the
     (another component's report: the wake lock's on load, while a reload's kept taps are reported) carries the
     box's older value: the box keeps the taps' count. A number then typed in the box is the person's, even that
     older one (put back once at most)."""
-    at = ok(session_app())
-    answer_safety(at)
-    plan(at)
-    s = sid(at)
+    at, s = at_baseline(session_app)
     box = f"{s}-test-b-clicks"
     at.session_state[f"{s}-test-b-tap"] = {"count": 2}
     at.run()
@@ -409,10 +405,7 @@ def test_a_message_sent_before_the_last_taps_box_update_arrived_does_not_put_the
 def test_a_number_typed_and_the_reps_corrected_in_one_run_of_a_busy_server_stand(session_app, store):
     """A busy server takes the box's own message and the reps' correction in one run: the number in the box was
     never one the page put there, so the person typed it, and it is kept, with no message and no second ask."""
-    at = ok(session_app())
-    answer_safety(at)
-    plan(at, reps=10)
-    s = sid(at)
+    at, s = at_baseline(session_app)
     at.session_state[f"{s}-test-b-tap"] = {"count": 2}
     at.run()
     at.number_input(key=f"{s}-test-b-clicks").set_value(3)
@@ -426,10 +419,7 @@ def test_a_number_typed_and_the_reps_corrected_in_one_run_of_a_busy_server_stand
 
 
 def test_a_number_typed_over_the_taps_is_stored_as_typed(session_app, store):
-    at = ok(session_app())
-    answer_safety(at)
-    plan(at)
-    s = sid(at)
+    at, s = at_baseline(session_app)
     at.session_state[f"{s}-test-b-tap"] = {"count": 6}
     at.run()
     at.number_input(key=f"{s}-test-b-clicks").set_value(5).run()  # typed: its own message
@@ -471,10 +461,7 @@ def test_an_unknown_session_in_the_url_is_a_message(session_app):
 
 
 def test_a_stale_double_save_does_not_record_twice(session_app, store):
-    at = ok(session_app())
-    answer_safety(at)
-    plan(at)
-    s = sid(at)
+    at, s = at_baseline(session_app)
     other = ok(session_app(query={"session": s}))  # the same session open in a second tab
     do_test(at, "b", clicks=6, pain=0)
     # the old tab still shows the baseline screen: its save arrives after the first tab's
@@ -486,10 +473,7 @@ def test_a_stale_double_save_does_not_record_twice(session_app, store):
 
 
 def test_the_session_page_offers_to_resume_the_latest_unfinished_session(session_app, store):
-    at = ok(session_app())
-    answer_safety(at)
-    plan(at)
-    s = sid(at)
+    at, s = at_baseline(session_app)
     do_test(at, "b", clicks=6, pain=0)
     fresh = ok(session_app())  # the bare Session page, as from the menu
     assert any("unfinished session" in m.value and "0 of 5" in m.value for m in fresh.markdown)
