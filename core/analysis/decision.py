@@ -263,7 +263,6 @@ def decide(
     one per 2, 3, 4, 5+ sessions; for the calibration).  ``exact``: ``(p_culprit, p_top, p_none)`` from the counts'
     own likelihood (:func:`core.analysis.posterior.for_fit`), used instead of the normal approximation's.
     """
-    m = len(est)
     if exact is not None:
         p_culprit, p_top, p_none = np.asarray(exact[0], float), np.asarray(exact[1], float), float(exact[2])
     else:

@@ -66,9 +66,9 @@ machine's double-precision log is about ten times slower), and the draws go thro
 is printed by ``benchmarks/bench_ranking.py``.
 
 Decided on bench_ranking's tuning seeds 0-299 (the schedule recalibrated on them, with an earlier, less
-efficient proposal): an outlier component for miscounts (a share 0.05 of counts gamma-Poisson with shape 1, dropped since: 0.255 of main culprits `likely` at
-3 sessions against 0.262 without) and a tighter prior on resting's effect (``REST_SD`` 0.1: 0.245) gained
-nothing.
+efficient proposal): an outlier component for miscounts (a share 0.05 of counts gamma-Poisson with shape 1,
+dropped since: 0.255 of main culprits `likely` at 3 sessions against 0.262 without) and a tighter prior on
+resting's effect (``REST_SD`` 0.1: 0.245) gained nothing.
 """
 
 from __future__ import annotations

@@ -56,7 +56,6 @@ def effect_at(effect: float, stretch_seconds: float, length_exponent: float = 0.
     return float(effect) if scale == 1 else float(np.exp(np.log(effect) * scale))
 
 
-
 def design_logs(effects: dict[str, float], drift: float, reps: int, stretch_seconds: float,
                 length_exponent: float = 0.0, drift_per_rep: bool = False) -> tuple[dict[str, float], float]:
     """Each group's log effect and the log drift per test of sessions of ``reps`` reps and ``stretch_seconds``
