@@ -112,7 +112,9 @@ def test_the_counter_stays_put_after_the_first_tap(server, new_page) -> None:
 #: content, so scrolling to the top of a new step does not count; None while it is not shown).
 SAVE_EACH_FRAME = """() => {
   window.kcSaveTops = [];
+  const mine = (window.kcSaveRun = (window.kcSaveRun || 0) + 1);  // a later start ends this one's loop
   const each = () => {
+    if (window.kcSaveRun !== mine) return;
     const save = [...document.querySelectorAll("button")].find((b) => b.textContent.includes("Save this test"));
     const box = save && save.getBoundingClientRect();
     const page = document.querySelector('[data-testid="stMainBlockContainer"]').getBoundingClientRect();
