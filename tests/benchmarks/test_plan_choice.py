@@ -27,3 +27,28 @@ def test_ties_go_to_the_higher_top1_then_to_the_planners_default():
     arms = {0.02: (0.86, 0.32, 0.04), 0.05: (0.87, 0.32, 0.03), 0.10: (0.87, 0.32, 0.05)}
     assert choose_keep(arms, fixed_top1=0.83, default=0.10)[0] == 0.10
     assert choose_keep(arms, fixed_top1=0.83, default=0.02)[0] == 0.05
+
+
+def test_the_planner_gain_is_read_person_by_person_on_the_people_each_figure_is_about():
+    from benchmarks.bench_plan import paired_gain
+
+    # (top-1 right, likely) per arm; k: how many culprits
+    people = [{"k": 1, "fixed": (False, False), "planned": (True, True)},  # planned finds the one culprit
+              {"k": 1, "fixed": (True, True), "planned": (True, True)},
+              {"k": 1, "fixed": (True, False), "planned": (True, False)},
+              {"k": 1, "fixed": (True, True), "planned": (False, True)},  # planned ranks another first
+              {"k": 2, "fixed": (False, False), "planned": (False, True)},
+              {"k": 0, "fixed": (False, True), "planned": (False, False)}]  # a false `likely` only in fixed
+    gain = paired_gain(people, "planned")
+    assert gain["top-1"][0] == 0.0 and gain["top-1"][3] == 4  # +1 and -1 on the one-culprit people
+    assert gain["top-1"][1] < 0 < gain["top-1"][2]
+    assert gain["culprit likely"][0] == 2 / 5 and gain["culprit likely"][3] == 5
+    assert gain["false likely"][0] == -1.0 and gain["false likely"][3] == 1
+
+
+def test_arms_that_agree_on_every_person_differ_by_exactly_nothing():
+    from benchmarks.bench_plan import paired_gain
+
+    people = [{"k": k, "fixed": (k == 1, k > 1), "planned": (k == 1, k > 1)} for k in (0, 1, 1, 2, 2, 0)]
+    for name, (m, lo, hi, n) in paired_gain(people, "planned").items():
+        assert (m, lo, hi) == (0.0, 0.0, 0.0) and n > 0, name
