@@ -44,6 +44,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.paired import paired_interval  # noqa: E402
 from benchmarks.pool import map_jobs  # noqa: E402
 from core.analysis.planner import P_KEEP, plan_next  # noqa: E402
 from core.analysis.ranking import LIKELY, analyze  # noqa: E402
@@ -139,12 +140,8 @@ def paired_gain(results: list[dict], arm: str, base: str = "fixed") -> dict[str,
     """
     out = {}
     for name, who, j in FIGURES:
-        d = np.array([float(r[arm][j]) - float(r[base][j]) for r in results if who(r["k"])])
-        if d.size == 0:
-            out[name] = (float("nan"), float("nan"), float("nan"), 0)
-            continue
-        half = 1.96 * (d.std(ddof=1) if d.size > 1 else 0.0) / np.sqrt(d.size)
-        out[name] = (float(d.mean()), float(d.mean() - half), float(d.mean() + half), int(d.size))
+        d = [float(r[arm][j]) - float(r[base][j]) for r in results if who(r["k"])]
+        out[name] = (*paired_interval(d), len(d))
     return out
 
 

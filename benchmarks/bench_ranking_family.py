@@ -40,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.family import ceiling as ceiling_mod  # noqa: E402
 from benchmarks.family import methods  # noqa: E402
 from benchmarks.family.generators import GENERATORS, REPS, STRETCH_SECONDS, draw_person, simulate  # noqa: E402
+from benchmarks.paired import paired_interval  # noqa: E402
 from benchmarks.pool import map_jobs  # noqa: E402
 
 #: a physiologist's prior over the carry-over models: acute stretch effects mostly fade within ~10-30 min
@@ -170,17 +171,30 @@ def main(argv=None) -> int:
                 row.append(cell(vals["held-out"][key], vals["tuning"][key]))
             print(f"  {m:38s}" + "".join(f"{c:>14s}" if j < 3 else f"{c:>15s}" for j, c in enumerate(row)))
 
+    def gap_line(gens: list[str]) -> str:
+        """kneeclick's top-1 minus the ceiling's, read person by person (both rank the same people)."""
+        parts = []
+        for split in SPLITS:
+            d = np.concatenate([np.subtract(results[g, "kneeclick", split]["top1"], results[g, "ceiling (own priors)",
+                                                                                            split]["top1"], dtype=float)
+                                for g in gens])
+            m, lo, hi = paired_interval(d)
+            parts.append(f"{split} {m:+.3f} ({lo:+.3f} to {hi:+.3f}, n={d.size})")
+        return "kneeclick's top-1 gap to the ceiling, same people, 95% interval: " + "; ".join(parts)
+
     for gen in args.generators:
         held = results[gen, "kneeclick", "held-out"]
         print(f"\n{gen}: {GENERATORS[gen][0]}  (held-out: {len(held['top1'])} one-culprit, {len(held['hit'])} with a "
               f"culprit, {len(held['false'])} with none; ceiling's likely threshold {tau[gen, 'ceiling']:.2f})")
         table([gen])
+        print("  " + gap_line([gen]))
     n1 = mean([len(results[g, "kneeclick", "held-out"]["top1"]) for g in args.generators])
     print(f"\n(95% margins on held-out figures near 0.8: about ±{1.96 * np.sqrt(0.16 / n1):.2f} per generator, "
           f"±{1.96 * np.sqrt(0.16 / (n1 * len(args.generators))):.2f} overall; gaps between methods on the same "
-          "people are tighter)")
+          "people are tighter: each generator's gap line reads them person by person)")
     print(f"\noverall (mean over the {len(args.generators)} generators, equal weight)")
     table(list(args.generators))
+    print("  " + gap_line(list(args.generators)))
 
     # the carry-over question: what each assumption loses against each generator's ceiling
     print("\ncarry-over assumption: loss against the ceiling, held-out (tuning); top-1 points lost / culprit-`likely` "
