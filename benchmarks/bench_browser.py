@@ -13,8 +13,8 @@ In one run, in Chromium at 390 x 844 against servers on this machine:
 Each action is timed in the browser, from the tap (``pointerdown``; for the timer's end, the moment the
 countdown tells the server) until the next step's main element is visible *and* Streamlit is idle (the app's
 ``data-test-script-state`` is ``notRunning``), checked on every animation frame: no fixed sleeps.  One line
-per action: ``<action>: median N ms = R x minimal``.  The summary counts as shown with its words, its
-table and its "Start a new session" button; its chart, drawn only when asked for, has a line of its own.
+per action: ``<action>: median N ms = R x minimal``, with a 95% interval for R (a bootstrap of both samples)
+where there are 3 timings or more.  The summary counts as shown with its words, its table and its "Start a new session" button; its chart, drawn only when asked for, has a line of its own.
 The minimal round trip is measured before and after the rest and its median over both is the unit.  It runs
 with Streamlit's default settings, as in issue 16; kneeclick's server turns off the full garbage collection
 after every run (``.streamlit/config.toml``), which a bare page pays too, so the same bare page with kneeclick's
@@ -33,6 +33,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -260,6 +262,21 @@ def bench_views(browser, tmp: Path, rounds: int) -> dict[str, list[float]]:
     return times
 
 
+def ratio_interval(times: list[float], unit: list[float]) -> tuple[float, float] | None:
+    """A 95% interval for median(``times``) / median(``unit``): how sure an "N x minimal" is (a percentile
+    bootstrap of the two samples, each resampled on its own); None with fewer than 3 times."""
+    if len(times) < 3 or len(unit) < 3:
+        return None
+    from scipy.stats import bootstrap
+
+    def ratio(a, b, axis):
+        return np.median(a, axis=axis) / np.median(b, axis=axis)
+
+    ci = bootstrap((np.asarray(times, float), np.asarray(unit, float)), ratio, vectorized=True, paired=False,
+                   method="percentile", n_resamples=4000, rng=np.random.default_rng(0)).confidence_interval
+    return float(ci.low), float(ci.high)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=10, help="timed repetitions of every action (medians reported)")
@@ -282,7 +299,9 @@ def main() -> None:
           f"{m / unit:.1f} x minimal  (n={len(same)}; information only, not the unit)")
     for name, ms in results.items():
         m = statistics.median(ms)
-        print(f"{name}: median {m:.0f} ms = {m / unit:.1f} x minimal  (n={len(ms)})")
+        ci = ratio_interval(ms, minimal)
+        sure = f"; 95% interval {ci[0]:.1f}-{ci[1]:.1f} x" if ci else ""
+        print(f"{name}: median {m:.0f} ms = {m / unit:.1f} x minimal  (n={len(ms)}{sure})")
     print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print("targets: every session step <= 2 x minimal; Results and History first paint <= 1000 ms")
 
