@@ -14,7 +14,8 @@ Each action is timed in the browser, from the tap (``pointerdown``; for the time
 countdown tells the server) until the next step's main element is visible *and* Streamlit is idle (the app's
 ``data-test-script-state`` is ``notRunning``), checked on every animation frame: no fixed sleeps.  One line
 per action: ``<action>: median N ms = R x minimal``, with a 95% interval for R (a bootstrap of both samples)
-where there are 3 timings or more.  The summary counts as shown with its words, its table and its "Start a new session" button; its chart, drawn only when asked for, has a line of its own.
+where there are 3 timings or more.  The summary counts as shown with its words, its table and its "Start a
+new session" button; its chart, drawn only when asked for, has a line of its own.
 The minimal round trip is measured before and after the rest and its median over both is the unit.  It runs
 with Streamlit's default settings, as in issue 16; kneeclick's server turns off the full garbage collection
 after every run (``.streamlit/config.toml``), which a bare page pays too, so the same bare page with kneeclick's
