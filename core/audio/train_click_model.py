@@ -25,6 +25,13 @@ model fitted on FIT_SEEDS only: 0.9 kept click-free busy rooms and talking count
 (round 5), 0.92 kept as many clicks with talking as 0.9 did before them, with fewer false clicks, and
 500 trees (not 300) did better still on both, in each of three fits.
 Building the feature tables takes most of the time (about half an hour on 2 cores); ``--work`` keeps them.
+
+The word model (``core/audio/word_model.json``, round 8) judges the sounds only the detector's second look
+takes (``Settings.word_threshold``): it is fitted the same way on every candidate under a word (80-1000 Hz
+voice louder than its 1-8 kHz energy) at the second look's lower bars and without the 4 dB onset test
+(:data:`WORD_CANDIDATES`), in the fieldsynth conditions with talking or a busy room and synth's talking, on
+every tuning seed; every click and a third of the rest. Its bar (0.7) was chosen counting clicks on
+1100-1199 with three fits on 1000-1099 and synth 20000-20039.
 """
 
 from __future__ import annotations
