@@ -43,7 +43,16 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["ENVELOPE_FEATURES", "RAW_FEATURES", "FEATURES", "raw_features", "click_probability", "MODEL_PATH"]
+__all__ = [
+    "ENVELOPE_FEATURES",
+    "RAW_FEATURES",
+    "FEATURES",
+    "raw_features",
+    "click_probability",
+    "load_word_model",
+    "MODEL_PATH",
+    "WORD_MODEL_PATH",
+]
 
 #: Features the detector measures on the 1-8 kHz envelope (dB and ms).
 ENVELOPE_FEATURES = (
@@ -100,6 +109,8 @@ WINDOW_BEFORE_S = 0.12
 WINDOW_AFTER_S = 0.16
 
 MODEL_PATH = Path(__file__).with_name("click_model.json")
+#: The second look's model of the sounds under a word (core.audio.detector.Settings.word_threshold).
+WORD_MODEL_PATH = Path(__file__).with_name("word_model.json")
 
 #: The harmonic/percussive frames: 16 ms long, every 2 ms, centred up to 32 ms either side of the onset
 #: (taken as 4 ms before the envelope's peak).
@@ -338,6 +349,12 @@ def _voice_context(voice: np.ndarray, at: float, rate: float) -> np.ndarray:
 @lru_cache(maxsize=1)
 def _model() -> dict:
     return json.loads(MODEL_PATH.read_text())
+
+
+@lru_cache(maxsize=1)
+def load_word_model() -> dict:
+    """The word model (:data:`WORD_MODEL_PATH`): the second look's judge of the sounds under a word."""
+    return json.loads(WORD_MODEL_PATH.read_text())
 
 
 def click_probability(x: np.ndarray, model: dict | None = None) -> np.ndarray:

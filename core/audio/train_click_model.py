@@ -25,6 +25,13 @@ model fitted on FIT_SEEDS only: 0.9 kept click-free busy rooms and talking count
 (round 5), 0.92 kept as many clicks with talking as 0.9 did before them, with fewer false clicks, and
 500 trees (not 300) did better still on both, in each of three fits.
 Building the feature tables takes most of the time (about half an hour on 2 cores); ``--work`` keeps them.
+
+The word model (``core/audio/word_model.json``, round 8) judges the sounds only the detector's second look
+takes (``Settings.word_threshold``): it is fitted the same way on every candidate under a word (80-1000 Hz
+voice louder than its 1-8 kHz energy) at the second look's lower bars and without the 4 dB onset test
+(:data:`WORD_CANDIDATES`), in the fieldsynth conditions with talking or a busy room and synth's talking, on
+every tuning seed; every click and a third of the rest. Its bar (0.7) was chosen counting clicks on
+1100-1199 with three fits on 1000-1099 and synth 20000-20039.
 """
 
 from __future__ import annotations
@@ -36,7 +43,7 @@ from pathlib import Path
 import numpy as np
 
 from core.audio import detector
-from core.audio.clickmodel import FEATURES, MODEL_PATH
+from core.audio.clickmodel import FEATURES, MODEL_PATH, WORD_MODEL_PATH
 
 FIT_SEEDS = range(1000, 1100)
 CHOOSE_SEEDS = range(1100, 1200)
@@ -64,11 +71,20 @@ def _label(times: list[float], truth: np.ndarray) -> np.ndarray:
     return out
 
 
-def _rows(wav: bytes, truth) -> tuple[np.ndarray, np.ndarray]:
+#: The word model's candidates: every sound the second look may judge (the lower bars, no onset test).
+WORD_CANDIDATES = detector.Settings(
+    threshold_db=9.0, percussive_db=6.0, second_threshold=None, model_onset_db=-1000.0, lone_threshold=None
+)
+#: Its recordings: the fieldsynth conditions with talking or a busy room, and synth's talking.
+WORD_FIELD = (2, 3, 4, 5)
+WORD_SYNTH = (1, 2)
+
+
+def _rows(wav: bytes, truth, settings: detector.Settings | None = None) -> tuple[np.ndarray, np.ndarray]:
     got: dict = {}
     detector._TABLE_HOOK = lambda times, rows: got.update(times=times, rows=rows)
     try:
-        detector.detect_clicks(wav)
+        detector.detect_clicks(wav, settings)
     finally:
         detector._TABLE_HOOK = None
     if not got:
@@ -76,30 +92,34 @@ def _rows(wav: bytes, truth) -> tuple[np.ndarray, np.ndarray]:
     return got["rows"], _label(got["times"], np.asarray(truth, dtype=float))
 
 
-def field_table(seeds, work: Path | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Rows, labels and recording ids of fieldsynth recordings of every condition on ``seeds``."""
+def field_table(seeds, work: Path | None, words: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows, labels and recording ids of fieldsynth recordings of every condition on ``seeds`` (``words``: the
+    word model's candidates, in :data:`WORD_FIELD`'s conditions)."""
     from core.audio.fieldsynth import CONDITIONS, TUNING_SEEDS, field_recording
 
     assert set(seeds) <= set(TUNING_SEEDS), "the model is never fitted on held-out seeds"
-    return _table([(f"field{c}_{seed}", lambda seed=seed, kw=kw: field_recording(seed, **kw), 2)
-                   for c, kw in enumerate(CONDITIONS.values()) for seed in seeds], work)
+    return _table([(f"{'word' if words else ''}field{c}_{seed}", lambda seed=seed, kw=kw: field_recording(seed, **kw), 2)
+                   for c, kw in enumerate(CONDITIONS.values()) for seed in seeds if not words or c in WORD_FIELD],
+                  work, WORD_CANDIDATES if words else None)
 
 
-def synth_table(seeds, work: Path | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def synth_table(seeds, work: Path | None, words: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     from core.audio.synth import synth_recording
 
     rates = (8000, 16000, 44100, 48000)
     jobs = []
     for c, kw in enumerate(SYNTH_KINDS.values()):
+        if words and c not in WORD_SYNTH:
+            continue
         for seed in seeds:
             rate = rates[seed % len(rates)]
             # Every fourth one as an 8-bit file: its coarse steps raise the background floor.
-            jobs.append((f"synth{c}_{seed}", lambda seed=seed, kw=kw, rate=rate: synth_recording(
+            jobs.append((f"{'word' if words else ''}synth{c}_{seed}", lambda seed=seed, kw=kw, rate=rate: synth_recording(
                 seed, sample_rate=rate, duration_s=20.0, **{"n_clicks": 10, **kw}), 1 if seed % 4 == 3 else 2))
-    return _table(jobs, work)
+    return _table(jobs, work, WORD_CANDIDATES if words else None)
 
 
-def _table(jobs, work: Path | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _table(jobs, work: Path | None, settings: detector.Settings | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     xs, ys, ids = [], [], []
     for i, (name, make, width) in enumerate(jobs):
         cached = work / f"{name}.npz" if work else None
@@ -108,7 +128,7 @@ def _table(jobs, work: Path | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]
             x, y = z["x"], z["y"]
         else:
             r = make()
-            x, y = _rows(r.wav_bytes() if width == 2 else r.wav_bytes(width), r.click_times_s)
+            x, y = _rows(r.wav_bytes() if width == 2 else r.wav_bytes(width), r.click_times_s, settings)
             if cached:
                 np.savez(cached, x=x, y=y)
         xs.append(x)
@@ -215,6 +235,26 @@ def main() -> None:
     y = np.concatenate(fit_y + [c[1] for c in choose.values()])
     MODEL_PATH.write_text(json.dumps(fit(x, y)) + "\n")
     print(f"wrote {MODEL_PATH} ({len(y)} candidates)")
+    # The word model (round 8): every tuning seed, as above.
+    x, y = word_rows(range(1000, 1200), range(20000, 20060), args.work)
+    WORD_MODEL_PATH.write_text(json.dumps(fit(x, y)) + "\n")
+    print(f"wrote {WORD_MODEL_PATH} ({len(y)} candidates)")
+
+
+def word_rows(field_seeds, synth_seeds, work: Path | None) -> tuple[np.ndarray, np.ndarray]:
+    """The word model's rows: the candidates under a word (80-1000 Hz voice louder than their 1-8 kHz energy,
+    as the second look asks) at the lower bars without the onset test, every click and a third of the rest
+    (the classes are weighted equally in the fit anyway; a third keeps the fit as fast as the click model's)."""
+    xs, ys = [], []
+    for table, seeds in ((field_table, field_seeds), (synth_table, synth_seeds)):
+        x, y, _ = table(seeds, work, words=True)
+        xs.append(x)
+        ys.append(y)
+    x, y = np.concatenate(xs), np.concatenate(ys)
+    voice = np.maximum(x[:, FEATURES.index("pre_voice_db")], x[:, FEATURES.index("post_voice_db")]) > 0
+    x, y = x[voice], y[voice]
+    keep = (y != 0) | (np.random.default_rng(7).random(y.size) < 0.33)
+    return x[keep], y[keep]
 
 
 if __name__ == "__main__":

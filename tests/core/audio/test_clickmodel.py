@@ -12,7 +12,14 @@ import numpy as np
 import pytest
 
 from core.audio import clickmodel
-from core.audio.clickmodel import FEATURES, MODEL_PATH, RAW_FEATURES, WINDOW_AFTER_S, WINDOW_BEFORE_S
+from core.audio.clickmodel import (
+    FEATURES,
+    MODEL_PATH,
+    RAW_FEATURES,
+    WINDOW_AFTER_S,
+    WINDOW_BEFORE_S,
+    WORD_MODEL_PATH,
+)
 from core.audio.detector import RULES, detect_clicks, detect_clicks_in_samples
 
 RATE = 48000
@@ -71,8 +78,9 @@ def test_a_plosive_is_followed_by_a_voiced_vowel_and_a_click_is_not():
     assert feature(plosive, "post_pitch")[0] > 0.5 > feature(click, "post_pitch")[0]
 
 
-def test_the_stored_model_is_for_the_features_the_detector_measures():
-    model = json.loads(MODEL_PATH.read_text())
+@pytest.mark.parametrize("path", (MODEL_PATH, WORD_MODEL_PATH), ids=("click model", "word model"))
+def test_the_stored_model_is_for_the_features_the_detector_measures(path):
+    model = json.loads(path.read_text())
     assert model["features"] == list(FEATURES)
     feature_index = np.asarray(model["feature"])
     assert feature_index.min() >= 0 and feature_index.max() < len(FEATURES)
