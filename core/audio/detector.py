@@ -552,11 +552,12 @@ def _detect(
     cand = np.asarray(candidates, dtype=np.intp)
     near, far = frames(40.0), frames(300.0)
 
-    def neighbours_of(at: np.ndarray) -> np.ndarray:
-        """How many candidates (not counting the hidden ones) are 40-300 ms before or after each of ``at``."""
+    def neighbours_of(at: np.ndarray, among: np.ndarray = cand) -> np.ndarray:
+        """How many of ``among`` (sorted; by default the candidates, not counting the hidden ones) are 40-300 ms
+        before or after each of ``at``."""
         return (
-            np.searchsorted(cand, at + far, side="right") - np.searchsorted(cand, at + near, side="right")
-            + np.searchsorted(cand, at - near, side="left") - np.searchsorted(cand, at - far, side="left")
+            np.searchsorted(among, at + far, side="right") - np.searchsorted(among, at + near, side="right")
+            + np.searchsorted(among, at - near, side="left") - np.searchsorted(among, at - far, side="left")
         )
 
     # The word model (see Settings.word_threshold) judges the sounds the second look adds, among them those
@@ -565,13 +566,7 @@ def _detect(
         s.model and s.second_threshold is not None and s.word_threshold is not None and onsets is not None
         and onsets.last > 0
     )
-    everything = np.asarray(sorted(set(candidates).union(hidden)), dtype=np.intp)
-
-    def neighbours_among(among: np.ndarray, at: int) -> float:
-        return float(
-            np.searchsorted(among, at + far, side="right") - np.searchsorted(among, at + near, side="right")
-            + np.searchsorted(among, at - near, side="left") - np.searchsorted(among, at - far, side="left")
-        )
+    everything = np.asarray(sorted(set(candidates).union(hidden)), dtype=np.intp) if words else cand
 
     jobs = list(zip(candidates, neighbours_of(cand), [False] * len(candidates), strict=True))
     jobs += zip(hidden, neighbours_of(np.asarray(hidden, dtype=np.intp)), [True] * len(hidden), strict=True)
@@ -601,7 +596,7 @@ def _detect(
                     continue
                 is_hidden = True  # on a word, a click rises less than that over the word: see Settings.word_threshold
             if words and is_hidden:
-                nb = neighbours_among(everything, k)  # the word model counts every candidate at the lower bars
+                nb = float(neighbours_of(k, everything))  # the word model counts every candidate at the lower bars
             rise = _rise_frames(env_db, k, bg_db[k], back)
             (hidden_table if is_hidden else table).append(
                 (
