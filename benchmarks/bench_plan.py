@@ -106,11 +106,21 @@ def run(people: int, seed: int, keeps: tuple[float, ...], jobs: int, variant: tu
     return map_jobs(one_person, tasks, jobs, chunksize=10)
 
 
+#: Each figure: its name, which people it is over (by their number of culprits ``k``) and which of a person's
+#: (top-1 right, likely) it reads: top-1 (one culprit), culprit `likely` (any culprit), false `likely` (none).
+FIGURES = (("top-1", lambda k: k == 1, 0), ("culprit likely", lambda k: k > 0, 1),
+           ("false likely", lambda k: k == 0, 1))
+
+
+def outcomes(results: list[dict], arm: str, figure: tuple) -> list[bool]:
+    """One arm's outcomes for one of :data:`FIGURES`, person by person (in ``results``' order)."""
+    _, who, j = figure
+    return [r[arm][j] for r in results if who(r["k"])]
+
+
 def rates(results: list[dict], arm: str) -> tuple[float, float, float]:
     """(top-1, culprit `likely`, false `likely`) of one arm."""
-    return (float(np.mean([r[arm][0] for r in results if r["k"] == 1])),
-            float(np.mean([r[arm][1] for r in results if r["k"] > 0])),
-            float(np.mean([r[arm][1] for r in results if r["k"] == 0])))
+    return tuple(float(np.mean(outcomes(results, arm, f))) for f in FIGURES)
 
 
 def table(results: list[dict], arms: list[str]) -> list[str]:
@@ -120,15 +130,9 @@ def table(results: list[dict], arms: list[str]) -> list[str]:
 
     lines = [f"{'':24s}{'top-1':>12s}{'culprit likely':>16s}{'false likely':>14s}"]
     for arm in arms:
-        top1 = [r[arm][0] for r in results if r["k"] == 1]
-        hit = [r[arm][1] for r in results if r["k"] > 0]
-        false = [r[arm][1] for r in results if r["k"] == 0]
-        lines.append(f"{arm:24s}{share(top1):>12s}{share(hit):>16s}{share(false):>14s}")
+        top1, hit, false = (share(outcomes(results, arm, f)) for f in FIGURES)
+        lines.append(f"{arm:24s}{top1:>12s}{hit:>16s}{false:>14s}")
     return lines
-
-
-#: Which people each figure is over: top-1 (one culprit), culprit `likely` (any culprit), false `likely` (none).
-FIGURES = (("top-1", lambda k: k == 1, 0), ("culprit likely", lambda k: k > 0, 1), ("false likely", lambda k: k == 0, 1))
 
 
 def paired_gain(results: list[dict], arm: str, base: str = "fixed") -> dict[str, tuple[float, float, float, int]]:
@@ -139,9 +143,9 @@ def paired_gain(results: list[dict], arm: str, base: str = "fixed") -> dict[str,
     arms' own margins combined when the arms agree on most people.
     """
     out = {}
-    for name, who, j in FIGURES:
-        d = [float(r[arm][j]) - float(r[base][j]) for r in results if who(r["k"])]
-        out[name] = (*paired_interval(d), len(d))
+    for figure in FIGURES:
+        d = np.subtract(outcomes(results, arm, figure), outcomes(results, base, figure), dtype=float)
+        out[figure[0]] = (*paired_interval(d), len(d))
     return out
 
 
