@@ -175,8 +175,8 @@ def main(argv=None) -> int:
         """kneeclick's top-1 minus the ceiling's, read person by person (both rank the same people)."""
         parts = []
         for split in SPLITS:
-            d = np.concatenate([np.subtract(results[g, "kneeclick", split]["top1"], results[g, "ceiling (own priors)",
-                                                                                            split]["top1"], dtype=float)
+            d = np.concatenate([np.subtract(results[g, "kneeclick", split]["top1"],
+                                            results[g, "ceiling (own priors)", split]["top1"], dtype=float)
                                 for g in gens])
             m, lo, hi = paired_interval(d)
             parts.append(f"{split} {m:+.3f} ({lo:+.3f} to {hi:+.3f}, n={d.size})")

@@ -98,7 +98,8 @@ def field_table(seeds, work: Path | None, words: bool = False) -> tuple[np.ndarr
     from core.audio.fieldsynth import CONDITIONS, TUNING_SEEDS, field_recording
 
     assert set(seeds) <= set(TUNING_SEEDS), "the model is never fitted on held-out seeds"
-    return _table([(f"{'word' if words else ''}field{c}_{seed}", lambda seed=seed, kw=kw: field_recording(seed, **kw), 2)
+    prefix = "word" if words else ""
+    return _table([(f"{prefix}field{c}_{seed}", lambda seed=seed, kw=kw: field_recording(seed, **kw), 2)
                    for c, kw in enumerate(CONDITIONS.values()) for seed in seeds if not words or c in WORD_FIELD],
                   work, WORD_CANDIDATES if words else None)
 
@@ -114,12 +115,14 @@ def synth_table(seeds, work: Path | None, words: bool = False) -> tuple[np.ndarr
         for seed in seeds:
             rate = rates[seed % len(rates)]
             # Every fourth one as an 8-bit file: its coarse steps raise the background floor.
-            jobs.append((f"{'word' if words else ''}synth{c}_{seed}", lambda seed=seed, kw=kw, rate=rate: synth_recording(
+            name = f"{'word' if words else ''}synth{c}_{seed}"
+            jobs.append((name, lambda seed=seed, kw=kw, rate=rate: synth_recording(
                 seed, sample_rate=rate, duration_s=20.0, **{"n_clicks": 10, **kw}), 1 if seed % 4 == 3 else 2))
     return _table(jobs, work, WORD_CANDIDATES if words else None)
 
 
-def _table(jobs, work: Path | None, settings: detector.Settings | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _table(jobs, work: Path | None,
+           settings: detector.Settings | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     xs, ys, ids = [], [], []
     for i, (name, make, width) in enumerate(jobs):
         cached = work / f"{name}.npz" if work else None
