@@ -144,6 +144,14 @@ def answer_safety(page, side: str, frequency: str) -> None:
     page.locator(".st-key-safety-frequency").get_by_text(frequency, exact=True).click()
 
 
+def change_settings(page, sid: str) -> None:
+    """Setup: turn on "Change these settings" and wait for its form (behind today's one-line summary)."""
+    from playwright.sync_api import expect
+
+    page.locator(f".st-key-{sid}-setup-edit").get_by_text("Change these settings").click()
+    expect(page.locator(f".st-key-{sid}-setup-conditions")).to_be_visible()
+
+
 def sid_of(page) -> str:
     """The session id in the page's address (``?session=...``)."""
     return page.url.split("session=")[1].split("&")[0]

@@ -141,8 +141,8 @@ def blocked(store: Store, session: Session, step: Step) -> None:
 
 
 # ------------------------------------------------------------------- setup
-def suggested_plan(store: Store, side: Side) -> Plan | None:
-    """The planner's next session for ``side`` from the store's earlier sessions on that leg; None without any."""
+def _suggested(store: Store, side: Side) -> tuple[Plan | None, Movement | None]:
+    """(the planner's next session, the test movement of the latest session) on ``side``; None without any."""
     key = store_key(store)
     return _suggested_plan(_SAME_TESTS.get(key, key), side.value, store)
 
@@ -176,21 +176,28 @@ def _warm_plans(store: Store, key: str) -> None:
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
-def _suggested_plan(key: str, side: str, _store: Store) -> Plan | None:
+def _suggested_plan(key: str, side: str, _store: Store) -> tuple[Plan | None, Movement | None]:
     frame = _store.trials_frame()
     rows = frame[frame["side"].astype(str) == side]
     if rows.empty:
-        return None
+        return None, None
+    # the same test movement as last time on this leg: sessions are compared with each other only through it
+    movement = Movement(str(rows.sort_values(["session_date", "session_id"])["movement"].iloc[-1]))
     listing = _store.list_sessions()
     stopped = listing.loc[listing["status"] == "stopped", "id"].tolist()
     try:
-        return plan_next(rows, side, stopped_sessions=stopped)
+        return plan_next(rows, side, stopped_sessions=stopped), movement
     except (ValueError, np.linalg.LinAlgError):  # a plan that cannot be made must not stop the session: no suggestion
-        return None
+        return None, movement
+
+
+def _listed(groups) -> str:
+    names = [g.label.lower() for g in sorted(groups, key=list(MuscleGroup).index)]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def _suggestion(plan: Plan | None) -> None:
-    """Say what the plan suggests and why (or that the answer is settled), above the form it pre-fills."""
+    """Say what the plan suggests and why (or that the answer is settled)."""
     if plan is None:
         return
     if plan.stop:  # one element, not an alert and a caption: each new element is drawn anew at this step
@@ -198,50 +205,81 @@ def _suggestion(plan: Plan | None) -> None:
                    icon=":material/task_alt:")  # fmt: skip
         return
     groups = [MuscleGroup(c) for c in plan.conditions if not MuscleGroup(c).is_control]
-    names = [g.label.lower() for g in sorted(groups, key=list(MuscleGroup).index)]
-    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
     reasons = plan.reasons[:1].lower() + plan.reasons[1:]
     st.info(
-        f"Suggested from your last sessions: {listed} with the rest control, {plan.reps} reps per test and "
-        f"{plan.stretch_seconds}-second stretches, because {reasons}\n\nThe choices below are filled in from this "
-        "suggestion; change anything you like.",
+        f"Suggested from your last sessions: {_listed(groups)} with the rest control, {plan.reps} reps per test "
+        f"and {plan.stretch_seconds}-second stretches, because {reasons}",
         icon=":material/lightbulb:",
     )
 
 
+def _summary(choice: Setup) -> str:
+    """Today's settings in a sentence (the app's own words and numbers only: no stored text)."""
+    groups = [g for g in choice.conditions if not g.is_control]
+    order = "in a random order" if choice.randomized else "in this order"
+    return (
+        f"**Today:** your {choice.side.value} knee, tested with the {choice.movement.label.lower()} "
+        f"({choice.reps_per_test} reps per test) before and after a {choice.stretch_seconds}-second stretch of "
+        f"each of {_listed(groups)}, and a rest of the same length, {order}."
+    )
+
+
 def setup(store: Store, session: Session, step: Step) -> None:
+    """Today's settings in one sentence and one button; the form to change them only when asked for.
+
+    The form (six inputs) is what made this step slow to appear on a phone (issue 16: its widgets cost the
+    browser about 45 ms to draw, on top of the page's own 75), and most people keep the standard or suggested
+    settings, so the step opens with what will run and the button that runs it near the top, under the thumb.
+    The switch sits above both, so turning it on or off moves nothing above the finger.
+    """
     st.subheader("Set up today's test")
     freq = session.safety.click_frequency if session.safety else None
     if freq in (ClickFrequency.RARELY, ClickFrequency.NEVER):
         st.info(RARE_CLICKS_NOTE, icon=":material/info:")
-    plan = suggested_plan(store, session.side)
+    plan, movement = _suggested(store, session.side)
     _suggestion(plan)
     use = plan if plan is not None and not plan.stop else None
-    suggested = (
-        [g.value for g in MuscleGroup if g.value in use.conditions] if use else [g.value for g in flow.DEFAULT_CONDITIONS]
-    )
+    default = Setup(
+        side=session.side, movement=movement or list(Movement)[0],
+        reps_per_test=use.reps if use else flow.DEFAULT_REPS,
+        stretch_seconds=use.stretch_seconds if use else flow.DEFAULT_STRETCH_SECONDS,
+        conditions=tuple(g for g in MuscleGroup if g.value in use.conditions) if use else tuple(flow.DEFAULT_CONDITIONS),
+        randomized=True,
+    )  # fmt: skip
+    if not st.toggle("Change these settings", key=_key(session, "setup-edit")):
+        st.markdown(_summary(default))
+        st.button("Plan the session", type="primary", width="stretch", key=_key(session, "setup-go"),
+                  on_click=_plan, args=(store, session, step, use, default))  # fmt: skip
+    else:
+        _setup_form(store, session, step, use, default)
+    _side_controls(store, session, step)
+    show_problems()
+
+
+def _setup_form(store: Store, session: Session, step: Step, use: Plan | None, default: Setup) -> None:
     with st.form(_key(session, "setup")):
         st.radio(
-            "Leg to test", [s.value for s in Side], index=[s.value for s in Side].index(session.side.value),
+            "Leg to test", [s.value for s in Side], index=[s.value for s in Side].index(default.side.value),
             horizontal=True, format_func=str.capitalize, key=_key(session, "setup-side"),
         )  # fmt: skip
         st.radio(
             "Test movement (the same one before and after every stretch)",
             [m.value for m in Movement],
+            index=list(Movement).index(default.movement),
             format_func=lambda v: Movement(v).label,
             captions=[m.how_to for m in Movement],
             key=_key(session, "setup-movement"),
         )
-        st.number_input("Reps per test", min_value=1, max_value=MAX_REPS,
-                        value=use.reps if use else flow.DEFAULT_REPS, step=1, key=_key(session, "setup-reps"))
+        st.number_input("Reps per test", min_value=1, max_value=MAX_REPS, value=default.reps_per_test, step=1,
+                        key=_key(session, "setup-reps"))  # fmt: skip
         st.slider(
-            "Stretch length (seconds)", flow.STRETCH_MIN_SECONDS, flow.STRETCH_MAX_SECONDS,
-            use.stretch_seconds if use else flow.DEFAULT_STRETCH_SECONDS, step=5, key=_key(session, "setup-seconds"),
+            "Stretch length (seconds)", flow.STRETCH_MIN_SECONDS, flow.STRETCH_MAX_SECONDS, default.stretch_seconds,
+            step=5, key=_key(session, "setup-seconds"),
         )  # fmt: skip
         st.multiselect(
             "Conditions (the rest control stays in)",
             [g.value for g in CONDITION_OPTIONS],
-            default=suggested,
+            default=[g.value for g in default.conditions],
             format_func=lambda v: MuscleGroup(v).label,
             key=_key(session, "setup-conditions"),
         )
@@ -250,17 +288,16 @@ def setup(store: Store, session: Session, step: Step) -> None:
             key=_key(session, "setup-random"),
         )  # fmt: skip
         st.form_submit_button("Plan the session", type="primary", width="stretch", on_click=_plan,
-                              args=(store, session, step, use))  # fmt: skip
-    _side_controls(store, session, step)
-    show_problems()
+                              args=(store, session, step, use, None))  # fmt: skip
 
 
-def _plan(store: Store, session: Session, step: Step, use: Plan | None) -> None:
-    """Plan the session (a callback): checked, then saved once, if the session is still at setup."""
+def _plan(store: Store, session: Session, step: Step, use: Plan | None, default: Setup | None) -> None:
+    """Plan the session (a callback): the settings shown (``default``) or the form's, checked, then saved once,
+    if the session is still at setup."""
     def value(name: str):
         return st.session_state.get(_key(session, f"setup-{name}"))
 
-    choice = Setup(
+    choice = default or Setup(
         side=Side(value("side")), movement=Movement(value("movement")), reps_per_test=int(value("reps")),
         stretch_seconds=int(value("seconds")), conditions=tuple(MuscleGroup(c) for c in value("conditions")),
         randomized=bool(value("random")),

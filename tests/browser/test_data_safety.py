@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from core.session import flow
 from core.session.vocabulary import ClickFrequency, CountMethod, Movement, MuscleGroup, SessionStatus, Side, TrialStatus
 from core.data.store import Store
-from tests.helpers import DESKTOP, PHONE, answer_safety, planned_session, save_test, settled, shot, sid_of, tap
+from tests.helpers import DESKTOP, PHONE, answer_safety, change_settings, planned_session, save_test, settled, shot, sid_of, tap
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("patient_expect")]
 
@@ -65,6 +65,7 @@ def test_sigkill_mid_session_loses_no_recorded_value_and_the_same_address_resume
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_text("Set up today's test")).to_be_visible()
     sid = sid_of(page)
+    change_settings(page, sid)
     for group in ("Quadriceps", "Hamstrings"):
         page.get_by_role("button", name=f"Remove {group}").click()
         page.get_by_text("Set up today's test").click()

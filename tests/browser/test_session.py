@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from core.session import flow
 from core.session.vocabulary import MuscleGroup, SessionStatus, Side, TrialStatus
 from core.data.store import Store
-from tests.helpers import DESKTOP, PHONE, answer_safety, planned_session, save_test, settled, shot, sid_of, tap
+from tests.helpers import DESKTOP, PHONE, answer_safety, change_settings, planned_session, save_test, settled, shot, sid_of, tap
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("patient_expect")]
 
@@ -61,6 +61,10 @@ def test_a_two_condition_session_end_to_end_on_a_phone(server_factory, new_page,
 
     expect(page.get_by_text("Set up today's test")).to_be_visible()
     sid = sid_of(page)
+    settled(page)
+    expect(page.get_by_text("Today: your right knee")).to_be_visible()
+    shot(page, "session-phone-02-setup-summary")
+    change_settings(page, sid)
     for group in ("Quadriceps", "Hamstrings", "Calves"):
         page.get_by_role("button", name=f"Remove {group}").click()
         page.get_by_text("Set up today's test").click()  # leave the field: a second tap inside it is ignored

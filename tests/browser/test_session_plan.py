@@ -10,7 +10,7 @@ from core.analysis.simulate import Person, simulate_sessions
 from core.data.csvio import import_csv, write_csv
 from core.data.store import Store
 from core.session.vocabulary import MuscleGroup, SessionStatus
-from tests.helpers import PHONE, answer_safety, save_test, settled, shot, sid_of, tap
+from tests.helpers import PHONE, answer_safety, change_settings, save_test, settled, shot, sid_of, tap
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("patient_expect")]
 
@@ -37,6 +37,9 @@ def test_a_planned_second_session_on_a_phone(server_factory, new_page, tmp_path)
     settled(page)
     sid = sid_of(page)
     expect(page.get_by_text("because", exact=False).first).to_be_visible()
+    expect(page.get_by_text(f"({plan.reps} reps per test)", exact=False)).to_be_visible()
+    shot(page, "session-plan-phone-00-summary")
+    change_settings(page, sid)  # the form, filled in from the suggestion
     expect(page.locator(f".st-key-{sid}-setup-reps input")).to_have_value(str(plan.reps))
     stretch_groups = [c for c in plan.conditions if c != "rest_control"]
     expect(page.locator(f".st-key-{sid}-setup-conditions [data-tag]")).to_have_count(len(plan.conditions))

@@ -49,8 +49,17 @@ def sid(at) -> str:
     return at.query_params["session"][0] if isinstance(at.query_params["session"], list) else at.query_params["session"]
 
 
+def change_settings(at):
+    """Setup: turn on "Change these settings" (the form behind today's one-line summary)."""
+    at.toggle(key=f"{sid(at)}-setup-edit").set_value(True).run()
+    return ok(at)
+
+
 def plan(at, conditions=None, randomized=True, reps=10, seconds=90, movement="bodyweight_squat"):
+    """Setup through its form (opened first if it is closed), then Plan the session."""
     s = sid(at)
+    if not at.toggle(key=f"{s}-setup-edit").value:
+        change_settings(at)
     at.radio(key=f"{s}-setup-movement").set_value(movement)
     at.number_input(key=f"{s}-setup-reps").set_value(reps)
     at.slider(key=f"{s}-setup-seconds").set_value(seconds)

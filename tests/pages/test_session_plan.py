@@ -50,6 +50,16 @@ def start(app_test, side="left"):
     return at, sid[0] if isinstance(sid, list) else sid
 
 
+def summary(at) -> str:
+    """Setup's one-sentence summary of what will run."""
+    return next(m.value for m in at.markdown if m.value.startswith("**Today:**"))
+
+
+def open_form(at, sid):
+    at.toggle(key=f"{sid}-setup-edit").set_value(True).run()
+    return ok(at)
+
+
 def test_setup_suggests_the_plan_and_a_planned_second_session_runs_as_suggested(app_test, clock, store, tmp_path):
     frame = earlier(store, tmp_path, simulate_sessions(person({"hamstrings": 3.0, "calves": 0.5}), 1,
                                                        np.random.default_rng(5)))
@@ -60,10 +70,14 @@ def test_setup_suggests_the_plan_and_a_planned_second_session_runs_as_suggested(
     said = " ".join(i.value for i in at.info)
     assert "Suggested from your last sessions:" in said and "because" in said
     assert plan.reasons[1:40] in said, "the plan's reasons are shown"
+    assert f"({plan.reps} reps per test)" in summary(at) and f"{plan.stretch_seconds}-second" in summary(at)
+    assert not at.number_input, "the form stays closed until asked for"
+    open_form(at, sid)  # the form is filled in from the suggestion
     assert at.number_input(key=f"{sid}-setup-reps").value == plan.reps
     assert at.slider(key=f"{sid}-setup-seconds").value == plan.stretch_seconds
     assert sorted(at.multiselect(key=f"{sid}-setup-conditions").value) == sorted(plan.conditions)
-    at.form_submit_button[0].click().run()
+    at.toggle(key=f"{sid}-setup-edit").set_value(False).run()
+    at.button(key=f"{sid}-setup-go").click().run()  # one tap on the summary's button runs the suggestion
     ok(at)
 
     session = store.get_session(sid)
@@ -97,6 +111,8 @@ def test_a_settled_answer_is_said_instead_of_a_suggestion(app_test, store, tmp_p
     at, sid = start(app_test)
     assert "already answer" in " ".join(s.value for s in at.success) and "calves" in at.success[0].value
     assert not [i for i in at.info if "Suggested" in i.value]
+    assert f"({flow.DEFAULT_REPS} reps per test)" in summary(at)
+    open_form(at, sid)
     assert at.number_input(key=f"{sid}-setup-reps").value == flow.DEFAULT_REPS
     assert sorted(at.multiselect(key=f"{sid}-setup-conditions").value) == sorted(
         g.value for g in flow.DEFAULT_CONDITIONS)
@@ -106,5 +122,33 @@ def test_no_earlier_session_on_the_leg_means_no_suggestion(app_test, store, tmp_
     earlier(store, tmp_path, simulate_sessions(person({"calves": 0.5}), 1, np.random.default_rng(2), side="right"))
     at, sid = start(app_test, side="left")
     assert not [i for i in at.info if "Suggested" in i.value] and not at.success
+    open_form(at, sid)
     assert at.number_input(key=f"{sid}-setup-reps").value == flow.DEFAULT_REPS
     assert MuscleGroup.REST_CONTROL.value in at.multiselect(key=f"{sid}-setup-conditions").value
+
+
+def test_one_tap_plans_the_standard_session_said_in_the_summary(app_test, store):
+    at, sid = start(app_test, side="right")
+    said = summary(at)
+    assert "your right knee" in said and "bodyweight squat" in said and "in a random order" in said
+    for group in flow.DEFAULT_CONDITIONS:
+        assert group.is_control or group.label.lower() in said
+    at.button(key=f"{sid}-setup-go").click().run()
+    ok(at)
+    session = store.get_session(sid)
+    assert (session.side.value, session.movement.value, session.reps_per_test, session.stretch_seconds) == (
+        "right", "bodyweight_squat", flow.DEFAULT_REPS, flow.DEFAULT_STRETCH_SECONDS)
+    assert sorted(t.muscle_group for t in session.trials) == sorted(flow.DEFAULT_CONDITIONS)
+    assert session.randomized and session.order_seed is not None
+
+
+def test_the_test_movement_stays_the_one_used_last_time_on_that_leg(app_test, store, tmp_path):
+    frame = simulate_sessions(person({"calves": 0.5}), 1, np.random.default_rng(4))
+    frame["movement"] = "step_down"
+    earlier(store, tmp_path, frame)
+    at, sid = start(app_test)
+    assert "step-down" in summary(at)
+    open_form(at, sid)
+    assert at.radio(key=f"{sid}-setup-movement").value == "step_down"
+    at, sid = start(app_test, side="right")  # nothing on the right leg yet: the first movement
+    assert "bodyweight squat" in summary(at)

@@ -9,7 +9,7 @@ from streamlit.runtime.scriptrunner.script_runner import ScriptRunnerEvent
 from streamlit.testing.v1.local_script_runner import LocalScriptRunner
 
 from core.session.vocabulary import SessionStatus
-from tests.pages.test_session import answer_safety, clock, ok, plan, session_app, sid, step_text  # noqa: F401 - fixtures and helpers
+from tests.pages.test_session import answer_safety, change_settings, clock, ok, plan, session_app, sid, step_text  # noqa: F401 - fixtures and helpers
 
 
 @pytest.fixture
@@ -50,6 +50,7 @@ def test_every_save_and_step_change_of_a_session_is_one_script_run(session_app, 
     at = ok(session_app())
     one_run(at, runs, lambda at: answer_safety(at))  # safety -> setup
     assert "Set up" in step_text(at)
+    one_run(at, runs, change_settings)  # the form behind today's settings
     one_run(at, runs, lambda at: plan(at, conditions=["calves", "rest_control"], randomized=False))
     assert "Baseline" in step_text(at)
     s = sid(at)
