@@ -152,6 +152,10 @@ def fit(
     n, d = x.shape
     edges = [np.unique(np.quantile(x[:, f], np.linspace(0, 1, bins + 1)[1:-1])) for f in range(d)]
     xb = np.column_stack([np.searchsorted(edges[f], x[:, f], side="left") for f in range(d)])
+    # Each feature's bins offset by its own block, one row per feature: a node's histograms of every feature
+    # are then one bincount (the same sums in the same order as one bincount per feature, about twice as fast).
+    size = max(len(e) for e in edges) + 1
+    codes_by_feature = np.ascontiguousarray((xb + np.arange(d) * size).T).astype(np.intp)
     weight = np.where(y == 1, 0.5 / max(1.0, y.sum()), 0.5 / max(1.0, (1 - y).sum())) * n
     prior = float(np.log(np.sum(weight * y) / np.sum(weight * (1 - y))))
     logit = np.full(n, prior)
@@ -169,10 +173,13 @@ def fit(
             best = (0.0, 0, -1)
             if idx.size:
                 gs, hs = g[idx].sum(), h[idx].sum()
+                codes = codes_by_feature[:, idx].ravel()
+                g_hist = np.bincount(codes, weights=np.tile(g[idx], d), minlength=d * size).reshape(d, size)
+                h_hist = np.bincount(codes, weights=np.tile(h[idx], d), minlength=d * size).reshape(d, size)
                 for f in range(d):
                     k = len(edges[f]) + 1
-                    gl = np.cumsum(np.bincount(xb[idx, f], weights=g[idx], minlength=k))[:-1]
-                    hl = np.cumsum(np.bincount(xb[idx, f], weights=h[idx], minlength=k))[:-1]
+                    gl = np.cumsum(g_hist[f, :k])[:-1]
+                    hl = np.cumsum(h_hist[f, :k])[:-1]
                     gain = gl**2 / (hl + l2) + (gs - gl) ** 2 / (hs - hl + l2) - gs**2 / (hs + l2)
                     gain[(hl < min_hessian) | (hs - hl < min_hessian)] = -np.inf
                     b = int(np.argmax(gain))
