@@ -45,7 +45,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.pool import map_jobs  # noqa: E402
 from core.analysis.calibrate import LEVEL, LOOKS, TUNING_SEEDS, false_likely, look_statistics  # noqa: E402
-from core.analysis.decision import LIKELY_P_SCHEDULE, LIKELY_SPENDING, COV_SCALE  # noqa: E402
+from core.analysis.decision import (COV_SCALE, LIKELY_P_SCHEDULE, LIKELY_SPENDING, SHAPE_EDGES,  # noqa: E402
+                                    SHAPE_SHIFTS, SHIFTED_MAX)
 from core.analysis.ranking import LIKELY, UNLIKELY, analyze  # noqa: E402
 from core.analysis.simulate import make_person, simulate_sessions  # noqa: E402
 from core.session import flow  # noqa: E402
@@ -157,6 +158,9 @@ def main(argv=None) -> int:
     print(f"LIKELY_P_SCHEDULE = {LIKELY_P_SCHEDULE} for 2, 3, 4, 5+ sessions (spending {LIKELY_SPENDING} scaled "
           f"to {LEVEL}; calibrated on seeds {TUNING_SEEDS.start}-{TUNING_SEEDS.stop - 1} by python -m "
           f"core.analysis.calibrate); COV_SCALE = {COV_SCALE}")
+    print(f"shifted by the leg's over-dispersion band (posterior mean log shape below {SHAPE_EDGES[0]}, up to "
+          f"{SHAPE_EDGES[1]}, from {SHAPE_EDGES[1]}): SHAPE_SHIFTS = {SHAPE_SHIFTS}, at most {SHIFTED_MAX} "
+          f"(python -m core.analysis.calibrate --shifts)")
     ranges = {"tuning": (RANGES["tuning"], args.people), "seen-before": (RANGES["seen-before"], args.people),
               "held-out": (args.held_out, args.held_out_people)}
     for name in args.ranges.split(","):

@@ -143,6 +143,8 @@ class Exact:
     p_top: np.ndarray  # (m,)
     p_none: float
     ess: float  # effective sample size of the draws
+    #: posterior mean of log(gamma shape of the counts): small = strongly over-dispersed counts
+    log_shape: float = math.nan
 
 
 def _seed(leg: Leg) -> np.random.Generator:
@@ -214,7 +216,7 @@ def _logsumexp(a: np.ndarray, log_w: np.ndarray) -> np.ndarray:
 
 def log_weights(leg: Leg, mean: np.ndarray, cov: np.ndarray, draws: int = DRAWS,
                 rng: np.random.Generator | None = None, full: bool = False,
-                parts: _Parts | None = None) -> tuple[np.ndarray, np.ndarray]:
+                parts: _Parts | None = None, shape: bool = False) -> tuple[np.ndarray, ...]:
     """Draws of the groups' effects beyond resting, ``theta`` (M, m), and each draw's log weight (M,): the
     counts' likelihood times the priors of everything but ``theta`` over the proposal's density (``theta``'s
     own prior depends on which groups are culprits and is added by :func:`exact_posterior`).  ``full``: the
@@ -223,7 +225,8 @@ def log_weights(leg: Leg, mean: np.ndarray, cov: np.ndarray, draws: int = DRAWS,
     ``mean``, ``cov``: the proposal's centre and covariance (a multivariate t, the sd inflated
     ``PROPOSAL_INFLATE`` times) for (drift, rho, theta_1..m, u_1..S), where each session's level is ``L_s =
     centre_s + u_s`` and ``centre_s`` is the level that matches the session's observed clicks given the rest.
-    ``parts``: the leg's fixed parts (:class:`_Parts`), when the caller already has them."""
+    ``parts``: the leg's fixed parts (:class:`_Parts`), when the caller already has them.  ``shape``: also
+    return each draw's posterior mean of log(shape) given the draw (a third array, (M,))."""
     rng = _seed(leg) if rng is None else rng
     parts = _Parts(leg) if parts is None else parts
     m = leg.groups
@@ -252,14 +255,19 @@ def log_weights(leg: Leg, mean: np.ndarray, cov: np.ndarray, draws: int = DRAWS,
         at += n
     # the rest, a block of draws at a time: each block's arrays stay small enough to be reused from the heap
     # (whole-array temporaries of this size cost more in fresh memory pages than in arithmetic)
-    lw = np.concatenate([_log_lik_prior(parts, x[i:i + BLOCK], share[i:i + BLOCK], fade[i:i + BLOCK])
-                         for i in range(0, M, BLOCK)]) - log_q
-    return (x if full else theta), np.where(np.isfinite(lw), lw, -np.inf)
+    blocks = [_log_lik_prior(parts, x[i:i + BLOCK], share[i:i + BLOCK], fade[i:i + BLOCK], log_shape=True)
+              if shape else (_log_lik_prior(parts, x[i:i + BLOCK], share[i:i + BLOCK], fade[i:i + BLOCK]), None)
+              for i in range(0, M, BLOCK)]
+    lw = np.concatenate([b[0] for b in blocks]) - log_q
+    out = (x if full else theta), np.where(np.isfinite(lw), lw, -np.inf)
+    return out + (np.concatenate([b[1] for b in blocks]),) if shape else out
 
 
-def _log_lik_prior(parts: _Parts, x: np.ndarray, share: np.ndarray, fade: np.ndarray) -> np.ndarray:
+def _log_lik_prior(parts: _Parts, x: np.ndarray, share: np.ndarray, fade: np.ndarray,
+                   log_shape: bool = False) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """The counts' log likelihood plus the log priors of the drift, rho and the session levels, for draws ``x``
-    of (drift, rho, theta, u) with carry-over ``share`` and ``fade``."""
+    of (drift, rho, theta, u) with carry-over ``share`` and ``fade``.  ``log_shape``: also each draw's posterior
+    mean of log(shape) over the shape's grid."""
     m = x.shape[1] - 2 - parts.S
     drift, rho, theta, u = x[:, 0], x[:, 1], x[:, 2:2 + m], x[:, 2 + m:]
     # the linear predictor without the session levels
@@ -281,8 +289,13 @@ def _log_lik_prior(parts: _Parts, x: np.ndarray, share: np.ndarray, fade: np.nda
     loglik = _logsumexp(per_r, parts.log_r_w)
     # the session levels' prior, integrated over the day-to-day sd's prior on a grid
     level = _log_level_prior(L, parts.sd_grid, *np.log(BASE_RATE))
-    return (loglik + _logsumexp(level, parts.log_sd_w) + _log_normal(drift, 0.0, DRIFT_SD)
-            + _log_normal(rho, 0.0, REST_SD))
+    lw = (loglik + _logsumexp(level, parts.log_sd_w) + _log_normal(drift, 0.0, DRIFT_SD)
+          + _log_normal(rho, 0.0, REST_SD))
+    if not log_shape:
+        return lw
+    with np.errstate(invalid="ignore"):
+        post_r = np.exp(per_r + parts.log_r_w[:, None] - loglik[None])  # (G, M): the shape's posterior per draw
+    return lw, np.log(parts.r_grid) @ np.nan_to_num(post_r)
 
 
 def _log_level_prior(L: np.ndarray, sd: np.ndarray, lo: float, hi: float) -> np.ndarray:
@@ -343,7 +356,7 @@ def exact_posterior(leg: Leg, mean: np.ndarray, cov: np.ndarray, draws: int = DR
         # with few effective draws, lean on the previous proposal's covariance
         lam = min(1.0, ess / (10.0 * k))
         mean, cov = mu, lam * c + (1 - lam) * cov / PROPOSAL_INFLATE**2 + 1e-6 * np.eye(k)
-    theta, lw = log_weights(leg, mean, cov, draws, rng, parts=parts)
+    theta, lw, log_r = log_weights(leg, mean, cov, draws, rng, parts=parts, shape=True)
     # per draw and group: log (prior chance x density) of theta as a culprit (b) and as not one (a)
     a, b = _theta_prior(theta)
     both = np.logaddexp(a, b)
@@ -362,7 +375,7 @@ def exact_posterior(leg: Leg, mean: np.ndarray, cov: np.ndarray, draws: int = DR
     top = np.zeros_like(r)
     np.put_along_axis(top, order, top_sorted, axis=1)
     p_top = W @ top
-    return Exact(p_culprit, p_top, p_none, ess)
+    return Exact(p_culprit, p_top, p_none, ess, float(W @ log_r))
 
 
 # ------------------------------------------------------------------ kneeclick's data path
@@ -386,11 +399,12 @@ def leg_of(tests, stretch_groups: Sequence[str]) -> Leg | None:
                (t_idx, g_idx, gap.astype(float)), len(stretch_groups))
 
 
-def for_fit(tests, fit, stretch_groups: Sequence[str], control: str, draws: int = DRAWS) -> Exact | None:
+def for_fit(tests, fit, stretch_groups: Sequence[str], control: str, draws: int = DRAWS,
+            keep_poor: bool = False) -> Exact | None:
     """The exact posterior of ``stretch_groups`` (each against the rest ``control``) for a leg whose tests and fit
     are ``tests`` and ``fit`` (``core.analysis.ranking``'s ``Tests`` and ``Fit``), or None where the normal
     approximation stays: no rest control in the fit, more than ``MAX_SESSIONS`` sessions with clicks, or an
-    effective sample size below ``MIN_ESS``."""
+    effective sample size below ``MIN_ESS`` (``keep_poor``: returned all the same, for its ``ess``)."""
     col = {g: j + 1 for j, g in enumerate(fit.groups)}
     if control not in col or not stretch_groups or any(g not in col for g in stretch_groups):
         return None
@@ -404,4 +418,4 @@ def for_fit(tests, fit, stretch_groups: Sequence[str], control: str, draws: int 
         L[2 + i, col[g]] = 1.0
         L[2 + i, col[control]] = -1.0
     post = exact_posterior(data, L @ fit.beta, L @ fit.cov @ L.T, draws)
-    return post if post.ess >= MIN_ESS else None
+    return post if post.ess >= MIN_ESS or keep_poor else None

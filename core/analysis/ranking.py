@@ -343,6 +343,8 @@ class Fit:
     parts: tuple | None = None
     #: the covariance the counts would have if they were Poisson (no over-dispersion), averaged like ``cov``
     cov_poisson: np.ndarray | None = None
+    #: the gamma-Poisson over-dispersion by moments, Var(y) = mu (1 + kappa mu) (:func:`_nb2_kappa`)
+    kappa: float = 0.0
 
 
 def _design_parts(tests: Tests, groups: Sequence[str], fade: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
@@ -503,7 +505,8 @@ def fit_model(tests: Tests) -> Fit | None:
     ll = float(sum(wi * f[4] for wi, f in zip(w, fits)))
     c, f, _ = grid[int(np.argmax(w))]
     imm, later = parts[f]
-    return Fit(groups, beta, cov, dof, phi, carry, ll, (imm + c * later, y, offset, sess, n_sess), cov_poisson)
+    return Fit(groups, beta, cov, dof, phi, carry, ll, (imm + c * later, y, offset, sess, n_sess), cov_poisson,
+               kappa)
 
 
 def _centred_info(X, sess, n_sess, mu, v):
@@ -650,6 +653,13 @@ class LegResult:
     likely_statistic: float | None = None
     #: Sessions with clicks that group was tried in: the statistic is judged against ``likely_threshold`` of it.
     likely_sessions: int | None = None
+    #: Posterior mean of log(gamma shape of the counts) from the counts' own likelihood (None without it, NaN
+    #: when it had too few effective draws): what picks the threshold's over-dispersion band.
+    log_shape: float | None = None
+    #: The fit's moment estimate of the gamma-Poisson over-dispersion, Var = mu (1 + kappa mu) (a diagnostic).
+    kappa: float | None = None
+    #: The over-dispersion band of the threshold (``decision.dispersion_band``; None: the plain schedule).
+    band: int | None = None
 
     def to_dict(self) -> dict:
         return {
@@ -759,10 +769,16 @@ def analyze_leg(rows: pd.DataFrame, *, side: str, stopped_sessions: Iterable[str
     cov_model = None if fit.cov_poisson is None else L @ fit.cov_poisson @ L.T
     t95 = stats.t.ppf(0.975, fit.df)
     loglik = config_loglik(fit, stretch_groups, has_control) if USE_LAPLACE else None
-    post = posterior.for_fit(tests, fit, stretch_groups, CONTROL) if USE_EXACT and has_control else None
+    post = (posterior.for_fit(tests, fit, stretch_groups, CONTROL, keep_poor=True) if USE_EXACT and has_control
+            else None)
+    # the posterior's mean log(shape) picks the threshold's over-dispersion band (NaN: too few effective draws,
+    # which happens almost only with strongly over-dispersed counts); with no posterior, no band
+    log_shape = None if post is None else (post.log_shape if post.ess >= posterior.MIN_ESS else math.nan)
+    if post is not None and post.ess < posterior.MIN_ESS:
+        post = None
     exact = None if post is None else (post.p_culprit, post.p_top, post.p_none)
     decision = decide(est, cov, fit.df, sessions=[tried[g] for g in stretch_groups], n_used=n_used, draws=draws,
-                      likely_p=likely_p, loglik=loglik, cov_model=cov_model, exact=exact)
+                      likely_p=likely_p, loglik=loglik, cov_model=cov_model, exact=exact, log_shape=log_shape)
     results = []
     for d in decision.ranked:  # already in ranking order: the one decision (core.analysis.decision)
         g = stretch_groups[d.i]
@@ -795,7 +811,7 @@ def analyze_leg(rows: pd.DataFrame, *, side: str, stopped_sessions: Iterable[str
     leg = LegResult(
         side, n_sessions, n_used, compared_with, results, control, float(p_none), drift, fit.carry, fit.dispersion,
         leg_needed, flags, "", fit.df, decision.likely_statistic,
-        decision.likely_sessions,
+        decision.likely_sessions, log_shape, fit.kappa, decision.band,
     )
     leg.summary = summary(leg)
     return leg
