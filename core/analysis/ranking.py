@@ -101,6 +101,7 @@ from core.session.vocabulary import MuscleGroup, Side
 
 # ----------------------------------------------------------------- constants
 from core.analysis.decision import (  # noqa: E402  (the verdicts and their rules live with the decision)
+    HEAVY,
     INSUFFICIENT,
     LIKELY,
     LIKELY_P,
@@ -1022,6 +1023,10 @@ def next_steps(leg: LegResult) -> list[str]:
                      + " so far. Keep testing, and if the clicking bothers you, ask a clinician.")
     if leg.compared_with != CONTROL:
         steps.append("Include the rest control in your next sessions: without it the drift can only be guessed.")
+    if leg.band == HEAVY and not (top is not None and top.verdict == LIKELY):
+        # the stricter threshold of the heavy band (decision.SHAPE_SHIFTS) would otherwise go unexplained
+        steps.append("Your click counts vary a lot from one test to the next, even after the same stretch, so "
+                     "kneeclick asks for clearer evidence than usual before it names a cause.")
     if leg.sessions_needed:
         more = f"{leg.sessions_needed}+" if leg.sessions_needed >= MAX_SUGGESTED else str(leg.sessions_needed)
         steps.append(f"Run about {more} more session(s) on this leg, on different days, in random order with the rest "

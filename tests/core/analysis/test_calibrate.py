@@ -10,7 +10,7 @@ import pytest
 from core.analysis.calibrate import LEVEL, TUNING_SEEDS, band_shifts, calibrate, false_likely, wide_shape
 from core.analysis.decision import (HEAVY, LIGHT, LIKELY_P_SCHEDULE, LIKELY_SPENDING, MIDDLE, SHAPE_SHIFTS,
                                     SHIFTED_MAX, decide, dispersion_band, likely_threshold)
-from core.analysis.ranking import LIKELY, POSSIBLE, analyze
+from core.analysis.ranking import LIKELY, POSSIBLE, analyze, next_steps
 from core.analysis.simulate import make_person, simulate_sessions
 from core.session import flow
 
@@ -104,6 +104,7 @@ def test_strongly_over_dispersed_counts_no_longer_name_a_culprit_that_is_not_the
     assert leg.likely_statistic is not None and leg.likely_statistic >= likely_threshold(3, LIKELY_P_SCHEDULE)
     assert leg.band == HEAVY
     assert [r.verdict for r in leg.ranking if r.verdict == LIKELY] == []
+    assert "asks for clearer evidence than usual" in " ".join(next_steps(leg)), "the stricter bar is said in words"
 
 
 def test_an_ordinary_clear_culprit_is_still_likely_after_three_sessions():
@@ -114,6 +115,7 @@ def test_an_ordinary_clear_culprit_is_still_likely_after_three_sessions():
         assert leg.band in (MIDDLE, LIGHT)
         assert leg.ranking[0].muscle_group == person.culprits[0]
         assert leg.ranking[0].verdict == LIKELY
+        assert "clearer evidence than usual" not in " ".join(next_steps(leg))
 
 
 def test_the_threshold_moves_with_the_over_dispersion_band_and_a_given_schedule_does_not():
