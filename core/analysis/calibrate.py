@@ -41,13 +41,12 @@ shifts).  Tuning seeds only: bench_ranking's held-out seeds and the family's oth
 from __future__ import annotations
 
 import argparse
+import itertools
 import math
 import multiprocessing
 import sys
 
 import numpy as np
-
-import itertools
 
 from core.analysis.decision import (LIKELY_P_SCHEDULE, LIKELY_SPENDING, MIN_LIKELY_CUT, SHIFTED_MAX,
                                     dispersion_band, likely_threshold)
@@ -198,11 +197,7 @@ def main(argv=None) -> int:
     if args.shifts:
         return _shifts(args)
     seeds = range(args.first_seed, args.first_seed + args.people)
-    if args.jobs > 1:
-        with multiprocessing.Pool(args.jobs) as pool:
-            people = pool.map(look_statistics, seeds, chunksize=10)
-    else:
-        people = [look_statistics(s) for s in seeds]
+    people = _map(look_statistics, seeds, args.jobs)
     schedule = calibrate(people, LIKELY_SPENDING, args.level)
     print(f"{args.people} people with no culprit (seeds {args.first_seed}-{args.first_seed + args.people - 1}), "
           f"looks after sessions {', '.join(map(str, LOOKS))}, spending {LIKELY_SPENDING}")
