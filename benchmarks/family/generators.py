@@ -146,35 +146,50 @@ def simulate(person: Person, priors: Priors, rng: np.random.Generator, n_session
 
     ``length_exponent`` / ``drift_per_rep``: the variants of core.analysis.simulate (off by default; the draws do
     not depend on them)."""
-    conditions = [*priors.tested, CONTROL]
+    sessions = [simulate_session(person, priors, rng, s, reps=reps, side=side, stretch_seconds=stretch_seconds,
+                                 length_exponent=length_exponent, drift_per_rep=drift_per_rep)
+                for s in range(n_sessions)]
+    return combine(sessions)
+
+
+def simulate_session(person: Person, priors: Priors, rng: np.random.Generator, s: int, order: list[str] | None = None,
+                     reps: int = REPS, side: str = "left", *, stretch_seconds: int = STRETCH_SECONDS,
+                     length_exponent: float = 0.0, drift_per_rep: bool = False) -> Data:
+    """Session number ``s`` (from 0): a baseline test, then each condition of ``order`` (default: every tested
+    group and the control, shuffled by ``rng``), ``reps`` reps per test and ``stretch_seconds`` stretches.
+    A group outside the person's candidates has no effect."""
+    if order is None:
+        conditions = [*priors.tested, CONTROL]
+        order = [conditions[i] for i in rng.permutation(len(conditions))]
     log_effects, log_drift = design_logs(person.effects, person.drift, reps, stretch_seconds, length_exponent,
                                          drift_per_rep)
-    orders, counts, rows = [], [], []
-    for s in range(n_sessions):
-        order = [conditions[i] for i in rng.permutation(len(conditions))]
-        level = np.log(person.base_rate) + rng.normal(0.0, person.day_sd)
-        carried = 0.0
+    level = np.log(person.base_rate) + rng.normal(0.0, person.day_sd)
+    carried = 0.0
 
-        def count(log_rate: float) -> int:
-            lam = rng.gamma(person.shape, np.exp(log_rate) * reps / person.shape)
-            n = int(rng.poisson(lam))
-            if person.miscount and rng.random() < person.miscount:
-                n = max(0, n + int(rng.choice([-3, -2, -1, 1, 2, 3])))
-            return n
+    def count(log_rate: float) -> int:
+        lam = rng.gamma(person.shape, np.exp(log_rate) * reps / person.shape)
+        n = int(rng.poisson(lam))
+        if person.miscount and rng.random() < person.miscount:
+            n = max(0, n + int(rng.choice([-3, -2, -1, 1, 2, 3])))
+        return n
 
-        ys = [count(level)]
-        for pos, group in enumerate(order, start=1):
-            effect = log_effects.get(group, 0.0)
-            ys.append(count(level + pos * log_drift + carried + effect))
-            carried = carried * person.fade + person.carry * effect
-        for pos, group in enumerate(order, start=1):
-            rows.append(dict(
-                session_id=f"sim-{s + 1:02d}",
-                session_date=(pd.Timestamp("2026-01-01") + pd.Timedelta(days=2 * s)).date().isoformat(),
-                side=side, movement="bodyweight_squat", position=pos, muscle_group=group,
-                stretch_seconds=stretch_seconds, reps_before=reps, clicks_before=ys[pos - 1], reps_after=reps,
-                clicks_after=ys[pos], pain_before=0, pain_after=0, notes="",
-            ))
-        orders.append(order)
-        counts.append(ys)
-    return Data(orders, np.asarray(counts, dtype=float), reps, pd.DataFrame(rows))
+    ys = [count(level)]
+    for pos, group in enumerate(order, start=1):
+        effect = log_effects.get(group, 0.0)
+        ys.append(count(level + pos * log_drift + carried + effect))
+        carried = carried * person.fade + person.carry * effect
+    rows = [dict(
+        session_id=f"sim-{s + 1:02d}",
+        session_date=(pd.Timestamp("2026-01-01") + pd.Timedelta(days=2 * s)).date().isoformat(),
+        side=side, movement="bodyweight_squat", position=pos, muscle_group=group,
+        stretch_seconds=stretch_seconds, reps_before=reps, clicks_before=ys[pos - 1], reps_after=reps,
+        clicks_after=ys[pos], pain_before=0, pain_after=0, notes="",
+    ) for pos, group in enumerate(order, start=1)]
+    return Data([list(order)], np.asarray([ys], dtype=float), reps, pd.DataFrame(rows))
+
+
+def combine(sessions: list[Data]) -> Data:
+    """Sessions of one person as one :class:`Data` (``counts`` and ``reps`` only make sense for equal designs)."""
+    return Data([o for d in sessions for o in d.orders], np.concatenate([d.counts for d in sessions])
+                if len({d.counts.shape[1] for d in sessions}) == 1 else np.empty((0, 0)), sessions[0].reps,
+                pd.concat([d.frame for d in sessions], ignore_index=True))
