@@ -11,7 +11,8 @@ length (a planned session is never longer than the default one):
 - the other fixed design of the same conditions and time: 16 reps with 60 s stretches when the default is 10 reps
   with 90 s, else 10 with 90 (reps against stretch length alone);
 - planned: the default first session, then the planner's sessions 2 and 3 (core/analysis/planner.py);
-- planned with a second rest control (``--second``, each of ``planner.SECOND_CONTROL_MODES`` but off, at ``P_KEEP``):
+- planned with a second rest control (``--second few,fits``: the modes of ``planner.SECOND_CONTROL_MODES`` asked for,
+  at ``P_KEEP``; none by default, since the twelfth round adopted neither):
   the same, with the rest control twice in the planned sessions the mode picks (issue 9, twelfth round).  Paired
   against the one-rest planner on the tuning seed, a mode is adopted by :func:`choose_second`'s rule, stated before
   the run: top-1 at least +0.01, culprit `likely` no lower than -0.005, false `likely` at most 0.05; if both modes
@@ -277,9 +278,9 @@ def main() -> None:
     ap.add_argument("--drift-per-rep", action="store_true", help="the simulator's variant: drift grows with reps")
     ap.add_argument("--keeps", default=",".join(f"{k:g}" for k in KEEPS),
                     help="the p_keep values tried on the tuning seed (comma-separated)")
-    ap.add_argument("--second", default="few,fits",
+    ap.add_argument("--second", default="",
                     help="second-control modes (planner.SECOND_CONTROL_MODES) run as extra arms at P_KEEP, "
-                         "comma-separated; '' for none")
+                         "comma-separated (the twelfth round ran few,fits); none by default")
     args = ap.parse_args()
     modes = tuple(m for m in args.second.split(",") if m and m != "off")
     for m in modes:

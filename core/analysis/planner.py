@@ -72,6 +72,11 @@ P_KEEP = 0.1
 #: resting's, so a second rest (in its own random position) steadies all of them at once.  Which plans get it:
 #: ``"off"`` none; ``"few"`` when at most two groups are kept (the time then allows it at the same reps, with
 #: shorter stretches); ``"fits"`` whenever the session still fits at ``flow.DEFAULT_REPS`` reps or more with it.
+#: Off: on tuning seed 101 (2,000 people, ``bench_plan.py --keeps 0.1 --second few,fits``), paired against the
+#: one-rest planner, neither met the rule stated before the run (top-1 >= +0.01, culprit `likely` >= -0.005, false
+#: `likely` <= 0.05): few top-1 +0.006 (-0.008 to +0.020), culprit `likely` -0.006; fits -0.001 and -0.005.  The
+#: resting noise a second rest removes is shared by every contrast, so it hardly changes which group ranks first; it
+#: could only help `likely`, and did not.  The app and ``flow.Setup`` still accept one rest only.
 SECOND_CONTROL_MODES = ("off", "few", "fits")
 SECOND_CONTROL = "off"
 #: The answer is settled when the first-ranked group is ``likely`` with at least this chance of being the top one.
