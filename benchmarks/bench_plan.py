@@ -10,7 +10,14 @@ length (a planned session is never longer than the default one):
   ``flow.DEFAULT_STRETCH_SECONDS`` s stretches);
 - the other fixed design of the same conditions and time: 16 reps with 60 s stretches when the default is 10 reps
   with 90 s, else 10 with 90 (reps against stretch length alone);
-- planned: the default first session, then the planner's sessions 2 and 3 (core/analysis/planner.py).
+- planned: the default first session, then the planner's sessions 2 and 3 (core/analysis/planner.py);
+- planned with a second rest control (``--second few,fits``: the modes of ``planner.SECOND_CONTROL_MODES`` asked for,
+  at ``P_KEEP``; none by default, since the twelfth round adopted neither):
+  the same, with the rest control twice in the planned sessions the mode picks (issue 9, twelfth round).  Paired
+  against the one-rest planner on the tuning seed, a mode is adopted by :func:`choose_second`'s rule, stated before
+  the run: top-1 at least +0.01, culprit `likely` no lower than -0.005, false `likely` at most 0.05; if both modes
+  pass, the larger top-1 gain.  The held-out seed runs ``planner.SECOND_CONTROL`` when it is on, paired against
+  fixed and against the one-rest planner.
 
 Scored after the third session with the ranking of core/analysis/ranking.py:
 top-1 (people with one culprit: it is ranked first), culprit `likely` (people with culprits: the main one is
@@ -46,8 +53,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.paired import paired_interval  # noqa: E402
 from benchmarks.pool import map_jobs  # noqa: E402
-from core.analysis.planner import P_KEEP, plan_next  # noqa: E402
-from core.analysis.ranking import LIKELY, analyze  # noqa: E402
+from core.analysis.planner import P_KEEP, SECOND_CONTROL, SECOND_CONTROL_MODES, plan_next  # noqa: E402
+from core.analysis.ranking import CONTROL, LIKELY, analyze  # noqa: E402
 from core.analysis.simulate import make_person, simulate_sessions  # noqa: E402
 from core.session import flow  # noqa: E402
 
@@ -67,10 +74,18 @@ def _score(frame: pd.DataFrame, culprits: list[str]) -> tuple[bool, bool]:
     return first == (culprits[0] if culprits else None), (culprits[0] in likely) if culprits else bool(likely)
 
 
+def arm_name(keep: float, second: str = "off") -> str:
+    """A planned arm's name: ``planned 0.1``, or ``planned 0.1 +rest few`` with a second rest control."""
+    return f"planned {keep:g}" + (f" +rest {second}" if second != "off" else "")
+
+
 def one_person(task: tuple) -> dict:
-    """Each design's (top-1 right, likely) for simulated person ``i`` of ``seed``; one planned arm per p_keep.
+    """Each design's (top-1 right, likely) for simulated person ``i`` of ``seed``; one planned arm per p_keep,
+    and one per second-control mode (``planner.SECOND_CONTROL_MODES`` other than off) at ``P_KEEP``.
     ``variant``: the simulator's (length exponent, drift per rep)."""
-    seed, i, keeps, (exponent, per_rep) = task
+    seed, i, keeps, (exponent, per_rep), *more = task
+    seconds_modes = more[0] if more else ()
+    planned_arms = [(keep, "off") for keep in keeps] + [(P_KEEP, m) for m in seconds_modes]
     rng = np.random.default_rng([seed, i])
     k = i % 3
     person = make_person(rng, k)
@@ -82,27 +97,33 @@ def one_person(task: tuple) -> dict:
                                   stretch_seconds=seconds, length_exponent=exponent, drift_per_rep=per_rep,
                                   prefix=f"F{j}")
         out[name] = _score(frame, person.culprits)
-    for keep in keeps:
+    first = None  # the first session and its ranking are the same for every planned arm (the same stream)
+    for keep, second in planned_arms:
         prng = np.random.default_rng([seed, i, 3])
         frames = [simulate_sessions(person, 1, prng, reps=flow.DEFAULT_REPS,
                                     stretch_seconds=flow.DEFAULT_STRETCH_SECONDS, length_exponent=exponent,
                                     drift_per_rep=per_rep, prefix="P1")]
         for s in range(2, SESSIONS + 1):
             history = pd.concat(frames, ignore_index=True)
-            (leg,) = analyze(history, draws=1000)
-            plan = plan_next(history, "left", p_keep=keep, look_ahead=False, leg=leg)
+            if s == 2 and first is not None:
+                leg = first
+            else:
+                (leg,) = analyze(history, draws=1000)
+                first = leg if s == 2 else first
+            plan = plan_next(history, "left", p_keep=keep, look_ahead=False, leg=leg, second_control=second)
             planned = dataclasses.replace(person, effects={g: person.effects[g] for g in plan.conditions
                                                            if g in person.effects})
             frames.append(simulate_sessions(planned, 1, prng, reps=plan.reps, stretch_seconds=plan.stretch_seconds,
-                                            length_exponent=exponent, drift_per_rep=per_rep, prefix=f"P{s}",
-                                            start_day=2 * s))
-        out[f"planned {keep:g}"] = _score(pd.concat(frames, ignore_index=True), person.culprits)
+                                            controls=plan.conditions.count(CONTROL), length_exponent=exponent,
+                                            drift_per_rep=per_rep, prefix=f"P{s}", start_day=2 * s))
+        out[arm_name(keep, second)] = _score(pd.concat(frames, ignore_index=True), person.culprits)
+        out[arm_name(keep, second) + " rests"] = sum(f["muscle_group"].eq(CONTROL).sum() > 1 for f in frames)
     return out
 
 
-def run(people: int, seed: int, keeps: tuple[float, ...], jobs: int, variant: tuple[float, bool] = (0.0, False)
-        ) -> list[dict]:
-    tasks = [(seed, i, keeps, variant) for i in range(people)]
+def run(people: int, seed: int, keeps: tuple[float, ...], jobs: int, variant: tuple[float, bool] = (0.0, False),
+        seconds_modes: tuple[str, ...] = ()) -> list[dict]:
+    tasks = [(seed, i, keeps, variant, seconds_modes) for i in range(people)]
     return map_jobs(one_person, tasks, jobs, chunksize=10)
 
 
@@ -183,6 +204,48 @@ def choose_keep(arms: dict[float, tuple[float, float, float]], fixed_top1: float
     return best, f"false likely <= {FALSE_CAP:g}; {step}; then the most culprits likely"
 
 
+#: The rule, stated before the tuning run, that adopts a second-control mode: on the tuning seed, paired against
+#: the current planner (one rest), top-1 at least this much higher, culprit `likely` no more than ``SECOND_HIT_DROP``
+#: lower, and false `likely` at most ``FALSE_CAP``; of the modes that pass, the larger top-1 gain.
+SECOND_TOP1_GAIN = 0.01
+SECOND_HIT_DROP = 0.005
+
+
+def choose_second(results: list[dict], modes: tuple[str, ...]) -> tuple[str, list[str]]:
+    """The second-control mode the tuning people adopt (``"off"`` when none passes), and one line per mode."""
+    base = f"planned {P_KEEP:g}"
+    passed, lines = [], []
+    for m in modes:
+        arm = arm_name(P_KEEP, m)
+        gains = paired_gain(results, arm, base)
+        false = rates(results, arm)[2]
+        ok = (gains["top-1"][0] >= SECOND_TOP1_GAIN - 1e-12 and gains["culprit likely"][0] >= -SECOND_HIT_DROP - 1e-12
+              and false <= FALSE_CAP + 1e-12)
+        lines.append(f"{m}: top-1 {gains['top-1'][0]:+.3f}, culprit likely {gains['culprit likely'][0]:+.3f}, "
+                     f"false likely {false:.3f}: {'passes' if ok else 'fails'}")
+        if ok:
+            passed.append((gains["top-1"][0], m))
+    return (max(passed)[1] if passed else "off"), lines
+
+
+def second_lines(results: list[dict], modes: tuple[str, ...]) -> str:
+    """The second-control arms against the one-rest planner and fixed, and the adopt rule's verdict."""
+    base = f"planned {P_KEEP:g}"
+    out = []
+    for m in modes:
+        arm = arm_name(P_KEEP, m)
+        twice = [r[arm + " rests"] for r in results]
+        out.append(f"  {arm}: {np.mean([t > 0 for t in twice]):.2f} of people rested twice in a planned session "
+                   f"({np.mean(twice):.2f} such sessions per person)")
+        out.append("  " + gain_line(results, arm, base))
+        out.append("  " + gain_line(results, arm))
+    chosen, lines = choose_second(results, modes)
+    out.append(f"  second control (rule: top-1 >= +{SECOND_TOP1_GAIN:g} and culprit likely >= -{SECOND_HIT_DROP:g} "
+               f"against {base}, false likely <= {FALSE_CAP:g}; then the larger top-1 gain): "
+               + "; ".join(lines) + f" -> {chosen} (planner.SECOND_CONTROL = {SECOND_CONTROL})")
+    return "\n".join(out)
+
+
 def speed(people: int = 6, runs: int = 3) -> tuple[float, float, int]:
     """(median, slowest) over people of the median time of ``plan_next`` on 20 sessions; how many were not settled
     (those also run the look-ahead simulation)."""
@@ -215,17 +278,24 @@ def main() -> None:
     ap.add_argument("--drift-per-rep", action="store_true", help="the simulator's variant: drift grows with reps")
     ap.add_argument("--keeps", default=",".join(f"{k:g}" for k in KEEPS),
                     help="the p_keep values tried on the tuning seed (comma-separated)")
+    ap.add_argument("--second", default="",
+                    help="second-control modes (planner.SECOND_CONTROL_MODES) run as extra arms at P_KEEP, "
+                         "comma-separated (the twelfth round ran few,fits); none by default")
     args = ap.parse_args()
+    modes = tuple(m for m in args.second.split(",") if m and m != "off")
+    for m in modes:
+        if m not in SECOND_CONTROL_MODES:
+            ap.error(f"--second: unknown mode {m!r} (one of {', '.join(SECOND_CONTROL_MODES)})")
     keeps = tuple(float(k) for k in args.keeps.split(","))
     started = time.perf_counter()
     variant = (args.length_exponent, args.drift_per_rep)
     said = (f"; simulator variant: length exponent {args.length_exponent:g}"
             f"{', drift per rep' if args.drift_per_rep else ''}" if variant != (0.0, False) else "")
 
-    tuned = run(args.people, args.tune_seed, keeps, args.jobs, variant)
+    tuned = run(args.people, args.tune_seed, keeps, args.jobs, variant, modes)
     print(f"Tuning: {args.people} simulated people (seed {args.tune_seed}), {SESSIONS} sessions, equal time{said}")
     arms = list(DESIGNS[:2]) + [f"planned {k:g}" for k in keeps]
-    for line in table(tuned, arms):
+    for line in table(tuned, arms + [arm_name(P_KEEP, m) for m in modes]):
         print("  " + line)
     figures = {arm: rates(tuned, arm) for arm in arms}
     best, rule = choose_keep({k: figures[f"planned {k:g}"] for k in keeps}, figures["fixed"][0])
@@ -233,18 +303,25 @@ def main() -> None:
           + f" (fixed top-1 {figures['fixed'][0]:.3f})")
     print(f"  chosen p_keep = {best:g} (rule: {rule}); the planner's default P_KEEP = {P_KEEP:g}")
     print("  " + gain_line(tuned, f"planned {P_KEEP:g}"))
+    if modes:
+        print(second_lines(tuned, modes))
     if best != P_KEEP:
         print(f"  WARNING: the tuning rule picks {best:g} but planner.P_KEEP is {P_KEEP:g}: the held-out figures "
               "below are for P_KEEP, what people run; set P_KEEP to the chosen value and run again")
 
     if args.tune_only:
         return
-    held = run(args.people, args.report_seed, (P_KEEP,), args.jobs, variant)
+    held_modes = (SECOND_CONTROL,) if SECOND_CONTROL != "off" else ()
+    held = run(args.people, args.report_seed, (P_KEEP,), args.jobs, variant, held_modes)
     print(f"\nHeld out: {args.people} other simulated people (seed {args.report_seed}), the planner's default "
-          f"p_keep = {P_KEEP:g}{said}")
-    for line in table(held, list(DESIGNS[:2]) + [f"planned {P_KEEP:g}"]):
+          f"p_keep = {P_KEEP:g}, second control {SECOND_CONTROL}{said}")
+    shipped = arm_name(P_KEEP, SECOND_CONTROL)
+    for line in table(held, list(DESIGNS[:2]) + [f"planned {P_KEEP:g}"] + [arm_name(P_KEEP, m) for m in held_modes]):
         print("  " + line)
-    print("  " + gain_line(held, f"planned {P_KEEP:g}") + f" (targets: top-1 >= +{TOP1_GAIN:g})")
+    print("  " + gain_line(held, shipped) + f" (targets: top-1 >= +{TOP1_GAIN:g})")
+    if held_modes:
+        print("  " + gain_line(held, shipped, f"planned {P_KEEP:g}"))
+        print(second_lines(held, held_modes))
     n1 = sum(r["k"] == 1 for r in held)
     print(f"  (people per figure: {n1} with one culprit for top-1, {sum(r['k'] > 0 for r in held)} with culprits, "
           f"{sum(r['k'] == 0 for r in held)} with none; ± is a 95% margin)")

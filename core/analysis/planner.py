@@ -68,6 +68,17 @@ MAX_PLAN_REPS = 20
 #: round): 0.1 (top-1 0.885 against fixed 0.870, culprit `likely` 0.362, false 0.050; 0.05, the earlier choice,
 #: 0.870 / 0.357 / 0.040, within noise of it).  The held-out figures (seed 202) are for this value, in the README.
 P_KEEP = 0.1
+#: A second rest control in planned sessions (issue 9, twelfth round): every contrast is a stretch's retest against
+#: resting's, so a second rest (in its own random position) steadies all of them at once.  Which plans get it:
+#: ``"off"`` none; ``"few"`` when at most two groups are kept (the time then allows it at the same reps, with
+#: shorter stretches); ``"fits"`` whenever the session still fits at ``flow.DEFAULT_REPS`` reps or more with it.
+#: Off: on tuning seed 101 (2,000 people, ``bench_plan.py --keeps 0.1 --second few,fits``), paired against the
+#: one-rest planner, neither met the rule stated before the run (top-1 >= +0.01, culprit `likely` >= -0.005, false
+#: `likely` <= 0.05): few top-1 +0.006 (-0.008 to +0.020), culprit `likely` -0.006; fits -0.001 and -0.005.  The
+#: resting noise a second rest removes is shared by every contrast, so it hardly changes which group ranks first; it
+#: could only help `likely`, and did not.  The app and ``flow.Setup`` still accept one rest only.
+SECOND_CONTROL_MODES = ("off", "few", "fits")
+SECOND_CONTROL = "off"
 #: The answer is settled when the first-ranked group is ``likely`` with at least this chance of being the top one.
 STOP_P_TOP = 0.8
 #: Draws for the chances of being the biggest contributor.
@@ -172,14 +183,18 @@ def data_seed(rows: pd.DataFrame, side: str) -> int:
 
 def plan_next(frame: pd.DataFrame | None, side: str | Side, *, stopped_sessions: Iterable[str] = (),
               seed: int | None = None, leg: LegResult | None = None, p_keep: float = P_KEEP,
-              look_ahead: bool = True) -> Plan:
+              look_ahead: bool = True, second_control: str | None = None) -> Plan:
     """Plan the next session on ``side`` from the past sessions in ``frame`` (CSV schema; other legs ignored).
 
     ``seed``: the order's seed (default: derived from the data; a fresh one with no data).
     ``leg``: the ranking of these rows, when the caller has it already (saves a second analysis).
     ``p_keep``: the chance of being the biggest contributor that keeps a group in (the benchmark tunes it).
     ``look_ahead``: False skips "about N more sessions" (the benchmark, which only needs the design).
+    ``second_control``: which plans rest twice (one of ``SECOND_CONTROL_MODES``; default ``SECOND_CONTROL``).
     """
+    mode = SECOND_CONTROL if second_control is None else second_control
+    if mode not in SECOND_CONTROL_MODES:
+        raise ValueError(f"second_control must be one of {SECOND_CONTROL_MODES}, got {mode!r}")
     side = Side(side).value
     rows = frame[frame["side"].astype(str) == side] if frame is not None and not frame.empty else None
     if rows is None or rows.empty:
@@ -216,7 +231,7 @@ def plan_next(frame: pd.DataFrame | None, side: str | Side, *, stopped_sessions:
     ahead, more = (sessions_to_settle(mu, sd, df, _info_per_session(groups, estimated, rows), rng=rng)
                    if look_ahead else (None, False))
     why = _why_continue(groups, keep, p_best, unestimated, challenger, no_control, p_keep)
-    plan = _make(side, keep, seed, why, stop=False)
+    plan = _make(side, keep, seed, why, stop=False, twice=rest_twice(len(keep), mode))
     tail = (f" About {ahead} more session{'s' if ahead != 1 else ''} like this should settle it."
             if ahead is not None else
             f" It may take more than {MAX_AHEAD} more sessions to settle." if more else "")
@@ -298,9 +313,23 @@ def _info_per_session(groups, estimated, rows: pd.DataFrame) -> np.ndarray:
     return np.array([per.get(g, fill) for g in groups])
 
 
-def _make(side, keep, seed, why, *, stop) -> Plan:
+def rest_twice(groups: int, mode: str | None = None) -> bool:
+    """Whether a planned session of ``groups`` stretch groups rests twice under ``mode`` (one of
+    ``SECOND_CONTROL_MODES``; default ``SECOND_CONTROL``)."""
+    mode = SECOND_CONTROL if mode is None else mode
+    if mode == "few":
+        return groups <= 2
+    if mode == "fits":
+        return fit_time(groups + 2)[0] >= flow.DEFAULT_REPS
+    return False
+
+
+def _make(side, keep, seed, why, *, stop, twice: bool = False) -> Plan:
     chosen = set(keep) | {CONTROL}
     listed = [g for g in MuscleGroup if g.value in chosen]  # the app's list order: flow.plan_order re-derives it
+    if twice and not stop:  # the second rest listed right after the first, then shuffled with the rest
+        at = listed.index(MuscleGroup.REST_CONTROL)
+        listed.insert(at + 1, MuscleGroup.REST_CONTROL)
     k = len(listed)
     if stop:  # no suggestion: the standard session, should the person want one anyway
         order = flow.plan_order(flow.DEFAULT_CONDITIONS, True, seed)
@@ -309,9 +338,13 @@ def _make(side, keep, seed, why, *, stop) -> Plan:
     reps, seconds = fit_time(k)
     order = flow.plan_order(listed, True, seed)
     names = _names([g.value for g in listed if not g.is_control])
-    head = (f"Next: {names} with the rest control, {reps} reps per test, {seconds}-second stretches "
+    rest = "resting twice (the rest control in two places)" if twice else "the rest control"
+    head = (f"Next: {names} with {rest}, {reps} reps per test, {seconds}-second stretches "
             f"(about {math.ceil(session_seconds(k, reps, seconds) / 60)} minutes of testing and stretching, "
             "no longer than the standard session). ")
+    if twice:
+        why = why + (" You rest twice because every stretch is compared with resting: a second rest makes the "
+                     "comparison with resting steadier, and the time the dropped groups free pays for it.")
     return Plan(side, tuple(g.value for g in order), reps, seconds, seed, head + why, False, reasons=why)
 
 

@@ -106,6 +106,7 @@ def simulate_sessions(
     *,
     randomized: bool = True,
     control: bool = True,
+    controls: int = 1,
     reps: int = 10,
     stretch_seconds: int = REFERENCE_STRETCH_SECONDS,
     length_exponent: float = 0.0,
@@ -114,7 +115,8 @@ def simulate_sessions(
     prefix: str = "sim",
     start_day: int = 0,
 ) -> pd.DataFrame:
-    """``n_sessions`` sessions as CSV-schema rows: a baseline, then each group (and the control) once.
+    """``n_sessions`` sessions as CSV-schema rows: a baseline, then each group once and the rest control
+    ``controls`` times (1 or 2; none when ``control`` is False), in random order unless ``randomized`` is False.
 
     ``stretch_seconds`` is written to every row; it changes the effects only with ``length_exponent`` > 0, and
     ``drift_per_rep`` ties the drift to the reps (the module docstring's variants).  The random draws do not
@@ -123,7 +125,7 @@ def simulate_sessions(
     log_effects, log_drift = design_logs(person.effects, person.drift, reps, stretch_seconds, length_exponent,
                                          drift_per_rep)
     if control:
-        groups.append(CONTROL)
+        groups += [CONTROL] * int(controls)
     rows = []
     for s in range(n_sessions):
         order = list(rng.permutation(groups)) if randomized else groups

@@ -52,3 +52,23 @@ def test_arms_that_agree_on_every_person_differ_by_exactly_nothing():
     people = [{"k": k, "fixed": (k == 1, k > 1), "planned": (k == 1, k > 1)} for k in (0, 1, 1, 2, 2, 0)]
     for name, (m, lo, hi, n) in paired_gain(people, "planned").items():
         assert (m, lo, hi) == (0.0, 0.0, 0.0) and n > 0, name
+
+
+def test_a_second_rest_is_adopted_only_by_the_stated_rule_and_the_larger_top1_gain_wins():
+    from benchmarks.bench_plan import arm_name, choose_second
+    from core.analysis.planner import P_KEEP
+
+    base, few, fits = arm_name(P_KEEP), arm_name(P_KEEP, "few"), arm_name(P_KEEP, "fits")
+    # 10 one-culprit people: few ranks one more right (+0.1), fits two more (+0.2) but loses a culprit `likely`
+    people = [{"k": 1, base: (i >= 3, True), few: (i >= 2, True), fits: (i >= 1, i != 9)} for i in range(10)]
+    people += [{"k": 0, base: (False, False), few: (False, False), fits: (False, False)} for _ in range(20)]
+    assert choose_second(people, ("few", "fits"))[0] == "few", "fits loses 0.1 of culprits likely"
+    for p in people[:10]:
+        p[fits] = (p[fits][0], True)
+    assert choose_second(people, ("few", "fits"))[0] == "fits", "both pass: the larger top-1 gain"
+    people[10][few] = people[10][fits] = (False, True)  # one false `likely` in 20: 0.05, still within the cap
+    assert choose_second(people, ("few", "fits"))[0] == "fits"
+    people[11][fits] = (False, True)  # 0.10: fails
+    assert choose_second(people, ("few", "fits"))[0] == "few"
+    people[11][few] = (False, True)
+    assert choose_second(people, ("few", "fits"))[0] == "off"

@@ -7,8 +7,10 @@ import pytest
 from core.analysis.planner import (
     DEFAULT_SECONDS,
     MAX_AHEAD,
+    SECOND_CONTROL_MODES,
     fit_time,
     plan_next,
+    rest_twice,
     session_seconds,
     sessions_to_settle,
 )
@@ -115,3 +117,45 @@ def test_results_and_the_planner_give_the_same_number_of_sessions_still_needed()
             assert f"About {leg.sessions_needed}" in leg.summary
             checked += 1
     assert checked, "no simulated person still needed sessions: the check above never ran"
+
+
+@pytest.mark.parametrize("mode", [m for m in SECOND_CONTROL_MODES if m != "off"])
+def test_a_second_rest_counts_in_the_time_and_runs_in_its_own_random_place(mode):
+    """With a second rest control the session still fits the standard 690 s counting both rests, keeps the same
+    reps where the dropped groups free the time, lists the rest control twice (and a group never twice), and the
+    order re-derives from the seed like any planned session."""
+    rng = np.random.default_rng(2026)
+    twice = 0
+    for i in range(12):
+        frame = simulate_sessions(make_person(rng, i % 3), 1 + i % 3, rng)
+        one = plan_next(frame, "left", second_control="off", look_ahead=False)
+        plan = plan_next(frame, "left", second_control=mode, look_ahead=False)
+        if plan.stop:
+            continue
+        rests = plan.conditions.count("rest_control")
+        groups = [c for c in plan.conditions if c != "rest_control"]
+        assert sorted(groups) == sorted(c for c in one.conditions if c != "rest_control")
+        assert len(set(groups)) == len(groups)
+        assert rests == (2 if rest_twice(len(groups), mode) else 1)
+        assert plan.seconds <= DEFAULT_SECONDS
+        assert plan.seconds == session_seconds(len(groups) + rests, plan.reps, plan.stretch_seconds)
+        assert plan.reps >= flow.DEFAULT_REPS
+        listed = sorted(plan.groups, key=list(MuscleGroup).index)
+        assert flow.plan_order(listed, True, plan.seed) == plan.groups
+        assert plan.to_dict()["conditions"] == list(plan.conditions)
+        if rests == 2:
+            twice += 1
+            assert "a second rest makes the comparison with resting steadier" in plan.why
+            if len(groups) <= 2:
+                assert plan.reps == one.reps, "two groups: the second rest costs stretch time, not reps"
+        else:
+            assert plan == one
+    assert twice, "some of these plans rest twice"
+
+
+def test_which_plans_rest_twice():
+    assert not any(rest_twice(g, "off") for g in range(1, 5))
+    assert [rest_twice(g, "few") for g in (2, 3, 4)] == [True, False, False]
+    assert [rest_twice(g, "fits") for g in (2, 3, 4)] == [True, True, False], "4 groups and 2 rests: 11 reps"
+    with pytest.raises(ValueError):
+        plan_next(None, "left", second_control="sometimes")

@@ -505,3 +505,41 @@ def test_the_simulator_writes_the_csv_schema_as_a_chain():
     for _, s in frame.groupby("session_id"):
         assert (s["clicks_before"].to_numpy()[1:] == s["clicks_after"].to_numpy()[:-1]).all()
         assert sorted(s["muscle_group"]) == sorted((*GROUPS4, CONTROL))
+
+
+# ------------------------------------------------------- a second rest in one session
+def test_a_second_rest_is_one_more_test_of_resting_and_earlier_stretches_still_carry_over_to_it():
+    """A planned session may rest twice: each rest is its own test of resting (never merged with the other), and a
+    stretch done before the second rest still carries over to it, as to any later test."""
+    t = build_tests(rows((CONTROL, 8, 7), ("quadriceps", 7, 4), (CONTROL, 4, 5), ("calves", 5, 5)))
+    assert t.clicks.tolist() == [8, 7, 4, 5, 5]
+    assert t.after == [None, CONTROL, "quadriceps", CONTROL, "calves"]
+    assert t.earlier[3] == frozenset({"quadriceps"}) and t.gaps[3] == {"quadriceps": 1}
+    assert t.earlier[4] == frozenset({CONTROL, "quadriceps"}) and t.gaps[4] == {CONTROL: 1, "quadriceps": 2}
+    groups = ["quadriceps", "calves", CONTROL]
+    imm, later = A._design_parts(t, groups, fade=0.5)
+    assert imm[:, 3].tolist() == [0, 1, 0, 1, 0], "both rests are retests after resting"
+    assert later[3, 1:].tolist() == [1.0, 0.0, -1.0], "quadriceps' carry-over reaches the second rest"
+    assert later[4, 1:].tolist() == [0.5, 0.0, -0.5]
+
+
+def test_resting_twice_a_session_narrows_every_stretchs_interval_against_resting():
+    """The same simulated knee, six sessions of 15 reps, once with one rest a session and once with two: the
+    second rest is a second look at resting, so each group's comparison with it is steadier (and the exact
+    posterior still runs: no crash, no merged rests)."""
+    truth = Person(effects={"quadriceps": 0.5, "calves": 1.0}, base_rate=1.5, drift=0.97, carry=0.2, fade=0.7,
+                   day_sd=0.15, shape=1e6, miscount=0.0)
+    ratios = []
+    for seed in range(4):
+        se = {}
+        for controls in (1, 2):
+            frame = simulate_sessions(truth, 6, np.random.default_rng(seed), controls=controls, reps=15)
+            assert (frame["muscle_group"] == CONTROL).groupby(frame["session_id"]).sum().eq(controls).all()
+            (leg,) = analyze(frame)
+            assert CONTROL not in {r.muscle_group for r in leg.ranking} and leg.compared_with == CONTROL
+            assert leg.control.sessions == 6, "the rest control was tried in six sessions, however often in each"
+            assert leg.log_shape is not None, "the counts' own likelihood (exact posterior) ran"
+            assert leg.ranking[0].muscle_group == "quadriceps"
+            se[controls] = [r.se_log for r in sorted(leg.ranking, key=lambda r: r.muscle_group)]
+        ratios += [two / one for one, two in zip(se[1], se[2])]
+    assert np.median(ratios) < 0.9, ratios
