@@ -181,7 +181,7 @@ def data_seed(rows: pd.DataFrame, side: str) -> int:
     return int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "big") & 0x7FFFFFFF
 
 
-def plan_next(frame: pd.DataFrame | None, side: str | Side, *, stopped_sessions: Iterable[str] = (),
+def plan_next(frame: pd.DataFrame | None, side: str | Side, *, stopped_sessions: Iterable[str] | None = None,
               seed: int | None = None, leg: LegResult | None = None, p_keep: float = P_KEEP,
               look_ahead: bool = True, second_control: str | None = None) -> Plan:
     """Plan the next session on ``side`` from the past sessions in ``frame`` (CSV schema; other legs ignored).
@@ -239,7 +239,7 @@ def plan_next(frame: pd.DataFrame | None, side: str | Side, *, stopped_sessions:
                                more_than_ahead=more)
 
 
-def with_sessions_to_settle(leg: LegResult, rows: pd.DataFrame, *, stopped_sessions: Iterable[str] = ()) -> LegResult:
+def with_sessions_to_settle(leg: LegResult, rows: pd.DataFrame, *, stopped_sessions: Iterable[str] | None = None) -> LegResult:
     """``leg`` with "about N more sessions" taken from the planner's look-ahead (this person's own estimates run
     forward under the plan), and its summary sentence redone from it, so Results, the CLI and Setup agree.
 

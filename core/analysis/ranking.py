@@ -703,19 +703,22 @@ def check_frame(frame: pd.DataFrame) -> None:
         raise AnalysisError("every test needs at least one rep")
 
 
-def analyze(frame: pd.DataFrame, *, stopped_sessions: Iterable[str] = (), draws: int = N_DRAWS,
+def analyze(frame: pd.DataFrame, *, stopped_sessions: Iterable[str] | None = None, draws: int = N_DRAWS,
             likely_p: float | tuple[float, ...] | None = None) -> list[LegResult]:
     """Rank the muscle groups for each leg in ``frame`` (CSV schema); left first, then right.
 
-    ``stopped_sessions``: ids of sessions that ended early (from the store);
-    without it, a session with fewer conditions than the leg's others is
-    flagged as stopped early.  ``likely_p`` overrides the calibrated threshold of ``likely`` (only the
+    ``stopped_sessions``: ids of sessions that ended early (from the store; an empty list: none did).  Without
+    it they are read from the frame's ``session_status`` column (an export carries it); when neither tells,
+    a session with fewer conditions than the leg's others is flagged as maybe stopped early.  A planned session
+    runs fewer conditions on purpose, so whoever knows should say.  ``likely_p`` overrides the calibrated threshold of ``likely`` (only the
     calibration script uses it).
     """
     if frame.empty:
         return []
     check_frame(frame)
-    stopped = {str(s) for s in stopped_sessions}
+    if stopped_sessions is None and "session_status" in frame.columns:
+        stopped_sessions = frame.loc[frame["session_status"].astype(str) == "stopped", "session_id"].astype(str)
+    stopped = None if stopped_sessions is None else {str(s) for s in stopped_sessions}
     out = []
     for side in (Side.LEFT.value, Side.RIGHT.value):
         rows = frame[frame["side"].astype(str) == side]
@@ -724,7 +727,7 @@ def analyze(frame: pd.DataFrame, *, stopped_sessions: Iterable[str] = (), draws:
     return out
 
 
-def analyze_leg(rows: pd.DataFrame, *, side: str, stopped_sessions: Iterable[str] = (), draws: int = N_DRAWS,
+def analyze_leg(rows: pd.DataFrame, *, side: str, stopped_sessions: Iterable[str] | None = None, draws: int = N_DRAWS,
                 likely_p: float | tuple[float, ...] | None = None) -> LegResult:
     """The ranking for one leg's rows (all of the same ``side``)."""
     if (rows["side"].astype(str) != side).any():
@@ -853,10 +856,14 @@ def _more_sessions(n_now: int, se: float, est: float, t95: float) -> int | None:
 
 
 # ============================================================ data quality
-def quality_flags(rows: pd.DataFrame, stopped_sessions: Iterable[str] = ()) -> list[Flag]:
-    """Warnings about one leg's data: low baselines, early stops, pain, counts at the floor."""
+def quality_flags(rows: pd.DataFrame, stopped_sessions: Iterable[str] | None = None) -> list[Flag]:
+    """Warnings about one leg's data: low baselines, early stops, pain, counts at the floor.
+
+    ``stopped_sessions``: the sessions that ended early, when known (the store, or an export's status); None:
+    unknown, so a session with fewer conditions than the others is flagged as maybe stopped early."""
     flags: list[Flag] = []
-    stopped = {str(s) for s in stopped_sessions}
+    known = stopped_sessions is not None
+    stopped = {str(s) for s in stopped_sessions} if known else set()
     if rows.empty:
         return flags
     f = _sorted_rows(rows)
@@ -878,8 +885,11 @@ def quality_flags(rows: pd.DataFrame, stopped_sessions: Iterable[str] = ()) -> l
             if int(cb) <= FLOOR_CLICKS:
                 flags.append(Flag("baseline_low", sid, f"Session {sid}: only {int(cb)} click(s) at baseline, so a "
                                   "stretch had little clicking to cut."))
-            if sid in stopped or sizes[s] < full:
+            if sid in stopped:
                 flags.append(Flag("stopped_early", sid, f"Session {sid} stopped early ({sizes[s]} of {full} conditions)."))
+            elif not known and sizes[s] < full:
+                flags.append(Flag("stopped_early", sid, f"Session {sid} has fewer conditions than the others ({sizes[s]} "
+                                  f"of {full}): it may have stopped early."))
         elif stretched and int(cb) <= FLOOR_CLICKS:
             label = MuscleGroup(str(group)).label.lower()
             flags.append(Flag("floor_after_stretch", sid, f"Session {sid}: the clicking was already at {int(cb)} "

@@ -53,11 +53,8 @@ def _run(args: argparse.Namespace) -> int:
     frames = [(path, load(path)) for path in args.files]
     plans: list[tuple[str | None, Plan]] = []
     for path, frame in frames:
-        stopped = []
-        if "session_status" in frame.columns:
-            stopped = frame.loc[frame["session_status"].astype(str) == "stopped", "session_id"].astype(str).unique()
         try:
-            plans.append((path, plan_next(frame, args.side, stopped_sessions=stopped)))
+            plans.append((path, plan_next(frame, args.side)))  # an export's session_status tells which stopped
         except AnalysisError as e:
             raise CliError(f"{path}: {e}") from None
     if not frames:

@@ -8,6 +8,7 @@ import ui.session_common as ui
 from core.analysis.planner import DEFAULT_SECONDS, plan_next
 from core.analysis.simulate import Person, simulate_sessions
 from core.data.csvio import import_csv, write_csv
+from core.report.results import results_views
 from core.session import flow
 from core.session.clock import FakeClock
 from core.session.vocabulary import RED_FLAGS, MuscleGroup, SessionStatus
@@ -103,6 +104,10 @@ def test_setup_suggests_the_plan_and_a_planned_second_session_runs_as_suggested(
     done = store.get_session(sid)
     assert done.status is SessionStatus.FINISHED
     assert [m.reps for m in done.measurements.values()] == [plan.reps] * len(tags)
+    # Results does not call the shorter planned session "stopped early": the store knows it ran as planned
+    assert len(plan.conditions) < len(flow.DEFAULT_CONDITIONS)
+    (view,) = results_views(store)
+    assert not [f for f in view.leg.flags if f.kind == "stopped_early"]
 
 
 def test_a_settled_answer_is_said_instead_of_a_suggestion(app_test, store, tmp_path):

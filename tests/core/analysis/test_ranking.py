@@ -458,7 +458,10 @@ def test_data_quality_flags():
     kinds = {(f.kind, f.session_id) for f in flags}
     assert ("baseline_low", "low") in kinds
     assert ("stopped_early", "low") in kinds  # told by the store
-    assert ("stopped_early", "short") in kinds  # fewer conditions than the others
+    assert ("stopped_early", "short") not in kinds  # the store says it ran as planned: a shorter planned session
+    unknown = quality_flags(frame)  # a file that does not say which sessions stopped
+    assert [f.message for f in unknown if f.kind == "stopped_early"] == [
+        "Session short has fewer conditions than the others (1 of 3): it may have stopped early."]
     assert ("pain", "floor") in kinds
     floor = [f for f in flags if f.kind == "floor_after_stretch" and f.session_id == "floor"]
     assert [f.position for f in floor] == [3]  # 1 click before the control, after the quadriceps stretch
@@ -543,3 +546,20 @@ def test_resting_twice_a_session_narrows_every_stretchs_interval_against_resting
             se[controls] = [r.se_log for r in sorted(leg.ranking, key=lambda r: r.muscle_group)]
         ratios += [two / one for one, two in zip(se[1], se[2])]
     assert np.median(ratios) < 0.9, ratios
+
+
+def test_a_planned_shorter_session_is_not_called_stopped_early_when_the_status_says_it_finished():
+    """The planner runs fewer conditions on purpose: an export's session_status (or the store) tells the truth."""
+    frame = pd.concat([
+        rows(("calves", 8, 2), ("quadriceps", 2, 8), ("hamstrings", 8, 8), ("rest_control", 8, 8), session="s1"),
+        rows(("calves", 8, 2), ("rest_control", 2, 7), session="s2"),  # planned: calves and the control only
+        rows(("calves", 8, 3), ("rest_control", 3, 8), session="s3"),
+    ])
+    frame["session_status"] = ["finished"] * 4 + ["finished"] * 2 + ["stopped"] * 2
+    (leg,) = analyze(frame)
+    early = {f.session_id for f in leg.flags if f.kind == "stopped_early"}
+    assert early == {"s3"}
+    (leg,) = analyze(frame.drop(columns="session_status"))  # nothing tells: both shorter sessions may have stopped
+    assert {f.session_id for f in leg.flags if f.kind == "stopped_early"} == {"s2", "s3"}
+    (leg,) = analyze(frame, stopped_sessions=[])  # the store knows none stopped
+    assert not [f for f in leg.flags if f.kind == "stopped_early"]
