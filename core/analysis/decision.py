@@ -138,6 +138,8 @@ SHAPE_SHIFTS = (0.19, 0.01, -0.03)
 #: set with it.
 SHIFTED_MAX = 0.95
 HEAVY, MIDDLE, LIGHT = 0, 1, 2
+#: Counts whose gamma shape is below this are strongly over-dispersed ("heavy").
+HEAVY_SHAPE = 3.0
 
 
 def dispersion_band(log_shape: float | None) -> int | None:
