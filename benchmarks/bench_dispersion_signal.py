@@ -65,7 +65,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.pool import map_jobs  # noqa: E402
 from core.analysis.calibrate import LEVEL, band_shifts, calibrate  # noqa: E402
-from core.analysis.decision import (HEAVY, LIGHT, LIKELY_P_SCHEDULE, LIKELY_SPENDING, MIDDLE, MIN_LIKELY_CUT,  # noqa: E402
+from core.analysis.decision import (HEAVY, LIGHT, LIKELY_P_SCHEDULE, LIKELY_SPENDING, MIDDLE,  # noqa: E402
+                                    MIN_LIKELY_CUT,
                                     SHAPE_EDGES, SHIFTED_MAX, dispersion_band, likely_threshold)
 from core.analysis.ranking import INSUFFICIENT, analyze  # noqa: E402
 from core.analysis.simulate import make_person, simulate_sessions  # noqa: E402
