@@ -123,7 +123,11 @@ LIKELY_P = LIKELY_P_SCHEDULE[1]
 #: looks at most 4.2% of the time on the tuning people; no shifted threshold is above ``SHIFTED_MAX``.  Legs
 #: without the counts' own posterior (no rest control, more than 8 sessions with clicks) keep
 #: ``LIKELY_P_SCHEDULE`` as it is.
-#: The edges are the terciles (rounded) of the statistic over those tuning people's looks.
+#: The edges are the terciles (rounded) of the statistic over those tuning people's looks.  The twelfth round tried
+#: the posterior chance of a shape below ``HEAVY_SHAPE`` (:attr:`core.analysis.posterior.Exact.p_heavy`) instead:
+#: it separates a little better (AUC 0.91 after 3 sessions) but with its terciles as bands and the shifts reset
+#: the main culprit was ``likely`` at 3 sessions less often (0.317 against 0.325, tuning; README), so the mean
+#: log shape stays.
 SHAPE_EDGES = (2.4, 3.15)
 #: Added to ``LIKELY_P_SCHEDULE`` in the heavy, middle and light band, as ``python -m core.analysis.calibrate
 #: --shifts`` sets them (tuning only): false ``likely`` over the looks 0.041 for people with shape below 3 (0.097
@@ -138,6 +142,8 @@ SHAPE_SHIFTS = (0.19, 0.01, -0.03)
 #: set with it.
 SHIFTED_MAX = 0.95
 HEAVY, MIDDLE, LIGHT = 0, 1, 2
+#: Counts whose gamma shape is below this are strongly over-dispersed ("heavy").
+HEAVY_SHAPE = 3.0
 
 
 def dispersion_band(log_shape: float | None) -> int | None:

@@ -81,7 +81,7 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import special
 
-from core.analysis.decision import CULPRIT_EFFECT, CULPRIT_SD, NULL_SD, PRIOR_CULPRIT, SEED
+from core.analysis.decision import CULPRIT_EFFECT, CULPRIT_SD, HEAVY_SHAPE, NULL_SD, PRIOR_CULPRIT, SEED
 
 #: Click level per rep on an average day: log-uniform over this range.
 BASE_RATE = (0.05, 20.0)
@@ -145,6 +145,8 @@ class Exact:
     ess: float  # effective sample size of the draws
     #: posterior mean of log(gamma shape of the counts): small = strongly over-dispersed counts
     log_shape: float = math.nan
+    #: posterior chance that the counts' gamma shape is below ``decision.HEAVY_SHAPE`` (strongly over-dispersed)
+    p_heavy: float = math.nan
 
 
 def _seed(leg: Leg) -> np.random.Generator:
@@ -160,6 +162,23 @@ def _grid(lo: float, hi: float, n: int, geometric: bool = False) -> tuple[np.nda
     w[1:] += np.diff(x) / 2
     w[:-1] += np.diff(x) / 2
     return x, w / w.sum()
+
+
+def _mass_below(x: np.ndarray, cut: float) -> np.ndarray:
+    """Weights ``c`` such that ``c @ f`` is the integral over [x[0], cut] of the piecewise-linear interpolant of
+    ``f`` on the points ``x`` (what the trapezoid rule integrates), over the length of [x[0], x[-1]] (so, with
+    :func:`_grid`'s weights, ``c @ f / (w @ f)`` is the mass below ``cut`` of the density ``f`` on the grid)."""
+    c = np.zeros(len(x))
+    for j in range(len(x) - 1):
+        lo, hi = x[j], x[j + 1]
+        if cut >= hi:
+            c[j] += (hi - lo) / 2
+            c[j + 1] += (hi - lo) / 2
+        elif cut > lo:
+            a, h = cut - lo, hi - lo
+            c[j] += a - a * a / (2 * h)
+            c[j + 1] += a * a / (2 * h)
+    return c / (x[-1] - x[0])
 
 
 def _log_normal(x: np.ndarray, mean: float, sd: float) -> np.ndarray:
@@ -197,6 +216,8 @@ class _Parts:
         # the gamma-Poisson shape's grid and the parts of its likelihood that do not depend on the draw
         self.r_grid, r_w = _grid(*SHAPE, GRID_POINTS, geometric=True)
         self.log_r_w = np.log(r_w)
+        # the shape's posterior mass below HEAVY_SHAPE from its posterior weights on the grid
+        self.heavy_w = _mass_below(self.r_grid, HEAVY_SHAPE) / r_w
         self.const = (special.gammaln(y[None] + self.r_grid[:, None]) - special.gammaln(self.r_grid)[:, None]
                       - special.gammaln(y + 1)[None] + (self.r_grid * np.log(self.r_grid))[:, None]).sum(axis=1)
         self.r32 = self.r_grid.astype(np.float32)
@@ -226,7 +247,8 @@ def log_weights(leg: Leg, mean: np.ndarray, cov: np.ndarray, draws: int = DRAWS,
     ``PROPOSAL_INFLATE`` times) for (drift, rho, theta_1..m, u_1..S), where each session's level is ``L_s =
     centre_s + u_s`` and ``centre_s`` is the level that matches the session's observed clicks given the rest.
     ``parts``: the leg's fixed parts (:class:`_Parts`), when the caller already has them.  ``shape``: also
-    return each draw's posterior mean of log(shape) given the draw (a third array, (M,))."""
+    return each draw's posterior mean of log(shape) and posterior chance that the shape is below
+    ``HEAVY_SHAPE``, given the draw (a third and a fourth array, (M,))."""
     rng = _seed(leg) if rng is None else rng
     parts = _Parts(leg) if parts is None else parts
     m = leg.groups
@@ -256,18 +278,18 @@ def log_weights(leg: Leg, mean: np.ndarray, cov: np.ndarray, draws: int = DRAWS,
     # the rest, a block of draws at a time: each block's arrays stay small enough to be reused from the heap
     # (whole-array temporaries of this size cost more in fresh memory pages than in arithmetic)
     blocks = [_log_lik_prior(parts, x[i:i + BLOCK], share[i:i + BLOCK], fade[i:i + BLOCK], log_shape=True)
-              if shape else (_log_lik_prior(parts, x[i:i + BLOCK], share[i:i + BLOCK], fade[i:i + BLOCK]), None)
+              if shape else (_log_lik_prior(parts, x[i:i + BLOCK], share[i:i + BLOCK], fade[i:i + BLOCK]),)
               for i in range(0, M, BLOCK)]
     lw = np.concatenate([b[0] for b in blocks]) - log_q
     out = (x if full else theta), np.where(np.isfinite(lw), lw, -np.inf)
-    return out + (np.concatenate([b[1] for b in blocks]),) if shape else out
+    return out + tuple(np.concatenate([b[j] for b in blocks]) for j in (1, 2)) if shape else out
 
 
 def _log_lik_prior(parts: _Parts, x: np.ndarray, share: np.ndarray, fade: np.ndarray,
-                   log_shape: bool = False) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+                   log_shape: bool = False) -> np.ndarray | tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The counts' log likelihood plus the log priors of the drift, rho and the session levels, for draws ``x``
     of (drift, rho, theta, u) with carry-over ``share`` and ``fade``.  ``log_shape``: also each draw's posterior
-    mean of log(shape) over the shape's grid."""
+    mean of log(shape) over the shape's grid, and its posterior chance that the shape is below ``HEAVY_SHAPE``."""
     m = x.shape[1] - 2 - parts.S
     drift, rho, theta, u = x[:, 0], x[:, 1], x[:, 2:2 + m], x[:, 2 + m:]
     # the linear predictor without the session levels
@@ -294,8 +316,8 @@ def _log_lik_prior(parts: _Parts, x: np.ndarray, share: np.ndarray, fade: np.nda
     if not log_shape:
         return lw
     with np.errstate(invalid="ignore"):
-        post_r = np.exp(per_r + parts.log_r_w[:, None] - loglik[None])  # (G, M): the shape's posterior per draw
-    return lw, np.log(parts.r_grid) @ np.nan_to_num(post_r)
+        post_r = np.nan_to_num(np.exp(per_r + parts.log_r_w[:, None] - loglik[None]))  # (G, M): per draw
+    return lw, np.log(parts.r_grid) @ post_r, parts.heavy_w @ post_r
 
 
 def _log_level_prior(L: np.ndarray, sd: np.ndarray, lo: float, hi: float) -> np.ndarray:
@@ -356,7 +378,7 @@ def exact_posterior(leg: Leg, mean: np.ndarray, cov: np.ndarray, draws: int = DR
         # with few effective draws, lean on the previous proposal's covariance
         lam = min(1.0, ess / (10.0 * k))
         mean, cov = mu, lam * c + (1 - lam) * cov / PROPOSAL_INFLATE**2 + 1e-6 * np.eye(k)
-    theta, lw, log_r = log_weights(leg, mean, cov, draws, rng, parts=parts, shape=True)
+    theta, lw, log_r, heavy = log_weights(leg, mean, cov, draws, rng, parts=parts, shape=True)
     # per draw and group: log (prior chance x density) of theta as a culprit (b) and as not one (a)
     a, b = _theta_prior(theta)
     both = np.logaddexp(a, b)
@@ -375,7 +397,7 @@ def exact_posterior(leg: Leg, mean: np.ndarray, cov: np.ndarray, draws: int = DR
     top = np.zeros_like(r)
     np.put_along_axis(top, order, top_sorted, axis=1)
     p_top = W @ top
-    return Exact(p_culprit, p_top, p_none, ess, float(W @ log_r))
+    return Exact(p_culprit, p_top, p_none, ess, float(W @ log_r), float(W @ heavy))
 
 
 # ------------------------------------------------------------------ kneeclick's data path

@@ -661,6 +661,9 @@ class LegResult:
     kappa: float | None = None
     #: The over-dispersion band of the threshold (``decision.dispersion_band``; None: the plain schedule).
     band: int | None = None
+    #: Posterior chance that the counts' gamma shape is below ``decision.HEAVY_SHAPE``, from the counts' own
+    #: likelihood (None without it, NaN when it had too few effective draws).
+    p_heavy: float | None = None
 
     def to_dict(self) -> dict:
         return {
@@ -778,6 +781,7 @@ def analyze_leg(rows: pd.DataFrame, *, side: str, stopped_sessions: Iterable[str
     # the posterior's mean log(shape) picks the threshold's over-dispersion band (NaN: too few effective draws,
     # which happens almost only with strongly over-dispersed counts); with no posterior, no band
     log_shape = None if post is None else (post.log_shape if post.ess >= posterior.MIN_ESS else math.nan)
+    p_heavy = None if post is None else (post.p_heavy if post.ess >= posterior.MIN_ESS else math.nan)
     if post is not None and post.ess < posterior.MIN_ESS:
         post = None
     exact = None if post is None else (post.p_culprit, post.p_top, post.p_none)
@@ -815,7 +819,7 @@ def analyze_leg(rows: pd.DataFrame, *, side: str, stopped_sessions: Iterable[str
     leg = LegResult(
         side, n_sessions, n_used, compared_with, results, control, float(p_none), drift, fit.carry, fit.dispersion,
         leg_needed, flags, "", fit.df, decision.likely_statistic,
-        decision.likely_sessions, log_shape, fit.kappa, decision.band,
+        decision.likely_sessions, log_shape, fit.kappa, decision.band, p_heavy,
     )
     leg.summary = summary(leg)
     return leg

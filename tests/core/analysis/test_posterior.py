@@ -193,3 +193,22 @@ def test_each_draws_weight_is_the_model_written_out_test_by_test():
         want = (math.log(lik) + math.log(level) + stats.norm.logpdf(d, 0, posterior.DRIFT_SD)
                 + stats.norm.logpdf(rho, 0, posterior.REST_SD))
         assert got[i] == pytest.approx(want, abs=2e-3)
+
+
+def test_the_chance_of_a_heavy_shape_is_high_for_strongly_over_dispersed_counts_and_not_for_many_ordinary_clicks():
+    # the shape's mass below HEAVY_SHAPE is the trapezoid rule's: exact for a density linear between grid points
+    x, w = posterior._grid(*posterior.SHAPE, posterior.GRID_POINTS, geometric=True)
+    c = posterior._mass_below(x, 3.0)
+    assert c @ x / (w @ x) == pytest.approx((3.0**2 - 1.0) / (50.0**2 - 1.0))
+    assert c @ np.ones_like(x) == pytest.approx(w @ np.ones_like(x) * 2.0 / 49.0)
+    # about 40 clicks a test: shape 12 (ordinary) reads as not heavy; shape 1.5 as heavy, or the posterior has
+    # too few effective draws (NaN), which the decision also counts as heavy
+    for seed in range(4):
+        for shape in (12.0, 1.5):
+            person = Person(effects=FLAT, base_rate=4.0, drift=0.97, carry=0.3, fade=0.7, day_sd=0.2, shape=shape,
+                            miscount=0.0)
+            leg = _analyze(simulate_sessions(person, 5, np.random.default_rng(seed)))
+            if shape > 3:
+                assert leg.p_heavy < 0.01
+            else:
+                assert math.isnan(leg.p_heavy) or leg.p_heavy > 0.3
