@@ -373,18 +373,19 @@ def _why_continue(groups, keep, p_best, unestimated, challenger, no_control, p_k
     new = [g for g, u in zip(groups, unestimated) if u]
     dropped = [g for g in groups if g not in keep]
     # Every group's name is a plural noun ("calves", "hip abductors"): "are", "have", "they".
+    # In words only: the chances here are the planner's quick draws, not Results' (joint) ones, so quoting them
+    # would show a person two different numbers for the same thing.
     if running:
-        chances = ", ".join(f"{MuscleGroup(g).label.lower()} {100 * p_best[groups.index(g)]:.0f}%" for g in running)
         text += (f"{_names(running).capitalize()} {'are' if len(running) == 1 else 'are all'} still in the running "
-                 f"to be the biggest contributor (chances: {chances}).")
+                 "to be the biggest contributor.")
     if new:
         text += f" {_names(new).capitalize()} have no estimate yet, so they stay in."
     if challenger is not None:
         text += (f" {MuscleGroup(groups[challenger]).label} join as the challenger, drawn at random from the "
                  "others, so the leader is checked against another group as well as against resting.")
     if dropped:
-        text += (f" {_names(dropped).capitalize()} have less than a {100 * p_keep:.0f}% chance of being the "
-                 "biggest contributor, so the time goes to more reps instead.")
+        text += (f" {_names(dropped).capitalize()} are well behind so far and would rarely come out on top, so "
+                 "the time goes to more reps instead.")
     elif len(keep) == len(groups):
         text += " No group can be ruled out yet, so every group is tried again."
     return text.strip()

@@ -1,6 +1,8 @@
 """The planner: sessions never longer than the default, groups that raised the clicking sit out, the rest
 control always runs, the order re-derives from the seed, and "about N more sessions" follows the evidence."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -14,6 +16,7 @@ from core.analysis.planner import (
     session_seconds,
     sessions_to_settle,
 )
+from core.analysis.ranking import analyze
 from core.analysis.simulate import Person, make_person, simulate_sessions
 from core.session import flow
 from core.session.vocabulary import MuscleGroup
@@ -64,7 +67,20 @@ def test_a_group_whose_stretch_raised_the_clicking_sits_out_and_the_time_goes_to
     assert not plan.stop
     assert "hamstrings" not in plan.conditions and "calves" in plan.conditions
     assert plan.reps > flow.DEFAULT_REPS
-    assert "hamstrings" in plan.why.lower() and "chance" in plan.why
+    assert "hamstrings" in plan.why.lower() and "behind" in plan.why
+
+
+def test_the_reasons_quote_no_chance_that_results_does_not_show():
+    """Setup shows the plan's reasons and Results shows each group's chance of being the biggest contributor:
+    a person must never read two different numbers for the same thing."""
+    rng = np.random.default_rng(11)
+    for i in range(9):
+        frame = simulate_sessions(make_person(rng, i % 3), 1 + i % 3, rng)
+        (leg,) = analyze(frame)
+        plan = plan_next(frame, "left", leg=leg)
+        shown = {round(100 * r.p_top) for r in leg.ranking if r.p_top is not None}
+        quoted = {int(m) for m in re.findall(r"(?<!about )\b(\d+)%", plan.why)}  # not "cut by about N%"
+        assert quoted <= shown, (plan.why, shown)
 
 
 def test_a_settled_answer_stops_and_says_why():
