@@ -54,3 +54,14 @@ def test_the_gain_is_planned_minus_fixed_over_the_people_each_figure_is_about():
     assert s["top-1"][:2] == (0.5, 1.0) and s["top-1"][2][0] == 0.5 and s["top-1"][3] == 2
     assert s["culprit likely"][:2] == (0.5, 1.0)
     assert s["false likely"][:2] == (1.0, 0.0) and s["false likely"][3] == 1
+
+
+def test_looks_read_results_after_sessions_2_to_5_for_people_with_no_culprit():
+    from benchmarks.bench_plan_family import LOOKS, one_person_looks
+
+    for i in range(3):
+        record = one_person_looks(("miscounts", 6, 11, i))
+        for arm in ("fixed", "planned"):
+            false, first = record[arm]
+            assert false == (first is not None)
+            assert first is None or first in LOOKS
