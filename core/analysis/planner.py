@@ -376,8 +376,8 @@ def _why_continue(groups, keep, p_best, unestimated, challenger, no_control, p_k
     # In words only: the chances here are the planner's quick draws, not Results' (joint) ones, so quoting them
     # would show a person two different numbers for the same thing.
     if running:
-        text += (f"{_names(running).capitalize()} {'are' if len(running) == 1 else 'are all'} still in the running "
-                 "to be the biggest contributor.")
+        are = {1: "are", 2: "are both"}.get(len(running), "are all")
+        text += f"{_names(running).capitalize()} {are} still in the running to be the biggest contributor."
     if new:
         text += f" {_names(new).capitalize()} have no estimate yet, so they stay in."
     if challenger is not None:
