@@ -95,6 +95,14 @@ def start_server(db_url: str, log: Path, env: dict | None = None, timeout: float
     raise RuntimeError(f"streamlit did not become healthy in {timeout}s:\n{log.read_text()}")
 
 
+#: Each table's right edge and the right edge of the box it sits in: a table wider than its box is cut off (a
+#: column a person cannot reach), even when the page itself does not scroll sideways.
+TABLE_EDGES = """() => [...document.querySelectorAll('table')].filter((t) => t.offsetParent !== null).map((t) => {
+  const box = t.closest('[data-testid="stMarkdownContainer"], [data-testid="stElementContainer"]') || t.parentElement;
+  return [t.getBoundingClientRect().right, box.getBoundingClientRect().right];
+})"""
+
+
 def slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_")[:120]
 

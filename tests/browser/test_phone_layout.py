@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from core.data.store import Store
 from core.session.vocabulary import RED_FLAGS, MuscleGroup
-from tests.helpers import DESKTOP, PHONE, answer_safety, planned_session, save_test, settled, shot, sid_of, tap
+from tests.helpers import DESKTOP, PHONE, TABLE_EDGES, answer_safety, planned_session, save_test, settled, shot, sid_of, tap
 from ui.warm import HIDDEN
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("patient_expect")]
@@ -26,6 +26,8 @@ CHART_WIDTHS = """() => [...document.querySelectorAll('[data-testid="stVegaLiteC
 })"""
 
 
+
+
 def fits(page, name: str, width: int) -> None:
     """The page is no wider than the screen; a screenshot is kept either way."""
     settled(page)
@@ -35,6 +37,8 @@ def fits(page, name: str, width: int) -> None:
     assert wide <= screen, f"{name} at {width} px scrolls sideways: {wide} px wide on a {screen} px screen"
     for drawn, box in page.evaluate(CHART_WIDTHS):
         assert drawn <= box + 1, f"{name} at {width} px: a chart {drawn:.0f} px wide is cut to {box:.0f} px"
+    for right, edge in page.evaluate(TABLE_EDGES):
+        assert right <= edge + 1, f"{name} at {width} px: a table runs {right - edge:.0f} px past its box"
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])

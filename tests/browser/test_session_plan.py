@@ -10,7 +10,7 @@ from core.analysis.simulate import Person, simulate_sessions
 from core.data.csvio import import_csv, write_csv
 from core.data.store import Store
 from core.session.vocabulary import MuscleGroup, SessionStatus
-from tests.helpers import PHONE, answer_safety, change_settings, save_test, settled, shot, sid_of, tap
+from tests.helpers import PHONE, TABLE_EDGES, answer_safety, change_settings, save_test, settled, shot, sid_of, tap
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("patient_expect")]
 
@@ -68,6 +68,8 @@ def test_a_planned_second_session_on_a_phone(server_factory, new_page, tmp_path)
     expect(page.get_by_role("heading", name="Session summary")).to_be_visible()
     settled(page)
     shot(page, "session-plan-phone-02-summary")
+    for right, edge in page.evaluate(TABLE_EDGES):  # three conditions' counts and pain: every column on screen
+        assert right <= edge + 1, f"the summary's table runs {right - edge:.0f} px past its box"
 
     store = Store.open(db_url)
     session = store.get_session(sid)
