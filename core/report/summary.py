@@ -111,9 +111,10 @@ def before_after_chart(session: Session) -> alt.Chart | None:
         ignore_index=True,
     )
     labels = sorted(long["label"].unique(), key=lambda s: int(s.split(".")[0]))
-    angle = 0 if len(labels) <= 3 else -35  # long group names side by side overlap on a phone
-    x = alt.X("label:N", sort=labels, title=None, axis=alt.Axis(labelAngle=angle, labelLimit=140))
-    y = alt.Y("clicks:Q", title="Clicks in the test", scale=alt.Scale(zero=True), axis=alt.Axis(tickMinStep=1))
+    # One row per condition, its name at the left: on a phone, names side by side overlapped (Vega dropped some)
+    # and, tilted, squeezed the plot to a sliver; rows fit any number of conditions at any width.
+    y = alt.Y("label:N", sort=labels, title=None, axis=alt.Axis(labelLimit=150, labelPadding=6))
+    x = alt.X("clicks:Q", title="Clicks in the test", scale=alt.Scale(zero=True), axis=alt.Axis(tickMinStep=1))
     tooltip = [
         alt.Tooltip("label:N", title="Condition"),
         alt.Tooltip("when:N", title="Test"),
@@ -130,7 +131,9 @@ def before_after_chart(session: Session) -> alt.Chart | None:
             strokeDash=alt.StrokeDash(
                 "kind:N",
                 scale=alt.Scale(domain=["Stretch", "Rest control"], range=[[1, 0], [4, 3]]),
-                legend=alt.Legend(title=None, orient="bottom", columns=2),
+                # no legend of its own: the rest control's row is named, and a second legend beside Before /
+                # After ran past a phone's screen
+                legend=None,
             ),
         )
     )
@@ -143,10 +146,11 @@ def before_after_chart(session: Session) -> alt.Chart | None:
             color=alt.Color(
                 "when:N",
                 scale=alt.Scale(domain=["Before", "After"], range=["#b8c4bf", "#2f6f5e"]),
-                legend=alt.Legend(title=None, orient="bottom", columns=2),
+                legend=alt.Legend(title=None, orient="bottom", direction="horizontal"),
             ),
             shape=alt.Shape("when:N", scale=alt.Scale(domain=["Before", "After"], range=["circle", "diamond"]), legend=None),
             tooltip=tooltip,
         )
     )
-    return (rule + points).properties(height=260, title="Clicks before and after each condition")
+    # the height is the whole chart's on the page: the title, the axis and the legend take about 120 px, a row 34
+    return (rule + points).properties(height=120 + 34 * len(labels), title="Clicks before and after each condition")

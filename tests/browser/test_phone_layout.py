@@ -273,3 +273,43 @@ def test_a_browser_without_wake_lock_is_told_once_and_record_says_why_it_cannot(
     page.get_by_role("button", name="Count by tapping instead").click()
     settled(page)
     expect(page.locator(".kc-tap")).to_be_visible()
+
+
+#: For each chart: the names on its axes that Vega hid because they overlapped, and its parts (legends, axes,
+#: marks) that run past the drawing's right edge, where the browser cuts them off.
+CHART_PARTS = """() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"] svg')].map((svg) => {
+  const right = svg.getBoundingClientRect().right;
+  return {
+    hidden: [...svg.querySelectorAll('g.role-axis-label text')].filter((t) => getComputedStyle(t).opacity === '0')
+      .map((t) => t.textContent),
+    labels: [...svg.querySelectorAll('g.role-axis-label text')].map((t) => t.textContent),
+    past: [...svg.querySelectorAll('g.role-legend, g.role-axis')].filter((g) => g.getBoundingClientRect().right > right + 1)
+      .map((g) => g.textContent.slice(0, 40)),
+  };
+})"""
+
+
+def test_the_session_charts_every_condition_by_name_on_a_phone_with_its_legend_whole(server_factory, new_page, tmp_path):
+    """The default session has five conditions: on a 390 px screen the summary's chart names all five (none
+    dropped for overlapping) and its legend is not cut off at the right."""
+    db_url = f"sqlite:///{tmp_path / 'five.sqlite3'}"
+    store = Store.open(db_url)
+    order = (MuscleGroup.HIP_EXTERNAL_ROTATORS, MuscleGroup.QUADRICEPS, MuscleGroup.REST_CONTROL, MuscleGroup.CALVES,
+             MuscleGroup.HAMSTRINGS)
+    sid = planned_session(store, order=order)
+    store.record_test(sid, 10, 12, pain=0)
+    for position, clicks in enumerate((5, 9, 10, 7, 8), 1):
+        store.record_test(sid, 10, clicks, pain=0, after_position=position)
+    store.engine.dispose()
+    server = server_factory(db_url=db_url)
+    page = new_page(viewport=PHONE)
+    page.goto(f"{server.url}/session?session={sid}")
+    expect(page.get_by_role("heading", name="Session summary")).to_be_visible()
+    page.get_by_text("See the chart").click()
+    expect(page.locator('[data-testid="stVegaLiteChart"]')).to_be_visible()
+    fits(page, "session-summary-chart-five", PHONE["width"])
+    (chart,) = page.evaluate(CHART_PARTS)
+    names = [f"{i}. {g.label}" for i, g in enumerate(order, 1)]
+    assert set(names) <= set(chart["labels"]), chart["labels"]
+    assert not set(names) & set(chart["hidden"]), f"names dropped for overlapping: {chart['hidden']}"
+    assert not chart["past"], f"cut off at the right: {chart['past']}"
