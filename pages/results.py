@@ -14,6 +14,7 @@ from core.analysis.ranking import (
 from ui.frame import store_or_example, through_app
 from ui.program import start_panel
 from ui.report import download
+from ui.text import plain
 from ui.trend_view import is_it_working, trend_views
 from ui.views import results
 
@@ -51,11 +52,8 @@ for tab, view in zip(tabs, legs):
 
         if leg.flags:
             st.warning(f"{len(leg.flags)} note(s) about the data quality of this leg.", icon=":material/warning:")
-            st.dataframe(
-                [{"session": f.session_id, "note": f.message} for f in leg.flags],
-                hide_index=True,
-                key=f"flags-{leg.side}",
-            )
+            for flag in leg.flags:  # plain text (they quote session ids from files), wrapping on a phone
+                plain(f"• {flag.message}")
 
         start_panel(store, leg, read_only="The example data is read-only." if is_example else None)
 

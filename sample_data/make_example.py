@@ -58,6 +58,8 @@ def main() -> None:
                     "pain_before": 0,
                     "pain_after": 1 if (s == 5 and pos == 3) else 0,
                     "notes": NOTES.get((s, pos), ""),
+                    # the export's optional column: session 5 was stopped, the others ran to the end
+                    "session_status": "stopped" if s == 5 else "finished",
                 }
             )
             before = after

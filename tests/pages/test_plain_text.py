@@ -62,3 +62,7 @@ def test_hostile_text_is_plain_on_every_page_that_shows_it(app_test, store):
     at = app_test(page="session", query={"session": HOSTILE_ID})  # the Session summary
     assert at.warning and "ended early" in at.warning[0].value
     assert_plain(at, HOSTILE)
+
+    at = app_test(page="results")  # the data-quality notes quote the session's id
+    assert any("data quality" in w.value for w in at.warning)
+    assert_plain(at, f"Session {HOSTILE_ID} stopped early")

@@ -51,6 +51,10 @@ def test_results_on_the_example_data_show_ranking_charts_and_sentences(app_test)
     assert top.strengthen[1:].rstrip(".") in text
     assert "more session" in text
     assert at.warning and "data quality" in at.warning[0].value
+    # each note in full as plain text (a grid made a phone scroll sideways to read them)
+    notes = [e.value for e in at.text]
+    assert [f"• {f.message}" for f in leg.flags] == [n for n in notes if n.startswith("• ")]
+    assert "• Session example-05 stopped early (3 of 5 conditions)." in notes  # the file says it was stopped
 
 
 def _in_order(node) -> list:
