@@ -11,6 +11,7 @@ from core.analysis.ranking import (
     next_steps,
     sentence,
 )
+from core.session.words import count
 from ui.frame import store_or_example, through_app
 from ui.program import start_panel
 from ui.report import download
@@ -35,7 +36,7 @@ for tab, view in zip(tabs, legs):
     with tab:
         st.subheader(f"{leg.side.capitalize()} knee: the likely culprits")
         st.caption(
-            f"{leg.n_sessions} session(s) on this leg; the other knee is a separate experiment and never pooled. "
+            f"{count(leg.n_sessions, 'session')} on this leg; the other knee is a separate experiment and never pooled. "
             + ("Compared with the rest control." if leg.compared_with == CONTROL else
                "No rest control was run, so each stretch is compared with the drift the model expects from the "
                "test order alone: weaker evidence. Add the rest control to your next sessions.")
@@ -51,7 +52,7 @@ for tab, view in zip(tabs, legs):
         st.markdown("\n".join(f"- {step}" for step in next_steps(leg)))
 
         if leg.flags:
-            st.warning(f"{len(leg.flags)} note(s) about the data quality of this leg.", icon=":material/warning:")
+            st.warning(f"{count(len(leg.flags), 'note')} about the data quality of this leg.", icon=":material/warning:")
             for flag in leg.flags:  # plain text (they quote session ids from files), wrapping on a phone
                 plain(f"• {flag.message}")
 

@@ -116,6 +116,7 @@ from core.analysis.decision import (  # noqa: E402  (the verdicts and their rule
 )
 
 from core.analysis import posterior  # noqa: E402
+from core.session.words import count  # noqa: E402
 
 VERDICTS = (LIKELY, POSSIBLE, UNLIKELY, INSUFFICIENT)
 
@@ -842,7 +843,7 @@ def _no_estimate(side, n_sessions, n_used, compared_with, groups, tried, flags) 
         else "No stretch was retested in a session with clicks yet." if n_sessions else "No sessions on this leg."
     )
     return LegResult(side, n_sessions, n_used, compared_with, _unestimated(groups, tried, n_used), None, None, None,
-                     None, None, needed, flags, text + f" About {needed} more session(s) with clicks would help.")
+                     None, None, needed, flags, text + f" About {count(needed, 'more session')} with clicks would help.")
 
 
 def _more_sessions(n_now: int, se: float, est: float, t95: float) -> int | None:
@@ -973,7 +974,7 @@ def sentence(result: GroupResult, compared_with: str) -> str:
     if result.verdict == UNLIKELY and result.rate_ratio >= 1:
         verdict = "The clicking went up, not down, so it is not a candidate."
     elif result.verdict == INSUFFICIENT:
-        verdict = f"Tried in {result.sessions} session(s) with clicks so far: too few to tell."
+        verdict = f"Tried in {count(result.sessions, 'session')} with clicks so far: too few to tell."
     return f"After stretching your {name} you clicked {effect} ({_range(lo_cut, hi_cut)}). {verdict}"
 
 
@@ -1001,7 +1002,8 @@ def summary(leg: LegResult) -> str:
             "resting did." if leg.compared_with == CONTROL else "the test order alone would predict.")
     needed = leg.sessions_needed
     if needed:
-        head += f" About {needed}{'+' if needed >= MAX_SUGGESTED else ''} more session(s) would make the answer surer."
+        head += (f" About {count(needed, 'more session', more='+' if needed >= MAX_SUGGESTED else '')} would make the "
+                 "answer surer.")
     return head
 
 
@@ -1042,8 +1044,8 @@ def next_steps(leg: LegResult) -> list[str]:
         steps.append("Your click counts vary a lot from one test to the next, even after the same stretch, so "
                      "kneeclick asks for clearer evidence than usual before it names a cause.")
     if leg.sessions_needed:
-        more = f"{leg.sessions_needed}+" if leg.sessions_needed >= MAX_SUGGESTED else str(leg.sessions_needed)
-        steps.append(f"Run about {more} more session(s) on this leg, on different days, in random order with the rest "
+        more = count(leg.sessions_needed, "more session", more="+" if leg.sessions_needed >= MAX_SUGGESTED else "")
+        steps.append(f"Run about {more} on this leg, on different days, in random order with the rest "
                      "control, to make the answer surer.")
     steps.append("Keep the test the same every time: the same movement, number of reps and tempo, and retest right "
                  "after each stretch.")

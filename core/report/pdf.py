@@ -34,6 +34,7 @@ from core.data.store import Store
 from core.session.program import Program, daily_routine, today_plan
 from core.session.protocol import CLICK_FREQUENCY_LABELS, DISCLAIMER, RED_FLAG_QUESTIONS
 from core.session.vocabulary import Movement, SafetyScreen, SessionKind, SessionStatus, Side
+from core.session.words import count
 
 #: The page: A4's width (210 mm) by Letter's height (279.4 mm) fits inside both, so it prints unscaled on either.
 PAGE_MM = (210.0, 279.4)
@@ -163,7 +164,7 @@ def build_pdf(data: ReportData) -> bytes:
     dates = data.sessions["session_date"].astype(str)
     span = f"sessions from {_day(dates.min())} to {_day(dates.max())}" if len(dates) else "no sessions yet"
     checks = int(_quick(data.sessions).sum())
-    counted = f"{len(data.sessions) - checks} session(s)" + (f" and {checks} quick check(s)" if checks else "")
+    counted = count(len(data.sessions) - checks, "session") + (f" and {count(checks, 'quick check')}" if checks else "")
     w.para(f"For: {legs}. {counted}, {span}. Made on {data.made_on:%d %b %Y}.")
     w.para(
         "What this is: a person with a clicking knee tested, session by session, which muscle group's stretch "
@@ -183,7 +184,7 @@ def build_pdf(data: ReportData) -> bytes:
             w.para(f"How often it clicks: {CLICK_FREQUENCY_LABELS[screen.click_frequency].lower()}.", indent=4)
     blocked = int((data.sessions["status"] == "blocked").sum()) if len(data.sessions) else 0
     if blocked:
-        w.para(f"{blocked} session(s) were not started because a safety answer was yes.")
+        w.para(f"{count(blocked, 'session')} {'was' if blocked == 1 else 'were'} not started because a safety answer was yes.")
 
     w.heading("Sessions run")
     if data.sessions.empty:
@@ -204,7 +205,7 @@ def build_pdf(data: ReportData) -> bytes:
             for r in leg.ranking:
                 w.para(f"{r.label} ({r.verdict.replace('_', ' ')}): {sentence(r, leg.compared_with)}", indent=4)
             if leg.flags:
-                w.para(f"{len(leg.flags)} note(s) about data quality" + (
+                w.para(f"{count(len(leg.flags), 'note')} about data quality" + (
                     f", the first {MAX_FLAGS}:" if len(leg.flags) > MAX_FLAGS else ":"))
                 for f in leg.flags[:MAX_FLAGS]:
                     w.para(f.message, indent=4)  # names its session

@@ -112,7 +112,7 @@ def test_a_test_recorded_meanwhile_shows_on_the_next_rerun(app_test, store):
     at.session_state["detail-open-left"] = True  # open "Every condition of every session"
     at.run()
     sessions = read_csv(SAMPLE_CSV)["session_id"].nunique()
-    assert any(c.value.startswith(f"{sessions} session(s) on this leg") for c in at.caption)
+    assert any(c.value.startswith(f"{sessions} sessions on this leg") for c in at.caption)
     before = at.dataframe[-1].value
     at.run()
     assert at.dataframe[-1].value.equals(before), "nothing changed: the same table"
@@ -124,7 +124,7 @@ def test_a_test_recorded_meanwhile_shows_on_the_next_rerun(app_test, store):
     store.record_test(new.id, 10, 2, after_position=1)
     at.run()
     assert not at.exception
-    assert any(c.value.startswith(f"{sessions + 1} session(s) on this leg") for c in at.caption)
+    assert any(c.value.startswith(f"{sessions + 1} sessions on this leg") for c in at.caption)
     after = at.dataframe[-1].value
     assert len(after) == len(before) + 1
     assert after.iloc[-1][["session_date", "muscle_group", "clicks_before", "clicks_after"]].tolist() == [
@@ -224,7 +224,7 @@ def test_results_work_with_two_thousand_sessions_on_one_leg(app_test, store):
     assert len(titles) == len(CHART_KEYS)
     assert any("Before and after, the latest" in t and "of 2000 sessions" in t for t in titles), titles
     assert any("Click rate across the latest" in t and "of 2000 sessions" in t for t in titles), titles
-    assert any("2000 session(s) on this leg" in c.value for c in at.caption), "the analysis uses every session"
+    assert any("2000 sessions on this leg" in c.value for c in at.caption), "the analysis uses every session"
     from core.report.charts import MAX_CHART_ROWS, before_after_frame, latest_sessions, rate_over_time_frame
 
     drawn, kept, total = latest_sessions(frame, per_row=2)  # what the charts draw: the newest sessions, within the limit

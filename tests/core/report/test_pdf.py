@@ -62,7 +62,7 @@ def test_the_report_holds_the_verdicts_the_program_and_the_trend(store, tmp_path
     pdf = report_pdf(store, today=today)
     text = words(pdf)
 
-    assert "For: the left knee. 8 session(s), sessions from 01 Sep 2026 to 29 Sep 2026" in text
+    assert "For: the left knee. 8 sessions, sessions from 01 Sep 2026 to 29 Sep 2026" in text
     # the safety answers
     assert "No: Does the knee hurt when it clicks, or during the test movement?" in text
     assert "How often it clicks: often." in text
@@ -98,7 +98,7 @@ def test_a_report_for_one_leg_leaves_the_other_out(store):
     left = words(report_pdf(store, "left"))
     right = words(report_pdf(store, "right"))
     assert "Left knee" in left and "Right knee" not in left and "quadriceps program" not in left
-    assert "For: the right knee. 0 session(s), no sessions yet." in right
+    assert "For: the right knee. 0 sessions, no sessions yet." in right
     assert "Quadriceps, 6 weeks from" in right and "Left knee" not in right
 
 
@@ -135,7 +135,7 @@ def test_the_page_prints_on_a4_and_letter_and_every_page_renders(store, request)
 
 def test_an_empty_store_gives_a_short_report_that_says_so(store):
     text = words(report_pdf(store, today=FIRST))
-    assert "For: no knee yet. 0 session(s), no sessions yet. Made on 01 Sep 2026." in text
+    assert "For: no knee yet. 0 sessions, no sessions yet. Made on 01 Sep 2026." in text
     assert "No safety answers recorded." in text and "This report is information, not a diagnosis." in text
 
 
@@ -148,7 +148,7 @@ def test_quick_checks_are_listed_as_such_and_count_in_the_trend(store):
         store.record_test(s.id, 10, 3, pain=0)
         store.set_status(s.id, SessionStatus.FINISHED)
     text = words(report_pdf(store, today=FIRST + dt.timedelta(days=30)))
-    assert "4 session(s) and 5 quick check(s)" in text
+    assert "4 sessions and 5 quick checks" in text
     assert text.count("quick check finished") == 5
     trend = estimate_trend(trend_points(store.trials_frame(checks=True), "left"))
     assert trend.checks == 9

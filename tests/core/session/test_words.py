@@ -1,0 +1,14 @@
+"""Counts read as words a person would write: never "session(s)"."""
+
+from core.session.words import count
+
+
+def test_one_is_singular_every_other_count_plural():
+    assert [count(n, "session") for n in (0, 1, 2)] == ["0 sessions", "1 session", "2 sessions"]
+    assert count(1, "quick check") == "1 quick check" and count(5, "quick check") == "5 quick checks"
+
+
+def test_an_open_ended_count_is_plural_and_an_irregular_plural_is_kept():
+    assert count(12, "more session", more="+") == "12+ more sessions"
+    assert count(1, "more session", more="+") == "1+ more sessions"
+    assert count(2, "knee", "knees") == "2 knees" and count(3, "person", "people") == "3 people"
