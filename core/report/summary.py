@@ -152,5 +152,6 @@ def before_after_chart(session: Session) -> alt.Chart | None:
             tooltip=tooltip,
         )
     )
-    # the height is the whole chart's on the page: the title, the axis and the legend take about 120 px, a row 34
-    return (rule + points).properties(height=120 + 34 * len(labels), title="Clicks before and after each condition")
+    # the height is the whole chart's on the page: on a phone the title (two lines), the axis and the legend take
+    # about 170 px, and a row needs about 30 for its name (shorter, and Vega drops names that would overlap)
+    return (rule + points).properties(height=170 + 30 * len(labels), title="Clicks before and after each condition")
