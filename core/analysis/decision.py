@@ -51,6 +51,8 @@ import math
 import numpy as np
 from scipy import stats
 
+from core.session.words import count
+
 LIKELY = "likely"
 POSSIBLE = "possible"
 UNLIKELY = "unlikely"
@@ -373,7 +375,7 @@ def _verdicts(est: np.ndarray, cov: np.ndarray, df: float, sessions: list[int], 
         if eligible and not ranked:  # any `likely` needs the first-ranked group to be `likely`
             statistic, stat_sessions = float(p_culprit[i]), int(sessions[i])
         if not enough:
-            verdict, reason = INSUFFICIENT, f"tried in {sessions[i]} session(s) with clicks; needs at least {MIN_SESSIONS}"
+            verdict, reason = INSUFFICIENT, f"tried in {count(sessions[i], 'session')} with clicks; needs at least {MIN_SESSIONS}"
         elif eligible and p_culprit[i] >= likely_threshold(sessions[i], likely_p, band):
             verdict, reason = LIKELY, "clearly cut the clicking more than the comparison"
         elif rr >= 1:

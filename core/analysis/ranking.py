@@ -888,7 +888,7 @@ def quality_flags(rows: pd.DataFrame, stopped_sessions: Iterable[str] | None = N
         if s != cur:
             cur, stretched = s, False
             if int(cb) <= FLOOR_CLICKS:
-                flags.append(Flag("baseline_low", sid, f"Session {sid}: only {int(cb)} click(s) at baseline, so a "
+                flags.append(Flag("baseline_low", sid, f"Session {sid}: only {count(int(cb), 'click')} at baseline, so a "
                                   "stretch had little clicking to cut."))
             if sid in stopped:
                 flags.append(Flag("stopped_early", sid, f"Session {sid} stopped early ({sizes[s]} of {full} conditions)."))

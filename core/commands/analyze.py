@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 from core.cli import CliError
 from core.commands import saying_errors
 from core.session.vocabulary import MAX_REPS, MuscleGroup, Side, validate_counts
+from core.session.words import count
 
 if TYPE_CHECKING:  # pandas and the analysis load only when the command runs (--help stays fast)
     import pandas as pd
@@ -125,7 +126,7 @@ def table(path: str, leg: LegResult) -> str:
 
     against = "rest control" if leg.compared_with == CONTROL else "expected drift (no rest control in this file)"
     lines = [
-        f"{path}: {leg.side} knee, {leg.n_sessions} session(s), compared with the {against}",
+        f"{path}: {leg.side} knee, {count(leg.n_sessions, 'session')}, compared with the {against}",
         f"  {'#':>2}  {'muscle group':22s} {'verdict':18s} {'clicks vs control':>17s} {'95% CI':>13s} {'P(top)':>7s} {'P(culprit)':>10s} {'sessions':>8s}",
     ]
     for i, r in enumerate(leg.ranking, start=1):

@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 from core.commands import add_owner_option, open_owned
+from core.session.words import count
 
 ENV_VAR = "KNEECLICK_DB_URL"  # core.data.schema.ENV_VAR (a test checks); not imported: --help stays fast
 
@@ -55,10 +56,10 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.flush()
     n = frame["session_id"].nunique()
     where = f" to {args.output}" if args.output else ""
-    print(f"exported {n} session{'s' if n != 1 else ''} ({len(frame)} rows){where}", file=sys.stderr)
+    print(f"exported {count(n, 'session')} ({len(frame)} rows){where}", file=sys.stderr)
     if empty:
         print(
-            f"not in the file: {len(empty)} session(s) with no completed condition ({', '.join(empty)})",
+            f"not in the file: {count(len(empty), 'session')} with no completed condition ({', '.join(empty)})",
             file=sys.stderr,
         )
     return 0

@@ -228,7 +228,7 @@ def build_pdf(data: ReportData) -> bytes:
             w.para(f"{TREND_WORDS.get(trend.verdict, trend.verdict).capitalize()}. {trend.sentence}", bold=True)
             if len(points) >= 2:
                 w.image(_trend_png(trend, points), max_height=70)
-            numbers = f"From {trend.checks} test(s)."
+            numbers = f"From {count(trend.checks, 'test')}."
             if trend.change_per_week_pct is not None:
                 numbers += f" Change per week: {trend.change_per_week_pct:+.0f}%"
                 if trend.ci_low_pct is not None and trend.ci_high_pct is not None:

@@ -57,7 +57,7 @@ def test_sessions_without_a_completed_condition_are_named_on_export(store, db_ur
     store.record_test(s.id, 10, 4)  # a baseline only
     assert main(["export", "--db", db_url]) == 0
     err = capsys.readouterr().err
-    assert f"not in the file: 1 session(s) with no completed condition ({s.id})" in err
+    assert f"not in the file: 1 session with no completed condition ({s.id})" in err
 
 
 def test_an_unreadable_store_is_one_clear_line_and_stays_untouched(tmp_path, capsys):

@@ -80,7 +80,7 @@ def test_the_report_holds_the_verdicts_the_program_and_the_trend(store, tmp_path
     trend = estimate_trend(trend_points(store.trials_frame(), "left"))
     assert trend.verdict == "improving"
     assert flat(trend.sentence) in text
-    assert f"From {trend.checks} test(s). Change per week: {trend.change_per_week_pct:+.0f}%" in text
+    assert f"From {trend.checks} tests. Change per week: {trend.change_per_week_pct:+.0f}%" in text
     # the limits
     assert "This report is information, not a diagnosis." in text
 
@@ -152,4 +152,4 @@ def test_quick_checks_are_listed_as_such_and_count_in_the_trend(store):
     assert text.count("quick check finished") == 5
     trend = estimate_trend(trend_points(store.trials_frame(checks=True), "left"))
     assert trend.checks == 9
-    assert "From 9 test(s)." in text
+    assert "From 9 tests." in text
