@@ -6,6 +6,7 @@ from core.data import history
 from core.data.csvio import MAX_IMPORT_BYTES, CsvError, export_csv, import_csv
 from core.data.store import StoreError
 from core.session.vocabulary import SessionKind
+from core.session.words import count
 from ui.account import delete_all
 from ui.frame import store_or_example, through_app
 from ui.report import download
@@ -102,15 +103,14 @@ else:
         file_name = f"File: {upload.name}"
         if isinstance(check, CsvError):
             e = check
-            alert("error", f"{e.total} problem{'s' if e.total != 1 else ''} found, nothing was imported. "
+            alert("error", f"{count(e.total, 'problem')} found, nothing was imported. "
                   "Fix them and upload the file again.", file_name)  # fmt: skip
             st.container(key="problems").dataframe(history.problems_table(e), hide_index=True)
         elif isinstance(check, StoreError):
             alert("error", "The file could not be checked against the store.", str(check))
         else:
             alert("info", f"{check.rows} rows, all valid; {check.summary()}.", file_name, icon=":material/fact_check:")
-            if check.new_sessions and st.button(f"Import {len(check.new_sessions)} session"
-                                                f"{'s' if len(check.new_sessions) != 1 else ''}", type="primary",
+            if check.new_sessions and st.button(f"Import {count(len(check.new_sessions), 'session')}", type="primary",
                                                 key="import"):  # fmt: skip
                 try:
                     done = import_csv(store, data)

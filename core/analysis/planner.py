@@ -55,6 +55,7 @@ from scipy import stats
 from core.analysis.ranking import CONTROL, LIKELY, UNLIKELY, LegResult, analyze
 from core.session import flow
 from core.session.vocabulary import DEFAULT_GROUPS, MAX_REPS, MuscleGroup, Side
+from core.session.words import count
 
 # ----------------------------------------------------------------- constants
 #: Seconds one rep of the test movement takes ("two down, two up").
@@ -232,7 +233,7 @@ def plan_next(frame: pd.DataFrame | None, side: str | Side, *, stopped_sessions:
                    if look_ahead else (None, False))
     why = _why_continue(groups, keep, p_best, unestimated, challenger, no_control, p_keep)
     plan = _make(side, keep, seed, why, stop=False, twice=rest_twice(len(keep), mode))
-    tail = (f" About {ahead} more session{'s' if ahead != 1 else ''} like this should settle it."
+    tail = (f" About {count(ahead, 'more session')} like this should settle it."
             if ahead is not None else
             f" It may take more than {MAX_AHEAD} more sessions to settle." if more else "")
     return dataclasses.replace(plan, why=plan.why + tail, reasons=plan.reasons + tail, sessions_to_settle=ahead,

@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 
 from core.session.vocabulary import SESSION_KIND_COLUMN, SessionKind
+from core.session.words import count
 
 IMPROVING = "improving"
 WORSENING = "worsening"
@@ -251,7 +252,7 @@ def _too_early(checks: int, days: int, span: int, figures: tuple[float, float, f
     few, short = days < MIN_DAYS, span < MIN_SPAN_DAYS
     weeks = f"{MIN_SPAN_DAYS // 7} weeks"
     if few and short:
-        so_far = f"{days} day{'s' if days != 1 else ''}" + (f" over {_weeks(span)}" if span else "")
+        so_far = count(days, "day") + (f" over {_weeks(span)}" if span else "")
         why = f"it needs tests on at least {MIN_DAYS} days spread over at least {weeks} (so far: {so_far})."
     elif few:
         why = f"it needs tests on at least {MIN_DAYS} days (so far: {days})."
@@ -270,5 +271,5 @@ def _pct(x: float) -> str:
 
 def _weeks(days: int) -> str:
     if days < 14:
-        return f"{days} day{'s' if days != 1 else ''}"
+        return count(days, "day")
     return f"{days / 7:.0f} weeks" if days % 7 == 0 else f"{days / 7:.1f} weeks"

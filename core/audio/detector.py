@@ -92,6 +92,7 @@ from core.audio.clickmodel import (
     raw_features,
 )
 from core.audio.filters import BlockFilter, impulse_response
+from core.session.words import count
 from core.audio.wavread import (
     BLOCK_SAMPLES,
     MAX_DURATION_S,
@@ -292,7 +293,7 @@ class Quality:
             return "No count: there is nothing to count in this recording."
         if self.verdict == "check":
             n = len(self.issues)
-            return f"Check the count before you accept it ({n} reason{'s' if n != 1 else ''} to doubt it)."
+            return f"Check the count before you accept it ({count(n, 'reason')} to doubt it)."
         return "Nothing in the recording casts doubt on the count."
 
     def to_dict(self) -> dict[str, Any]:

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from core.audio.detector import Detection, Settings
+from core.session.words import count
 
 
 def envelope_frame(detection: Detection) -> pd.DataFrame:
@@ -78,5 +79,5 @@ def recording_chart(detection: Detection, height: int = 180) -> alt.LayerChart:
             .encode(x=x, y=alt.value(0), text="click:Q")
         )
         layers = [level, threshold, rules, labels]
-    title = f"{detection.count} click{'s' if detection.count != 1 else ''} found in {detection.duration_s:.1f} s"
+    title = f"{count(detection.count, 'click')} found in {detection.duration_s:.1f} s"
     return alt.layer(*layers).properties(height=height, title=title)

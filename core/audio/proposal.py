@@ -26,6 +26,7 @@ import dataclasses
 
 from core.audio.detector import RECORDING_ADVICE, AudioError, Detection, detect_clicks
 from core.session.vocabulary import MAX_CLICKS_PER_REP
+from core.session.words import count
 
 __all__ = ["Proposal", "propose", "propose_from_recording", "RECORDING_ADVICE", "FALLBACK", "NONE_FOUND"]
 
@@ -35,10 +36,6 @@ NONE_FOUND = (
     "No clicks were found. If you heard some, the phone may have been too far from the knee: record again "
     "with it a hand's width away, or count by tapping."
 )
-
-
-def _clicks(n: int) -> str:
-    return f"{n} click{'s' if n != 1 else ''}"
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -66,7 +63,7 @@ def propose(detection: Detection, reps: int) -> Proposal:
     if detection.ignored_at_edges:
         k = detection.ignored_at_edges
         notes = (
-            f"{_clicks(k)} in the first or last 0.3 s {'was' if k == 1 else 'were'} left out: that is where "
+            f"{count(k, 'click')} in the first or last 0.3 s {'was' if k == 1 else 'were'} left out: that is where "
             "the tap that starts and stops the recording lands.",
         )
     if q.verdict == "unusable":
@@ -81,10 +78,10 @@ def propose(detection: Detection, reps: int) -> Proposal:
     # "No clicks were found" would contradict a lone click left out (its own reason says what it was, and when)
     none_found = () if n or "lone_click" in q.codes else (NONE_FOUND,)
     if q.verdict == "check":
-        return Proposal(n, "check", f"Proposed: {_clicks(n)}. {q.summary}", (*none_found, *q.messages), notes, detection)
+        return Proposal(n, "check", f"Proposed: {count(n, 'click')}. {q.summary}", (*none_found, *q.messages), notes, detection)
     if n == 0:
         return Proposal(0, "check", "Proposed: 0 clicks. Check the count before you accept it.", none_found, notes, detection)
-    return Proposal(n, "ok", f"Proposed: {_clicks(n)}. {q.summary}", (), notes, detection)
+    return Proposal(n, "ok", f"Proposed: {count(n, 'click')}. {q.summary}", (), notes, detection)
 
 
 def propose_from_recording(data: bytes, reps: int) -> Proposal:

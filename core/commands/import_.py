@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from core.commands import add_owner_option, open_owned
+from core.session.words import count
 
 ENV_VAR = "KNEECLICK_DB_URL"  # core.data.schema.ENV_VAR (a test checks); not imported: --help stays fast
 
@@ -45,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(f"cannot read {args.file}: permission denied") from None
     except CsvError as e:
         n = e.total
-        print(f"kneeclick import: {args.file}: {n} problem{'s' if n != 1 else ''}, nothing imported:", file=sys.stderr)
+        print(f"kneeclick import: {args.file}: {count(n, 'problem')}, nothing imported:", file=sys.stderr)
         for line in e.lines():
             print(f"  {line}", file=sys.stderr)
         return 2

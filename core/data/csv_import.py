@@ -26,6 +26,7 @@ from core.data.csv_write import (
 )
 from core.data.schema import FLOW_KEY
 from core.data.store import Store, trial_from_row
+from core.session.words import count
 from core.session.vocabulary import (
     CountMethod,
     Measurement,
@@ -53,7 +54,7 @@ class ImportReport:
     def summary(self) -> str:
         verb = "would import" if self.dry_run else "imported"
         n = len(self.new_sessions)
-        text = f"{verb} {n} session{'s' if n != 1 else ''}"
+        text = f"{verb} {count(n, 'session')}"
         if self.already_stored:
             k = len(self.already_stored)
             text += f"; {k} already in the store (identical, left as they are)"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 from core.data.store import CSV_COLUMNS, CSV_OPTIONAL_COLUMNS, Store
+from core.session.words import count
 
 #: kneeclick's own columns, written after the optional ones (one value per session, repeated on its rows).
 CSV_SESSION_COLUMNS: tuple[str, ...] = (
@@ -78,7 +79,7 @@ class CsvError(ValueError):
         self.problems = sorted(problems, key=lambda p: (p.line or 0, p.column or 0, p.message))
         self.total = total if total is not None else len(problems)
         first = str(self.problems[0]) if self.problems else "the file cannot be read"
-        more = f" (and {self.total - 1} more problem{'s' if self.total > 2 else ''})" if self.total > 1 else ""
+        more = f" (and {count(self.total - 1, 'more problem')})" if self.total > 1 else ""
         super().__init__(first + more)
 
     def lines(self) -> list[str]:

@@ -11,6 +11,7 @@ import datetime as dt
 
 from core.session.protocol import STRETCHES, Stretch
 from core.session.vocabulary import MuscleGroup, Side
+from core.session.words import count
 
 #: How long a program runs unless the person chooses otherwise, in weeks.
 DEFAULT_WEEKS = 6
@@ -91,7 +92,7 @@ def today_plan(program: Program, today: dt.date) -> Today:
     days_left = max(0, (program.end_date - today).days)
     if week == 0:
         days = (program.start_date - today).days
-        headline = f"Your {name} program starts in {days} day{'s' if days != 1 else ''} ({program.start_date:%d %b %Y})"
+        headline = f"Your {name} program starts in {count(days, 'day')} ({program.start_date:%d %b %Y})"
         status, nudge = "not_started", None
     elif today > program.end_date:
         headline = f"Your {program.weeks}-week {name} program is done (it ended on {program.end_date:%d %b %Y})"
