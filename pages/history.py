@@ -48,12 +48,15 @@ else:
         if row["status"] == "in_progress" and not is_example:
             st.page_link("pages/session.py", label="Resume this session", icon=":material/play_arrow:",
                          query_params={"session": chosen})  # fmt: skip
-        if not shown.summary.empty:
+        if shown.table:
             if shown.chart is not None:
                 st.vega_lite_chart(spec=shown.chart, width="stretch", alt="Clicks before and after each condition")
-            st.container(key="before_after").dataframe(shown.summary, hide_index=True)
+            st.container(key="before_after").markdown(shown.table)  # narrow enough for a phone, as on Session
             if shown.reps_differ:
                 st.caption("Some tests had a different number of reps, so their counts are not directly comparable.")
+            with st.container(key="details"):
+                for line in shown.details:  # notes are a person's text: plain, never Markdown
+                    plain(line)
         with st.form("note_form", border=False):
             note = st.text_area("Note", value=session.notes or "", max_chars=store.MAX_NOTE_CHARS, disabled=is_example,
                                 help=read_only or "Anything worth remembering: sleep, warm-up, where you did it.")  # fmt: skip

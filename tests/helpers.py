@@ -103,6 +103,13 @@ TABLE_EDGES = """() => [...document.querySelectorAll('table')].filter((t) => t.o
 })"""
 
 
+def markdown_rows(text: str) -> list[dict[str, str]]:
+    """The rows of one Markdown table (kneeclick's summary tables) as {column: cell text}."""
+    head, _, *rows = [[c.strip().replace("\\|", "|") for c in re.split(r"(?<!\\)\|", line)[1:-1]]
+                      for line in text.splitlines()]  # fmt: skip
+    return [dict(zip(head, row)) for row in rows]
+
+
 def slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_")[:120]
 

@@ -60,13 +60,17 @@ _MENU_CSS = """
   .st-key-nav { flex-wrap: nowrap; gap: 0.1rem; }
   .st-key-nav [data-testid="stPageLink"] [data-testid="stIconMaterial"] { display: none; }
   .st-key-nav [data-testid="stPageLink"] a { padding-left: 0.45rem; padding-right: 0.45rem; }
+  /* A session's summary table (Session and History) fits the screen: tighter cells, a little smaller type,
+     words wrap (no cut-off column). */
+  [data-testid="stMarkdownContainer"] table { width: 100%; font-size: 0.875rem; }
+  [data-testid="stMarkdownContainer"] th, [data-testid="stMarkdownContainer"] td { padding: 0.35rem 0.3rem; }
 }
 </style>
 """
 
 
 def menu_style() -> None:
-    """Keep the menu on one line on a phone."""
+    """Keep the menu on one line on a phone, and the summary tables within the screen (every page)."""
     st.html(_MENU_CSS)
 
 

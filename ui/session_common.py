@@ -131,9 +131,6 @@ _CSS = """
 /* The session runs on a phone propped beside the person: keep the counter and its Save button in one screen. */
 @media (max-width: 640px) {
   [data-testid="stMainBlockContainer"] { padding-top: 2.5rem; padding-bottom: 2rem; }
-  /* The summary's table fits the screen: tighter cells, a little smaller type, words wrap (no cut-off column). */
-  [data-testid="stMarkdownContainer"] table { width: 100%; font-size: 0.875rem; }
-  [data-testid="stMarkdownContainer"] th, [data-testid="stMarkdownContainer"] td { padding: 0.35rem 0.3rem; }
 }
 [class*="-pain-"] [data-testid="stButtonGroup"] button { min-width: 0; padding-left: 0; padding-right: 0; flex: 1 1 0; }
 [class*="-pain-"] [data-testid="stButtonGroup"] > div { flex-wrap: nowrap; width: 100%; }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.data.store import Store
-from core.report.summary import before_after_chart, reps_differ, summary_table
+from core.report.summary import before_after_chart, markdown_table, phone_table, reps_differ, summary_table
 from core.session import flow
 from core.session.flow import Step
 from core.session.vocabulary import (
@@ -65,41 +65,6 @@ def summary(store: Store, session: Session, step: Step) -> None:
                 st.vega_lite_chart(_chart_for(content, session), width="stretch")
     st.page_link("pages/results.py", label="See Results across sessions", icon=":material/insights:")
     _new_session_button("summary-new")
-
-
-def phone_table(table):
-    """The summary table narrow enough for a phone: one line per condition, its order in its name, and a
-    condition that was not done saying so ("skipped", "not done") where its counts would be, never "None"."""
-    import pandas as pd
-
-    done = table["Status"] == "done"
-    said = table["Status"].where(~done, "")
-
-    def count(column: str) -> list[str]:
-        return [str(int(v)) if ok and pd.notna(v) else (word or "not done") for v, ok, word in zip(table[column], done, said)]
-
-    return pd.DataFrame({
-        # a no-break space after "1.": the table's cells are Markdown, where "1. " would start a list
-        "Condition": [f"{o}.\u00a0{c}" for o, c in zip(table["Order"], table["Condition"])],
-        "Before": count("Before"),
-        "After": count("After"),
-        "Change": [f"{int(v):+d}" if ok and pd.notna(v) else "" for v, ok in zip(table["Change"], done)],
-        "Pain": [str(int(v)) if ok and pd.notna(v) else "" for v, ok in zip(table["Pain after"], done)],
-    })  # fmt: skip
-
-
-def markdown_table(table) -> str:
-    """``table`` (its index the first column) as one Markdown table, the counts aligned right."""
-
-    def line(cells) -> str:
-        return "| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |"
-
-    head = [table.index.name or "", *table.columns]
-    return "\n".join([
-        line(head),
-        "|:---|" + "---:|" * len(table.columns),
-        *(line([i, *row]) for i, row in zip(table.index, table.itertuples(index=False))),
-    ])  # fmt: skip
 
 
 def _content(session: Session) -> tuple:

@@ -24,7 +24,7 @@ from core.data import history
 from core.data.csvio import CsvError, ImportReport, import_csv
 from core.data.store import Store, StoreError
 from core.report.results import LegView, results_views
-from core.report.summary import before_after_chart, reps_differ, summary_table
+from core.report.summary import before_after_chart, detail_lines, markdown_table, phone_table, reps_differ, summary_table
 
 
 def store_key(store: Store) -> str:
@@ -109,7 +109,8 @@ class Listing:
 @dataclasses.dataclass(frozen=True)
 class Opened:
     session: object  # core.session.vocabulary.Session
-    summary: pd.DataFrame  # core.report.summary.summary_table(..., details=True): the Session page's table
+    table: str  # the Session page's summary table, as Markdown (kneeclick's own words and counts only)
+    details: list[str]  # core.report.summary.detail_lines: reps that differ and the notes, as plain text
     chart: dict | None  # core.report.summary.before_after_chart as a spec: the Session page's chart
     reps_differ: bool
 
@@ -136,7 +137,9 @@ def _opened(key: str, session_id: str, _store: Store) -> Opened:
     session = _store.get_session(session_id)
     chart = before_after_chart(session)
     spec = None if chart is None else arrow_spec(chart.to_dict())
-    return Opened(session, summary_table(session, details=True), spec, reps_differ(session))
+    summary = summary_table(session)
+    table = "" if summary.empty else markdown_table(phone_table(summary).set_index("Condition"))
+    return Opened(session, table, detail_lines(session), spec, reps_differ(session))
 
 
 # ------------------------------------------------------------------------------------------- Upload check

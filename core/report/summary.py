@@ -1,7 +1,7 @@
 """One session's before/after, as a small table and an Altair chart (no Streamlit here).
 
 The one per-session summary: the Session page shows it when a session ends, the History page when one is
-opened (with two more columns, ``details=True``).  One session cannot separate a stretch's effect from
+opened (with two more columns, ``details=True``; on a phone those are ``detail_lines`` below the table).  One session cannot separate a stretch's effect from
 noise: these show what was counted, in the order it happened, with the rest control beside the stretches.
 The Results page does the comparison across sessions.
 """
@@ -77,6 +77,62 @@ def summary_table(session: Session, *, details: bool = False) -> pd.DataFrame:
         ]
         columns["Note"] = f["notes"]
     return pd.DataFrame(columns, columns=list(TABLE_COLUMNS) + (list(DETAIL_COLUMNS) if details else []))
+
+
+def phone_table(table: pd.DataFrame) -> pd.DataFrame:
+    """``summary_table``'s rows narrow enough for a phone: one line per condition, its order in its name, and a
+    condition that was not done saying so ("skipped", "not done") where its counts would be, never "None"."""
+    done = table["Status"] == "done"
+    said = table["Status"].where(~done, "")
+
+    def count(column: str) -> list[str]:
+        return [str(int(v)) if ok and pd.notna(v) else (word or "not done") for v, ok, word in zip(table[column], done, said)]
+
+    return pd.DataFrame({
+        # a no-break space after "1.": the table's cells are Markdown, where "1. " would start a list
+        "Condition": [f"{o}.\u00a0{c}" for o, c in zip(table["Order"], table["Condition"])],
+        "Before": count("Before"),
+        "After": count("After"),
+        "Change": [f"{int(v):+d}" if ok and pd.notna(v) else "" for v, ok in zip(table["Change"], done)],
+        "Pain": [str(int(v)) if ok and pd.notna(v) else "" for v, ok in zip(table["Pain after"], done)],
+    })  # fmt: skip
+
+
+def markdown_table(table: pd.DataFrame) -> str:
+    """``table`` (its index the first column) as one Markdown table, the counts aligned right.
+
+    Only for kneeclick's own words and numbers (condition names, counts): a person's text (a note) never goes
+    in a cell, since the cells are Markdown."""
+
+    def line(cells) -> str:
+        return "| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |"
+
+    head = [table.index.name or "", *table.columns]
+    return "\n".join([
+        line(head),
+        "|:---|" + "---:|" * len(table.columns),
+        *(line([i, *row]) for i, row in zip(table.index, table.itertuples(index=False))),
+    ])  # fmt: skip
+
+
+def detail_lines(session: Session) -> list[str]:
+    """What ``summary_table(..., details=True)`` adds, as lines of plain text that wrap on a phone: a test done
+    with other than the planned reps ("2. Quadriceps: 10 reps before, 12 after"), and each condition's note.
+
+    A note is a person's text: the lines are for ``st.text``, never Markdown."""
+    f = conditions_frame(session)
+    planned = session.reps_per_test
+    lines = []
+    for row in f.itertuples(index=False):
+        name = f"{row.position}. {row.condition}"
+        before, after = row.reps_before, row.reps_after
+        if any(pd.notna(r) and r != planned for r in (before, after)):
+            said = [f"{int(r)} reps {when}" for r, when in ((before, "before"), (after, "after")) if pd.notna(r)]
+            lines.append(f"{name}: {', '.join(said)} (planned {planned})")
+    for row in f.itertuples(index=False):
+        if row.notes:
+            lines.append(f"{row.position}. {row.condition}, note: {row.notes}")
+    return lines
 
 
 def reps_differ(session: Session) -> bool:

@@ -7,7 +7,8 @@ import pytest
 from core.data.csvio import export_csv, import_csv, write_csv
 from core.session.vocabulary import SessionStatus
 from core.data.sample import SAMPLE_CSV
-from core.report.summary import summary_table
+from core.report.summary import markdown_table, phone_table, summary_table
+from tests.helpers import markdown_rows
 from tests.core.data.test_csv_roundtrip import session
 
 NOTE = "<script>alert(1)</script> **bold** [link](javascript:alert(1)) ![img](http://x/y.png) :red[red] $x^2$"
@@ -63,13 +64,11 @@ def test_opening_a_session_shows_its_before_and_after_and_a_resume_link(app_test
     at = app_test(page="history")
     at.selectbox(key="open").set_value(open_id).run()
     assert not at.exception
-    table = at.container(key="before_after").dataframe[0].value
-    assert table["Before"].tolist()[:1] == [6] and table["After"].tolist()[:1] == [3]
-    assert table["Change"].tolist()[:1] == [-3] and table["Reps"].tolist() == ["10 / 10", "", "", ""]
-    assert table["Status"].tolist() == ["done", "skipped", "planned", "planned"]
-    assert table.drop(columns=["Reps", "Note"]).equals(summary_table(store.get_session(open_id))), (
-        "the same summary as the Session page's"
-    )
+    rows = markdown_rows(at.container(key="before_after").markdown[0].value)
+    assert [(r["Before"], r["After"], r["Change"]) for r in rows][:2] == [("6", "3", "-3"), ("skipped", "skipped", "")]
+    assert [r["After"] for r in rows][2:] == ["planned", "planned"], "conditions still to come are not counted as zero"
+    assert rows == markdown_rows(markdown_table(phone_table(summary_table(store.get_session(open_id))).set_index(
+        "Condition"))), "the same summary as the Session page's"  # fmt: skip
     link = at.page_link[-1]
     assert link.value == "Resume this session"
     assert link.proto.page == "session" and f"session={open_id}" in link.proto.query_string
@@ -91,9 +90,8 @@ def test_a_test_recorded_meanwhile_shows_on_the_next_rerun(app_test, stocked):
     at.run()
     assert not at.exception
     assert at.dataframe[0].value.iloc[0]["Conditions done"] == "2 of 4"
-    table = at.container(key="before_after").dataframe[0].value
-    assert table["Status"].tolist() == ["done", "skipped", "done", "planned"]
-    assert table["After"].tolist()[2] == 5
+    rows = markdown_rows(at.container(key="before_after").markdown[0].value)
+    assert [r["After"] for r in rows] == ["3", "skipped", "5", "planned"]
 
 
 def test_a_note_is_saved_and_never_rendered_as_markup(app_test, stocked):
@@ -268,3 +266,26 @@ def test_a_quick_check_is_listed_as_one_not_as_zero_of_zero_conditions(app_test,
     assert any(f"finished · quick check · id {check.id}" in line for line in lines), lines
     assert "Quick check: 3 clicks in 10 reps." in lines
     assert not any("0 of 0" in line for line in lines)
+
+
+def test_an_opened_session_fits_a_phone_with_its_notes_and_odd_reps_as_plain_text(app_test, store):
+    """The counts are the Session page's narrow table; what the wide grid's Reps and Note columns held comes
+    as lines of plain text below it, so nothing scrolls sideways and a note is never Markdown."""
+    from dataclasses import replace
+
+    s = session()
+    s = replace(s, trials=[replace(s.trials[0], notes=NOTE), *s.trials[1:]])
+    s = store.create_session(s)
+    planned = s.reps_per_test
+    store.record_test(s.id, planned, 6)
+    store.record_test(s.id, planned + 2, 3, after_position=1)
+    at = app_test(page="history")
+    at.selectbox(key="open").set_value(s.id).run()
+    assert not at.exception
+    rows = markdown_rows(at.container(key="before_after").markdown[0].value)
+    assert list(rows[0]) == ["Condition", "Before", "After", "Change", "Pain"], "five narrow columns, no note"
+    lines = [t.value for t in at.container(key="details").text]
+    assert lines == [f"1. Calves: {planned} reps before, {planned + 2} reps after (planned {planned})",
+                     f"1. Calves, note: {NOTE}"]  # fmt: skip
+    assert not [t for t in page_text(at) if "script" in t or "javascript" in t], "the note appears only as plain text"
+    assert any("different number of reps" in c.value for c in at.caption)

@@ -4,7 +4,6 @@ The tap counter is a components-v2 widget; AppTest stands in for it by setting i
 (``at.session_state[key] = {"count": n}``).  Timers use a FakeClock put in place of the page's clock.
 """
 
-import re
 
 import pandas as pd
 import pytest
@@ -14,6 +13,7 @@ from core.session.clock import FakeClock
 from core.session.protocol import RED_FLAG_QUESTIONS
 from core.session.vocabulary import RED_FLAGS, CountMethod, MuscleGroup, SessionStatus, TrialStatus
 from core.data.store import Store
+from tests.helpers import markdown_rows
 
 
 @pytest.fixture
@@ -101,9 +101,7 @@ def summary_table(at) -> pd.DataFrame:
     """The summary's table as the page shows it (one Markdown table), its cells as text."""
     shown = [m.value for m in at.markdown if m.value.startswith("| Condition |")]
     assert len(shown) == 1, "the summary shows one table"
-    head, _, *rows = [[c.strip().replace("\\|", "|") for c in re.split(r"(?<!\\)\|", line)[1:-1]]
-                      for line in shown[0].splitlines()]  # fmt: skip
-    return pd.DataFrame(rows, columns=head)
+    return pd.DataFrame(markdown_rows(shown[0]))
 
 
 def stretch_and_wait(at, clock, position, seconds=90):
