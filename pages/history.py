@@ -11,7 +11,7 @@ from ui.account import delete_all
 from ui.frame import store_or_example, through_app
 from ui.report import download
 from ui.text import alert, plain
-from ui.views import checked_upload, listing, opened
+from ui.views import checked_upload, listing, opened, opened_summary
 
 through_app()
 st.title("History")
@@ -48,15 +48,7 @@ else:
         if row["status"] == "in_progress" and not is_example:
             st.page_link("pages/session.py", label="Resume this session", icon=":material/play_arrow:",
                          query_params={"session": chosen})  # fmt: skip
-        if shown.table:
-            if shown.chart is not None:
-                st.vega_lite_chart(spec=shown.chart, width="stretch", alt="Clicks before and after each condition")
-            st.container(key="before_after").markdown(shown.table)  # narrow enough for a phone, as on Session
-            if shown.reps_differ:
-                st.caption("Some tests had a different number of reps, so their counts are not directly comparable.")
-            with st.container(key="details"):
-                for line in shown.details:  # notes are a person's text: plain, never Markdown
-                    plain(line)
+        opened_summary(shown)
         with st.form("note_form", border=False):
             note = st.text_area("Note", value=session.notes or "", max_chars=store.MAX_NOTE_CHARS, disabled=is_example,
                                 help=read_only or "Anything worth remembering: sleep, warm-up, where you did it.")  # fmt: skip

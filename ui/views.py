@@ -25,6 +25,7 @@ from core.data.csvio import CsvError, ImportReport, import_csv
 from core.data.store import Store, StoreError
 from core.report.results import LegView, results_views
 from core.report.summary import before_after_chart, detail_lines, markdown_table, phone_table, reps_differ, summary_table
+from ui.text import plain
 
 
 def store_key(store: Store) -> str:
@@ -140,6 +141,21 @@ def _opened(key: str, session_id: str, _store: Store) -> Opened:
     summary = summary_table(session)
     table = "" if summary.empty else markdown_table(phone_table(summary).set_index("Condition"))
     return Opened(session, table, detail_lines(session), spec, reps_differ(session))
+
+
+def opened_summary(shown: Opened) -> None:
+    """The opened session's chart, its table (narrow enough for a phone, as on the Session page), and below it
+    the reps that differ and the notes as plain text (a note is a person's text: never Markdown)."""
+    if not shown.table:
+        return
+    if shown.chart is not None:
+        st.vega_lite_chart(spec=shown.chart, width="stretch", alt="Clicks before and after each condition")
+    st.container(key="before_after").markdown(shown.table)
+    if shown.reps_differ:
+        st.caption("Some tests had a different number of reps, so their counts are not directly comparable.")
+    with st.container(key="details"):
+        for line in shown.details:
+            plain(line)
 
 
 # ------------------------------------------------------------------------------------------- Upload check
