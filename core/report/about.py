@@ -40,7 +40,7 @@ reps. kneeclick fits one model to all the tests of a leg at once:
 
 Each group's result is how many clicks follow its stretch compared with how many follow the rest (for
 example 0.45: 55% fewer than after resting), with a 95% interval: the range of effects that fit your data.
-The chance that a group is the biggest contributor comes from the same model. The verdicts:
+The chance that a group is the biggest contributor comes from the same model, adjusted so that on simulated people a stated 60% comes true about 60% of the time (the model alone was too cautious). The verdicts:
 
 - **likely**: the chance that the stretch cuts the clicking by a real margin is high enough that, for people
   with no culprit at all, this is said by mistake at most about 5 times in 100, even if they look after every

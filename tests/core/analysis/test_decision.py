@@ -80,3 +80,29 @@ def test_advice_summary_and_verdicts_never_contradict_the_ranking(seed):
                 assert "likely cause" in leg.summary.lower(), where
             else:
                 assert "likely cause" not in leg.summary.lower(), where
+
+
+def test_sharpening_the_chances_keeps_the_ranking_and_the_verdicts(monkeypatch):
+    """P(top) and p_none are shown sharpened by one power (calibration): the order of the groups, every verdict,
+    interval and P(culprit) stay as the raw posterior gives them, the chances still sum to 1, and the first-ranked
+    group's chance rises, within what P(culprit) allows."""
+    from core.analysis import decision
+
+    rng = np.random.default_rng(7)
+    frames = [simulate_sessions(make_person(rng, k), 3, rng, reps=14) for k in (0, 1, 1, 2)]
+    for frame in frames:
+        monkeypatch.setattr(decision, "P_TOP_POWER", 1.0)
+        (raw,) = analyze(frame, draws=500)
+        monkeypatch.setattr(decision, "P_TOP_POWER", 2.0)
+        (sharp,) = analyze(frame, draws=500)
+        assert [r.muscle_group for r in sharp.ranking] == [r.muscle_group for r in raw.ranking]
+        assert [(r.verdict, r.ci_low, r.ci_high, r.p_culprit) for r in sharp.ranking] == [
+            (r.verdict, r.ci_low, r.ci_high, r.p_culprit) for r in raw.ranking]  # fmt: skip
+        chances = [r.p_top for r in sharp.ranking] + [sharp.p_none]
+        assert sum(chances) == pytest.approx(1.0)
+        raw_chances = [r.p_top for r in raw.ranking] + [raw.p_none]
+        best = int(np.argmax(raw_chances))
+        assert chances[best] >= raw_chances[best] - 1e-12, "the likeliest answer is said with more confidence"
+        # ... but never surer to be the biggest contributor than to be a culprit at all
+        assert all(r.p_top <= r.p_culprit + 1e-9 for r in sharp.ranking)
+        assert sharp.p_none <= 1 - max(r.p_culprit for r in sharp.ranking) + 1e-9
