@@ -24,7 +24,8 @@ Figures per range:
   2, 3, 4 and 5 (target <= 0.05);
 - coverage: the share of 95% intervals (each group against resting) that hold the true effect (target 0.93-0.97);
 - P(top) calibration: predicted P(top) in bins against how often that group is the true main culprit;
-  ``p_none`` likewise against "this person has no culprit".
+  ``p_none`` likewise against "this person has no culprit".  These are the chances Results shows, calibrated by
+  ``decision.P_TOP_POWER`` (benchmarks/bench_calibration.py scores the raw and the shown side by side).
 
 Then the time to analyse one leg of 3 and of 5 sessions at the default design (the counts' own posterior:
 Results pays it per leg; target <= 0.1 s) and one leg with 1,000 sessions (the normal approximation; target
