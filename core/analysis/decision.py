@@ -363,7 +363,7 @@ def sharpen(p_top: np.ndarray, p_none: float, power: float | None = None,
     """
     power = P_TOP_POWER if power is None else float(power)
     v = np.clip(np.append(np.asarray(p_top, float), p_none), 0.0, None)
-    if power == 1.0 or v.sum() <= 0:
+    if power == 1.0 or not np.all(np.isfinite(v)) or v.sum() <= 0:
         return np.asarray(p_top, float), float(p_none)
     q = v**power
     q = q / q.sum()
