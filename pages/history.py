@@ -42,7 +42,7 @@ else:
         st.subheader(f"{history.safe_date(row['session_date'])} · {history.safe_side(row['side'])} leg")
         plain(f"{history.STATUS_LABELS.get(row['status'], row['status'])} · {history.conditions_line(row)} · id {chosen}")
         if session.kind is SessionKind.QUICK_CHECK and session.baseline is not None:  # its one test
-            st.text(f"Quick check: {session.baseline.clicks} clicks in {session.baseline.reps} reps.")
+            st.text(f"Quick check: {count(session.baseline.clicks, 'click')} in {count(session.baseline.reps, 'rep')}.")
         if session.stop_reason:
             st.text(f"Stopped: {session.stop_reason}")
         if row["status"] == "in_progress" and not is_example:

@@ -134,7 +134,7 @@ export default function (component) {
   const show = () => {
     shown.textContent = String(inst.count);
     undo.disabled = inst.count === 0;
-    tap.setAttribute("aria-label", `${inst.count} clicks counted. Tap for every click`);
+    tap.setAttribute("aria-label", `${inst.count} ${inst.count === 1 ? "click" : "clicks"} counted. Tap for every click`);
   };
   const report = () => {
     show();

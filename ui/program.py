@@ -21,6 +21,7 @@ from core.session.program import (
     today_plan,
 )
 from core.session.vocabulary import Side
+from core.session.words import count
 
 _CONFIRM = "program-confirm-{side}"
 _FLASH = "program-flash"
@@ -83,7 +84,7 @@ def _start(store: Store, side: str, offer, start: dt.date, weeks: int, end_curre
     except ProgramRunning:
         st.session_state[_CONFIRM.format(side=side)] = offer.muscle_group  # started elsewhere meanwhile: ask
         st.rerun()
-    st.session_state[_FLASH] = f"Started: your {program.label.lower()} program, {program.weeks} weeks. The Session page shows what to do each day."
+    st.session_state[_FLASH] = f"Started: your {program.label.lower()} program, {count(program.weeks, 'week')}. The Session page shows what to do each day."
     st.rerun()
 
 

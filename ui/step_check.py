@@ -21,6 +21,7 @@ from ui.session_common import PARAM as SESSION_PARAM
 from ui.session_common import go_to, say_problem, show_problems
 from ui.text import alert
 from ui.views import store_key
+from core.session.words import count
 from ui.warm import widget_code
 
 #: ``?check=1``: the quick check's safety screen (kept in the URL, so a reload stays on it).
@@ -118,7 +119,7 @@ def summary(store: Store, session: Session, step: Step) -> None:
 
     m = session.baseline
     if session.status is SessionStatus.FINISHED and m is not None:
-        st.success(f"Quick check saved: {m.clicks} clicks in {m.reps} reps.", icon=":material/check_circle:")
+        st.success(f"Quick check saved: {count(m.clicks, 'click')} in {count(m.reps, 'rep')}.", icon=":material/check_circle:")
     else:
         alert("warning", "The quick check ended early.", session.stop_reason, icon=":material/stop_circle:")
         advice = flow.advice(session)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.data.store import Store
+from core.session import words
 from core.session.flow import Step, StepKind
 from core.session.vocabulary import (
     Session,
@@ -101,7 +102,7 @@ def _save(store: Store, session: Session, step: Step, tag: str, confirmed: bool 
     after = step.trial.position if step.kind is StepKind.RETEST else None
     store.record_test(fresh.id, int(reps), int(count), pain=int(pain), method=method, after_position=after)
     saved(_key(session, "test", tag))  # the browser no longer keeps its taps or recording
-    go_to(fresh.id, f"Saved: {count} clicks in {reps} reps, pain {pain}.")
+    go_to(fresh.id, f"Saved: {words.count(int(count), 'click')} in {words.count(int(reps), 'rep')}, pain {pain}.")
 
 
 def _order_list(session: Session) -> None:

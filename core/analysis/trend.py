@@ -272,4 +272,4 @@ def _pct(x: float) -> str:
 def _weeks(days: int) -> str:
     if days < 14:
         return count(days, "day")
-    return f"{days / 7:.0f} weeks" if days % 7 == 0 else f"{days / 7:.1f} weeks"
+    return count(days // 7, "week") if days % 7 == 0 else f"{days / 7:.1f} weeks"

@@ -71,7 +71,7 @@ def propose(detection: Detection, reps: int) -> Proposal:
     limit = max(reps, 1) * MAX_CLICKS_PER_REP
     if n > limit:
         why = (
-            f"It found {n} click-like sounds, more than {MAX_CLICKS_PER_REP} a rep in {reps} reps: that is "
+            f"It found {n} click-like sounds, more than {MAX_CLICKS_PER_REP} a rep in {count(reps, 'rep')}: that is "
             "noise, not a knee. A quieter room helps."
         )
         return Proposal(None, "none", "No count from this recording.", (why, *q.messages, FALLBACK), notes, detection)

@@ -23,6 +23,7 @@ import json
 from core.commands import saying_errors
 from core.commands.analyze import load
 from core.session.vocabulary import Side
+from core.session.words import count
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -61,10 +62,10 @@ def text(path: str, side: str, trend) -> str:
     if trend.change_per_week_pct is not None:
         lines.append(
             f"  change per week {trend.change_per_week_pct:+.1f}% (95% CI {trend.ci_low_pct:+.1f}% to "
-            f"{trend.ci_high_pct:+.1f}%), {trend.checks} tests on {trend.days} days, verdict {trend.verdict}"
+            f"{trend.ci_high_pct:+.1f}%), {count(trend.checks, 'test')} on {count(trend.days, 'day')}, verdict {trend.verdict}"
         )
     else:
-        lines.append(f"  {trend.checks} tests on {trend.days} days, verdict {trend.verdict}")
+        lines.append(f"  {count(trend.checks, 'test')} on {count(trend.days, 'day')}, verdict {trend.verdict}")
     return "\n".join(lines) + "\n"
 
 

@@ -37,6 +37,7 @@ from core.session.vocabulary import (
     SessionStatus,
     Side,
 )
+from core.session.words import count
 
 KIND = "session_kind"
 #: The condition's numbers, which a quick check's row leaves empty (nullable integers in the frame then).
@@ -136,7 +137,7 @@ def _validate(raw: _Raw) -> pd.DataFrame:
         r, c = out[reps].to_numpy(), out[clicks].to_numpy()
         both = valid[reps] & valid[clicks] & (r >= 0) & (r <= MAX_REPS)
         report(valid[clicks] & (c < 0), clicks, lambda x: f"clicks cannot be negative, got {x}")
-        report(both & (r == 0) & (c > 0), clicks, lambda x: f"{x} clicks counted in zero reps")
+        report(both & (r == 0) & (c > 0), clicks, lambda x: f"{count(x, 'click')} counted in zero reps")
         report(
             both & (r > 0) & (c > r * MAX_CLICKS_PER_REP), clicks,
             lambda x: f"{x} clicks is not plausible for these reps (at most {MAX_CLICKS_PER_REP} a rep)",

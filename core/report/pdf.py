@@ -217,7 +217,7 @@ def build_pdf(data: ReportData) -> bytes:
             state = today_plan(p, data.made_on).headline if p.active else (
                 f"Ended on {p.ended_at:%d %b %Y}." if p.ended_at else "Ended.")
             evidence = f" Started when the evidence for it was: {p.verdict.replace('_', ' ')}." if p.verdict else ""
-            w.para(f"{p.label}, {p.weeks} weeks from {p.start_date:%d %b %Y}. {state}.{evidence}".replace("..", "."))
+            w.para(f"{p.label}, {count(p.weeks, 'week')} from {p.start_date:%d %b %Y}. {state}.{evidence}".replace("..", "."))
             for line in daily_routine(p):
                 w.para(line, indent=4)
         w.subheading("Is the clicking going down")

@@ -44,6 +44,7 @@ from core.session.vocabulary import (
 )
 from core.session.protocol import RED_FLAG_REASONS
 from core.session.timer import Timer
+from core.session.words import count
 
 #: Pain at or above this (0-10) in any test ends the session.
 PAIN_STOP = 4
@@ -357,7 +358,7 @@ def stop_after_test(m: Measurement, *, baseline: bool) -> Ending | None:
     if m.pain is not None and m.pain >= PAIN_STOP:
         return Ending(SessionStatus.STOPPED, STOP_PAIN, f"Pain {m.pain}/10 in {which}: sessions stop at {PAIN_STOP} or more.")
     if baseline and m.clicks == 0:
-        return Ending(SessionStatus.STOPPED, STOP_NO_CLICKS, f"No clicks in the baseline test ({m.reps} reps): nothing to measure today.")
+        return Ending(SessionStatus.STOPPED, STOP_NO_CLICKS, f"No clicks in the baseline test ({count(m.reps, 'rep')}): nothing to measure today.")
     return None
 
 

@@ -110,5 +110,5 @@ def daily_routine(program: Program) -> list[str]:
     return [
         f"Every day: {stretch.name.lower()} on the {Side(program.side).value} leg, held about 30 seconds, 2-3 times (a minute or more in all).",
         f"Every other day, to strengthen: {stretch.strengthen[0].lower()}{stretch.strengthen[1:]}",
-        f"From {program.start_date:%d %b %Y} to {program.end_date:%d %b %Y} ({program.weeks} weeks).",
+        f"From {program.start_date:%d %b %Y} to {program.end_date:%d %b %Y} ({count(program.weeks, 'week')}).",
     ]

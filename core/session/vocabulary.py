@@ -16,6 +16,8 @@ import dataclasses
 import datetime as dt
 from enum import StrEnum
 
+from core.session.words import count
+
 
 class MuscleGroup(StrEnum):
     """A condition of the experiment: a muscle group to stretch, or the rest control."""
@@ -303,4 +305,4 @@ def validate_counts(reps: int, clicks: int) -> None:
     if reps == 0 and clicks > 0:
         raise ValueError("clicks were counted in zero reps")
     if clicks > reps * MAX_CLICKS_PER_REP:
-        raise ValueError(f"{clicks} clicks in {reps} reps is more than {MAX_CLICKS_PER_REP} a rep")
+        raise ValueError(f"{count(clicks, 'click')} in {count(reps, 'rep')} is more than {MAX_CLICKS_PER_REP} a rep")

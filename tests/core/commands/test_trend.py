@@ -87,3 +87,11 @@ def test_a_bad_file_is_one_line_with_line_and_column_and_nothing_printed(tmp_pat
     )
     missing = kneeclick("trend", str(tmp_path / "nope.csv"))
     assert missing.returncode == 2 and "nope.csv" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_one_check_on_one_day_is_said_in_the_singular(tmp_path):
+    checks = tmp_path / "checks.csv"
+    write_csv(quick_checks("left", [3]), checks)
+    result = kneeclick("trend", str(checks))
+    assert result.returncode == 0, result.stderr
+    assert "1 test on 1 day, verdict too_early" in result.stdout, result.stdout
