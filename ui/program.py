@@ -25,6 +25,7 @@ from core.session.words import count
 
 _CONFIRM = "program-confirm-{side}"
 _FLASH = "program-flash"
+_END = "program-end-ask-{side}"
 
 
 def _today(store: Store) -> dt.date:
@@ -111,9 +112,23 @@ def _card(store: Store, program: Program, today: dt.date) -> None:
             st.caption(plan.nudge)
         else:
             st.caption(" ".join(daily_routine(program)))
-        if st.button("End this program", key=f"program-end-{program.side.value}", icon=":material/stop_circle:"):
-            try:
-                store.end_program(program.id)
-            except (KeyError, ValueError):
-                pass  # ended in another tab meanwhile: the rerun shows it gone
-            st.rerun()
+        side = program.side.value
+        asking = _END.format(side=side)
+        if st.session_state.get(asking) != program.id:
+            if st.button("End this program", key=f"program-end-{side}", icon=":material/stop_circle:"):
+                st.session_state[asking] = program.id  # one tap in reach of the thumb must not end six weeks
+                st.rerun()
+            return
+        st.warning(f"End your {program.label.lower()} program now? It is kept as ended, with its dates, in the PDF report.",
+                   icon=":material/warning:")  # fmt: skip
+        with st.container(horizontal=True):
+            if st.button("Yes, end it", type="primary", key=f"program-end-yes-{side}"):
+                st.session_state.pop(asking, None)
+                try:
+                    store.end_program(program.id)
+                except (KeyError, ValueError):
+                    pass  # ended in another tab meanwhile: the rerun shows it gone
+                st.rerun()
+            if st.button("Keep it", key=f"program-end-no-{side}"):
+                st.session_state.pop(asking, None)
+                st.rerun()

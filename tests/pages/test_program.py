@@ -67,6 +67,13 @@ def test_ending_a_program_on_the_session_page(app_test, store):
     assert "your quadriceps program" in _text(at)
     at.button(key="program-end-right").click().run()
     assert not at.exception
+    assert store.active_program("right") is not None, "one tap only asks"
+    assert "End your quadriceps program now?" in _text(at)
+    at.button(key="program-end-no-right").click().run()
+    assert store.active_program("right") is not None and "End your quadriceps program now?" not in _text(at)
+    at.button(key="program-end-right").click().run()
+    at.button(key="program-end-yes-right").click().run()
+    assert not at.exception
     assert store.active_program("right") is None
     assert "quadriceps program" not in _text(at)
 
