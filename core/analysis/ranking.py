@@ -1015,7 +1015,8 @@ def next_steps(leg: LegResult) -> list[str]:
     from core.session.protocol import STRETCHES  # here, not at the top: protocol is words, analysis is numbers
 
     steps: list[str] = []
-    if any(f.kind == "pain" for f in leg.flags):
+    pain = any(f.kind == "pain" for f in leg.flags)
+    if pain:  # then nothing below tells the person to keep testing: the clinician comes first
         steps.append("Pain was reported in a session. Clicking with pain is a reason to see a clinician before "
                      "more testing.")
     top = leg.ranking[0] if leg.ranking else None
@@ -1029,14 +1030,14 @@ def next_steps(leg: LegResult) -> list[str]:
     elif _candidate(top):
         s = STRETCHES[MuscleGroup(top.muscle_group)]
         name = top.label.lower()
-        steps.append(f"No group is a clear cause yet; the best candidate is your {name}. Keep testing before "
-                     "changing your routine.")
+        steps.append(f"No group is a clear cause yet; the best candidate is your {name}."
+                     + ("" if pain else " Keep testing before changing your routine."))
         steps.append(f"If it is confirmed, for your {name}: {s.name.lower()}, and to strengthen: "
                      f"{s.strengthen[0].lower()}{s.strengthen[1:]}")
     elif leg.ranking:
         steps.append("None of the stretches has cut the clicking more than "
                      + ("resting" if leg.compared_with == CONTROL else "expected")
-                     + " so far. Keep testing, and if the clicking bothers you, ask a clinician.")
+                     + (" so far." if pain else " so far. Keep testing, and if the clicking bothers you, ask a clinician."))
     if leg.compared_with != CONTROL:
         steps.append("Include the rest control in your next sessions: without it the drift can only be guessed.")
     if leg.band == HEAVY and not (top is not None and top.verdict == LIKELY):
@@ -1045,8 +1046,9 @@ def next_steps(leg: LegResult) -> list[str]:
                      "kneeclick asks for clearer evidence than usual before it names a cause.")
     if leg.sessions_needed:
         more = count(leg.sessions_needed, "more session", more="+" if leg.sessions_needed >= MAX_SUGGESTED else "")
-        steps.append(f"Run about {more} on this leg, on different days, in random order with the rest "
-                     "control, to make the answer surer.")
+        where = f"{more} on this leg, on different days, in random order with the rest control"
+        steps.append(f"Once a clinician has seen the knee, about {where} would make the answer surer." if pain
+                     else f"Run about {where}, to make the answer surer.")
     steps.append("Keep the test the same every time: the same movement, number of reps and tempo, and retest right "
                  "after each stretch.")
     return steps

@@ -106,3 +106,22 @@ def test_sharpening_the_chances_keeps_the_ranking_and_the_verdicts(monkeypatch):
         # ... but never surer to be the biggest contributor than to be a culprit at all
         assert all(r.p_top <= r.p_culprit + 1e-9 for r in sharp.ranking)
         assert sharp.p_none <= 1 - max(r.p_culprit for r in sharp.ranking) + 1e-9
+
+
+@pytest.mark.parametrize("culprits", [0, 1])
+def test_after_pain_the_advice_sends_to_a_clinician_and_never_says_keep_testing(culprits):
+    """Clicking with pain is a reason to see a clinician before more testing: What to do next says so once, first,
+    and nothing after it tells the person to run more sessions or keep testing (it did both at once)."""
+    rng = np.random.default_rng(5)
+    frame = simulate_sessions(make_person(rng, culprits), 2, rng, reps=14)
+    (calm,) = analyze(frame, draws=500)
+    calm_steps = next_steps(calm)
+    frame = frame.copy()
+    frame.loc[frame.index[1], "pain_after"] = 1
+    (leg,) = analyze(frame, draws=500)
+    steps = next_steps(leg)
+    assert steps[0].startswith("Pain was reported") and sum("clinician" in s for s in steps[:1]) == 1
+    assert not [s for s in steps if s.startswith("Run about") or "Keep testing" in s], steps
+    assert any(s.startswith("Run about") or "Keep testing" in s for s in calm_steps), "without pain it does say so"
+    if leg.sessions_needed:
+        assert any(s.startswith("Once a clinician has seen the knee, about") for s in steps)
