@@ -57,6 +57,9 @@ _MENU_CSS = """
 <style>
 /* On a phone the menu is one line: no icons, tighter links (the disclaimer below it is one line too). */
 @media (max-width: 640px) {
+  /* Less space above the menu on every page (the session's counter and Save fit one screen), and the same on
+     every page, so the menu never moves under the finger from one page to the next. */
+  [data-testid="stMainBlockContainer"] { padding-top: 2.5rem; padding-bottom: 2rem; }
   .st-key-nav { flex-wrap: nowrap; gap: 0.1rem; }
   .st-key-nav [data-testid="stPageLink"] [data-testid="stIconMaterial"] { display: none; }
   .st-key-nav [data-testid="stPageLink"] a { padding-left: 0.45rem; padding-right: 0.45rem; }

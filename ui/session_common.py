@@ -128,10 +128,6 @@ def _flash(step: Step) -> str | None:
 
 _CSS = """
 <style>
-/* The session runs on a phone propped beside the person: keep the counter and its Save button in one screen. */
-@media (max-width: 640px) {
-  [data-testid="stMainBlockContainer"] { padding-top: 2.5rem; padding-bottom: 2rem; }
-}
 [class*="-pain-"] [data-testid="stButtonGroup"] button { min-width: 0; padding-left: 0; padding-right: 0; flex: 1 1 0; }
 [class*="-pain-"] [data-testid="stButtonGroup"] > div { flex-wrap: nowrap; width: 100%; }
 .st-key-kc-widget-code { display: none; }  /* ui.warm.widget_code: loads widget code, never shown */

@@ -46,10 +46,13 @@ def test_no_page_and_no_session_step_scrolls_sideways(server_factory, new_page, 
     server = server_factory(env={"KNEECLICK_TIMER_SECONDS": "2"})
     w = viewport["width"]
     page = new_page(viewport=viewport)
+    menu_at = {}
     for name, path in [("results-example", "/results?example=true"), ("history-example", "/history?example=true"),
                        ("about", "/about"), ("session-safety", "/session")]:  # fmt: skip
         page.goto(server.url + path)
         fits(page, name, w)
+        menu_at[name] = round(page.locator(".st-key-nav").bounding_box()["y"])
+    assert len(set(menu_at.values())) == 1, f"the menu moves from page to page: {menu_at}"
     page.goto(server.url + "/history?example=true&open=example-07")  # one session opened, by its link
     expect(page.locator('[data-testid="stVegaLiteChart"]').first).to_be_visible()
     fits(page, "history-example-opened", w)
