@@ -15,8 +15,10 @@ from core.report import charts
 from core.analysis.planner import with_sessions_to_settle
 from core.analysis.ranking import LegResult, analyze, session_table
 from core.data.store import Store
+from core.session.vocabulary import MuscleGroup
 
 #: The columns of the table of every condition, in the order shown.
+_GROUP_VALUES = {g.value for g in MuscleGroup}
 DETAIL_COLUMNS = [
     "session_date", "position", "muscle_group", "clicks_before", "clicks_after", "change_pct",
     "rate_ratio", "ci_low", "ci_high", "p_value", "notes",
@@ -39,18 +41,33 @@ class LegView:
 
 
 def numbers_frame(leg: LegResult) -> pd.DataFrame:
-    """The ranking as numbers (the same quantities the sentences are made of), one row per group."""
+    """The ranking as numbers (the same quantities the sentences are made of), one row per group, as a person
+    reads them: ratios to 2 decimals, chances in whole percent, the group by its name."""
+
+    def pct(p: float | None) -> float | None:
+        return None if p is None else round(100 * p)
+
+    def two(x: float | None) -> float | None:
+        return None if x is None else round(x, 2)
+
     return pd.DataFrame(
         [
             {
-                "group": r.label, "verdict": r.verdict.replace("_", " "), "rate ratio": r.rate_ratio,
-                "95% CI from": r.ci_low, "95% CI to": r.ci_high, "P(top)": r.p_top, "P(culprit)": r.p_culprit,
-                "sessions": r.sessions,
+                "Group": r.label, "Verdict": r.verdict.replace("_", " "), "Rate ratio": two(r.rate_ratio),
+                "95% CI from": two(r.ci_low), "95% CI to": two(r.ci_high), "P(top) %": pct(r.p_top),
+                "P(culprit) %": pct(r.p_culprit), "Sessions": r.sessions,
             }
             for r in leg.ranking
         ],
-        columns=["group", "verdict", "rate ratio", "95% CI from", "95% CI to", "P(top)", "P(culprit)", "sessions"],
+        columns=["Group", "Verdict", "Rate ratio", "95% CI from", "95% CI to", "P(top) %", "P(culprit) %", "Sessions"],
     )  # fmt: skip
+
+
+def detail_frame(rows: pd.DataFrame) -> pd.DataFrame:
+    """Every condition of every session with its exact test, each condition by its name ("Rest (control)")."""
+    detail = session_table(rows)[DETAIL_COLUMNS].copy()
+    detail["muscle_group"] = [MuscleGroup(g).label if g in _GROUP_VALUES else g for g in detail["muscle_group"]]
+    return detail
 
 
 def results_views(store: Store) -> list[LegView]:
@@ -71,7 +88,7 @@ def results_views(store: Store) -> list[LegView]:
                 p_top=charts.p_top_chart(leg).to_dict() if any(r.p_top is not None for r in leg.ranking) else None,
                 before_after=charts.before_after_chart(rows).to_dict(),
                 over_time=charts.rate_over_time_chart(rows).to_dict(),
-                detail=session_table(rows)[DETAIL_COLUMNS],
+                detail=detail_frame(rows),
                 numbers=numbers_frame(leg),
             )
         )

@@ -128,7 +128,7 @@ def test_a_test_recorded_meanwhile_shows_on_the_next_rerun(app_test, store):
     after = at.dataframe[-1].value
     assert len(after) == len(before) + 1
     assert after.iloc[-1][["session_date", "muscle_group", "clicks_before", "clicks_after"]].tolist() == [
-        "2027-01-05", "hamstrings", 9, 2
+        "2027-01-05", "Hamstrings", 9, 2
     ]  # fmt: skip
 
 
@@ -233,3 +233,21 @@ def test_results_work_with_two_thousand_sessions_on_one_leg(app_test, store):
     assert drawn["session_date"].min() > frame["session_date"].min()
     drawn, _, _ = latest_sessions(frame, per_row=1, per_session=1)
     assert len(rate_over_time_frame(drawn)) <= MAX_CHART_ROWS
+
+
+def test_the_numbers_tables_name_each_condition_and_round_what_a_person_reads(app_test, store):
+    import_csv(store, SAMPLE_CSV)
+    at = app_test(page="results")
+    at.session_state["detail-open-left"] = True
+    at.run()
+    assert not at.exception
+    frames = [d.value for d in at.dataframe]
+    (numbers,) = [f for f in frames if "Group" in f.columns]
+    assert list(numbers.columns[:2]) == ["Group", "Verdict"]
+    assert "Quadriceps" in set(numbers["Group"])
+    for col in ("Rate ratio", "95% CI from", "95% CI to"):
+        assert all(v == round(v, 2) for v in numbers[col].dropna()), col
+    assert all(0 <= v <= 100 and v == int(v) for v in numbers["P(top) %"].dropna())
+    (detail,) = [f for f in frames if "muscle_group" in f.columns]
+    shown = set(detail["muscle_group"])
+    assert "Rest (control)" in shown and not shown & {"rest_control", "hip_abductors"}, shown
