@@ -39,7 +39,9 @@ def start_panel(store: Store, leg: LegResult, read_only: str | None = None) -> N
     if not choices:
         return
     side = leg.side
-    st.subheader("A program for the culprit")
+    found = any(c.recommended for c in choices)
+    # No `likely` group yet: no "culprit" in the heading and no green button pulling the thumb to a guess.
+    st.subheader("A program for the culprit" if found else "A program, before the culprit is clear")
     if flash := st.session_state.pop(_FLASH, None):
         st.success(flash, icon=":material/check_circle:")  # kneeclick's own words
     current = store.active_program(side)
@@ -60,7 +62,8 @@ def start_panel(store: Store, leg: LegResult, read_only: str | None = None) -> N
     st.caption(WHY_DEFAULT_WEEKS)
     confirm_key = _CONFIRM.format(side=side)
     label = f"Start a program for your {offer.label.lower()}"
-    if st.button(label, key=f"program-start-button-{side}", type="primary" if current is None else "secondary",
+    if st.button(label, key=f"program-start-button-{side}",
+                 type="primary" if current is None and offer.recommended else "secondary",
                  disabled=read_only is not None, help=read_only, icon=":material/fitness_center:"):  # fmt: skip
         if current is None:
             _start(store, side, offer, start, int(weeks), end_current=False)

@@ -29,6 +29,8 @@ def test_start_a_program_from_results_and_see_it_on_the_session_page(app_test, s
     group.set_value("calves").run()
     button = at.button(key="program-start-button-left")
     assert button.label == "Start a program for your calves"
+    assert button.proto.type == "secondary", "no green button for a group that is not `likely`"
+    assert [h.value for h in at.subheader if "program" in h.value.lower()] == ["A program, before the culprit is clear"]
     button.click().run()
     assert not at.exception
     program = store.active_program("left")

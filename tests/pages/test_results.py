@@ -197,6 +197,17 @@ def test_two_sessions_where_only_calves_cut_the_clicking(app_test, store):
     outside = text + " ".join(c.value for c in at.caption)
     for jargon in ("95% CI", "rate ratio", "log scale", "variance", "hip_abductors", "rest_control"):
         assert jargon not in outside, jargon
+    # not `likely` yet: a program can still be started, but not under "the culprit" nor with the green button
+    assert [h.value for h in at.subheader if "program" in h.value.lower()] == ["A program, before the culprit is clear"]
+    assert at.button(key="program-start-button-left").proto.type == "secondary"
+    # a third session like them makes calves `likely`: the program for it, under its own heading, green
+    import_frame(store, rows(("calves", 8, 2), ("quadriceps", 2, 8), ("rest_control", 8, 8), ("hip_abductors", 8, 8),
+                             ("hamstrings", 8, 8), session="s3", date="2026-01-05"))  # fmt: skip
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="program-group-left").value == "calves"
+    assert [h.value for h in at.subheader if "program" in h.value.lower()] == ["A program for the culprit"]
+    assert at.button(key="program-start-button-left").proto.type == "primary"
 
 
 def test_results_work_with_two_thousand_sessions_on_one_leg(app_test, store):
