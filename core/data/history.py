@@ -42,10 +42,15 @@ def _when(date, started) -> str:
 
 
 def conditions_done(row) -> str:
-    """``3 of 5``; a quick check (one test, no stretch) says so instead of "0 of 0"."""
+    """``3 of 5``; a quick check (one test, no stretch) says so instead of "0 of 0"; a stopped session whose
+    planned conditions are all done says only ``3``: "3 of 3" would read as complete, and an imported stopped
+    session only knows the conditions it reached (Results calls it stopped early too)."""
     if row.get("kind") == SessionKind.QUICK_CHECK.value:
         return "quick check"
-    return f"{row['conditions_done']} of {row['conditions_planned']}"
+    done, planned = row["conditions_done"], row["conditions_planned"]
+    if row.get("status") == "stopped" and done == planned:
+        return f"{done}"
+    return f"{done} of {planned}"
 
 
 def conditions_line(row) -> str:
@@ -63,10 +68,7 @@ def sessions_table(listing: pd.DataFrame) -> pd.DataFrame:
             "Date": [_when(d, t) for d, t in zip(listing["session_date"], listing["started_at"])],
             "Status": listing["status"].map(lambda s: STATUS_LABELS.get(s, s)),
             "Leg": listing["side"],
-            "Conditions done": [
-                "quick check" if k == SessionKind.QUICK_CHECK.value else f"{d} of {p}"
-                for k, d, p in zip(listing["kind"], listing["conditions_done"], listing["conditions_planned"])
-            ],
+            "Conditions done": [conditions_done(row) for row in listing.to_dict("records")],
             "Movement": listing["movement"].map(_movement),
             "Note": listing["notes"].fillna("").map(lambda n: n.splitlines()[0][:80] if n else ""),
             "Id": listing["id"],
