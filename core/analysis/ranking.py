@@ -116,7 +116,7 @@ from core.analysis.decision import (  # noqa: E402  (the verdicts and their rule
 )
 
 from core.analysis import posterior  # noqa: E402
-from core.session.words import count  # noqa: E402
+from core.session.words import count, ordinal  # noqa: E402
 
 VERDICTS = (LIKELY, POSSIBLE, UNLIKELY, INSUFFICIENT)
 
@@ -891,15 +891,16 @@ def quality_flags(rows: pd.DataFrame, stopped_sessions: Iterable[str] | None = N
                 flags.append(Flag("baseline_low", sid, f"Session {sid}: only {count(int(cb), 'click')} at baseline, so a "
                                   "stretch had little clicking to cut."))
             if sid in stopped:
-                flags.append(Flag("stopped_early", sid, f"Session {sid} stopped early ({sizes[s]} of {full} conditions)."))
+                flags.append(Flag("stopped_early", sid, f"Session {sid} stopped early, after "
+                                  f"{count(sizes[s], 'condition')}."))
             elif not known and sizes[s] < full:
                 flags.append(Flag("stopped_early", sid, f"Session {sid} has fewer conditions than the others ({sizes[s]} "
                                   f"of {full}): it may have stopped early."))
         elif stretched and int(cb) <= FLOOR_CLICKS:
             label = MuscleGroup(str(group)).label.lower()
-            flags.append(Flag("floor_after_stretch", sid, f"Session {sid}: the clicking was already at {int(cb)} "
-                              f"before {label} (position {int(pos)}), after an earlier stretch, so it could not show "
-                              "a drop.", int(pos)))
+            flags.append(Flag("floor_after_stretch", sid, f"Session {sid}: just before {label}, the "
+                              f"{ordinal(int(pos))} condition, the clicking was already at {int(cb)} after an earlier "
+                              "stretch, so it could not show a drop.", int(pos)))
         if hurt > 0:
             session_pain[sid] = max(session_pain.get(sid, 0), hurt)
         if str(group) != CONTROL:
