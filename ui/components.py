@@ -321,8 +321,8 @@ let last = null;
 
 export default function (component) {
   const { data } = component;
-  if (!data || !data.token || data.token === last) return;
-  last = data.token;
+  if (!data || !data.token || `${data.key}:${data.token}` === last) return;
+  last = `${data.key}:${data.token}`;
   const el = document.querySelector(`.st-key-${CSS.escape(data.key)}`);
   if (el) el.scrollIntoView({ behavior: "smooth", block: "center" });
 }
@@ -332,7 +332,7 @@ _INTO_VIEW = st.components.v2.component("kneeclick_into_view", js=_INTO_VIEW_JS)
 
 def scroll_into_view(widget_key: str, token: str) -> None:
     """Scroll the element of ``widget_key`` to the middle of the screen (once per ``token``)."""
-    _INTO_VIEW(key="kneeclick-into-view", data={"key": widget_key, "token": token}, height=0)
+    _INTO_VIEW(key=f"kneeclick-into-view-{widget_key}", data={"key": widget_key, "token": token}, height=0)
 
 
 def _noop() -> None:

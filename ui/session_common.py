@@ -21,6 +21,7 @@ from core.session.vocabulary import (
     Session,
 )
 from ui import record as _record
+from ui.components import scroll_into_view
 from ui.components import scroll_to_top_on_change as _scroll_top
 from ui.count import register
 from ui.phone import keep_screen_awake
@@ -169,18 +170,26 @@ def _new_session() -> None:
 
 #: A step's message from its callback (a count that is missing, a setup that cannot run), drawn by the step.
 _PROBLEM = "kneeclick-problem"
+_PROBLEM_N = "kneeclick-problem-n"
+_PROBLEM_BOX = "step-problem"
 
 
 def say_problem(*messages: str) -> None:
     """From a callback: the step on screen shows ``messages`` as errors where its action is (one run only)."""
     st.session_state[_PROBLEM] = list(messages)
+    st.session_state[_PROBLEM_N] = st.session_state.get(_PROBLEM_N, 0) + 1
 
 
 def show_problems() -> bool:
-    """Draw the messages a callback left (see :func:`say_problem`); True if there were any."""
+    """Draw the messages a callback left (see :func:`say_problem`) below the action, and bring them into view:
+    on a phone they can fall below the screen's edge, and a tap that seems to do nothing is tapped again.
+    True if there were any."""
     problems = st.session_state.pop(_PROBLEM, None)
-    for p in problems or ():
-        st.error(p, icon=":material/error:")
+    if problems:
+        with st.container(key=_PROBLEM_BOX):
+            for p in problems:
+                st.error(p, icon=":material/error:")
+        scroll_into_view(_PROBLEM_BOX, token=str(st.session_state.get(_PROBLEM_N, 0)))
     return bool(problems)
 
 

@@ -11,6 +11,7 @@ from core.session.vocabulary import (
     Session,
     validate_counts,
 )
+from ui.components import scroll_into_view
 from ui.count import counted, get_count, saved, stale_box
 from ui.session_common import (
     _key,
@@ -51,11 +52,14 @@ def test(store: Store, session: Session, step: Step) -> None:
                   on_click=_save, args=(store, session, step, tag))  # fmt: skip
         show_problems()  # just below Save, on a phone's first screen (nothing above Save moves)
     # A 0-click baseline ends the session: asked once, below Save (nothing above the counter moves).
-    if step.kind is StepKind.BASELINE and not step.quick and st.session_state.get(_key(session, "zero-ask")) and count == 0:
-        st.warning("0 clicks in the baseline ends today's session: with no clicks there is nothing to measure. "
-                   "Is 0 right?", icon=":material/help:")  # fmt: skip
-        st.button("Yes, 0 clicks: save and end", key=_key(session, "zero-yes"), width="stretch",
-                  on_click=_save, args=(store, session, step, tag, True))  # fmt: skip
+    asked = st.session_state.get(_key(session, "zero-ask"))
+    if step.kind is StepKind.BASELINE and not step.quick and asked and count == 0:
+        with st.container(key=_key(session, "zero-box")):
+            st.warning("0 clicks in the baseline ends today's session: with no clicks there is nothing to measure. "
+                       "Is 0 right?", icon=":material/help:")  # fmt: skip
+            st.button("Yes, 0 clicks: save and end", key=_key(session, "zero-yes"), width="stretch",
+                      on_click=_save, args=(store, session, step, tag, True))  # fmt: skip
+        scroll_into_view(_key(session, "zero-box"), token=str(asked))  # it may be below the screen's edge
     if step.kind is StepKind.BASELINE:  # a retest is "the same again": no need to say how twice
         # A popover, not an expander: the browser builds its content only when it is opened (an expander's is
         # built with the step, closed or not), and this step change is the session's slowest.
@@ -94,7 +98,7 @@ def _save(store: Store, session: Session, step: Step, tag: str, confirmed: bool 
     except ValueError as e:
         return say_problem(f"Not saved: {e}. Check the numbers and save again.")
     if step.kind is StepKind.BASELINE and not step.quick and int(count) == 0 and not confirmed:
-        st.session_state[_key(session, "zero-ask")] = True
+        st.session_state[_key(session, "zero-ask")] = int(st.session_state.get(_key(session, "zero-ask")) or 0) + 1
         return
     fresh = _still(store, session, step)
     if fresh is None:

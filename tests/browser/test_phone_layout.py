@@ -317,3 +317,26 @@ def test_the_session_charts_every_condition_by_name_on_a_phone_with_its_legend_w
     assert set(names) <= set(chart["labels"]), chart["labels"]
     assert not set(names) & set(chart["hidden"]), f"names dropped for overlapping: {chart['hidden']}"
     assert not chart["past"], f"cut off at the right: {chart['past']}"
+
+
+def test_what_save_answers_is_brought_on_screen_on_a_phone(server, new_page) -> None:
+    """Save with 0 clicks at baseline asks "Is 0 right?", and Save without a pain score says what is missing:
+    both below Save, where a phone's screen can end; each is brought into view, so the tap never seems to do
+    nothing."""
+    store = Store.open(server.db_url)
+    sid = planned_session(store, order=(MuscleGroup.CALVES, MuscleGroup.REST_CONTROL))
+    store.engine.dispose()
+    page = new_page(viewport=PHONE)
+    page.goto(f"{server.url}/session?session={sid}")
+    expect(page.locator(".kc-tap")).to_be_visible()
+    settled(page)
+    page.get_by_role("button", name="Save this test").click()  # no pain chosen
+    problem = page.locator(".st-key-step-problem")
+    expect(problem).to_be_visible()
+    expect(problem).to_be_in_viewport(ratio=1)
+    shot(page, "layout-390-save-problem")
+    save_test(page, sid, "b", 0)  # 0 clicks: the question
+    question = page.locator(f".st-key-{sid}-zero-box")
+    expect(question).to_be_visible()
+    expect(question).to_be_in_viewport(ratio=1)  # the question and its Yes button, whole
+    shot(page, "layout-390-zero-question")

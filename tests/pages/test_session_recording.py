@@ -122,6 +122,8 @@ def test_a_silent_recording_says_why_and_tapping_still_works(session_app, store)
     assert box(at, s, "b").value is None, "no count is proposed"
     save(at, s, "b")
     assert any("Enter the number of clicks" in e.value for e in at.error), "nothing is saved without a count"
+    assert "kneeclick-into-view-step-problem" in [c.key for c in at.get("bidi_component")], (
+        "the message is brought into view: with a recording on screen it falls below the screen's edge")
     assert store.get_session(s).measurements == {}
 
     at.button(key=f"{s}-test-b-audio-to-tap").click().run()  # "Count by tapping instead"
