@@ -39,12 +39,15 @@ def start_step() -> Step:
 
 
 def offer(store: Store) -> None:
-    """One tap from the start screen: the quick check."""
+    """One tap from the start screen: the quick check (the main action only once a full session exists: a new
+    person starts with the full session below)."""
+    known = last_test(store) is not None
     with st.container(border=True, key="quick-offer"):
         st.markdown("**Quick check** · about a minute: the test alone, no stretches. A few times a week, it "
-                    "shows whether the clicking goes down.")  # fmt: skip
-        st.button("Quick check", icon=":material/speed:", type="primary", key="quick-check", width="stretch",
-                  on_click=_ask)  # fmt: skip
+                    "shows whether the clicking goes down."
+                    + ("" if known else " New here? Start with the full session below."))  # fmt: skip
+        st.button("Quick check", icon=":material/speed:", type="primary" if known else "secondary", key="quick-check",
+                  width="stretch", on_click=_ask)  # fmt: skip
 
 
 def _ask() -> None:

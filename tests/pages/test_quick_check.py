@@ -89,7 +89,10 @@ def test_a_red_flag_in_the_quick_check_blocks_it_with_the_advice(app_test, clock
 
 def test_back_returns_to_the_start_screen(app_test, clock, store):
     at = ok(app_test(page="session"))
-    at.button(key="quick-check").click().run()
+    offer = at.button(key="quick-check")
+    assert offer.proto.type == "secondary", "a new person is not steered to the quick check"
+    assert any("Start with the full session below" in m.value for m in at.markdown)
+    offer.click().run()
     assert at.radio(key="quick-side").value is None, "no full session yet: the leg is asked"
     at.button(key="quick-back").click().run()
     ok(at)
@@ -100,6 +103,7 @@ def test_back_returns_to_the_start_screen(app_test, clock, store):
 def test_history_opens_a_quick_check_with_its_test(app_test, clock, store):
     full_session(store)
     at = ok(app_test(page="session"))
+    assert at.button(key="quick-check").proto.type == "primary", "after a full session it is the one-tap action"
     s = quick_check(at, 4)
     at.switch_page("pages/history.py").run()
     at.selectbox(key="open").set_value(s).run()
