@@ -26,6 +26,8 @@ from core.session.words import count
 _CONFIRM = "program-confirm-{side}"
 _FLASH = "program-flash"
 _END = "program-end-ask-{side}"
+#: The verdict in the group's choice, in the words Results uses.
+_SHORT = {"likely": "likely", "possible": "possible", "unlikely": "probably not", "insufficient_data": "too few sessions"}
 
 
 def _today(store: Store) -> dt.date:
@@ -52,7 +54,7 @@ def start_panel(store: Store, leg: LegResult, read_only: str | None = None) -> N
     default = next((i for i, c in enumerate(choices) if c.recommended), 0)
     picked = st.selectbox(
         "Muscle group", list(by_id), index=default, key=f"program-group-{side}",
-        format_func=lambda g: f"{by_id[g].label} ({by_id[g].verdict.replace('_', ' ')})",
+        format_func=lambda g: f"{by_id[g].label} ({_SHORT.get(by_id[g].verdict, by_id[g].verdict)})",
         help="Ranked as above. The first likely group is chosen for you; you can pick another.",
     )  # fmt: skip
     offer = by_id[picked]
@@ -69,6 +71,8 @@ def start_panel(store: Store, leg: LegResult, read_only: str | None = None) -> N
             _start(store, side, offer, start, int(weeks), end_current=False)
         else:
             st.session_state[confirm_key] = picked
+    if read_only:
+        st.caption(read_only)  # a phone shows no tooltip: why the button does nothing, said under it
     if current is not None and st.session_state.get(confirm_key) == picked:
         st.warning(f"Your {current.label.lower()} program still runs on this leg: one program per leg at a time. "
                    f"End it and start the {offer.label.lower()} program?", icon=":material/warning:")  # fmt: skip

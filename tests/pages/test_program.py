@@ -83,6 +83,7 @@ def test_ending_a_program_on_the_session_page(app_test, store):
 def test_the_example_data_offers_no_program_but_the_report(app_test):
     at = app_test(page="results", query={"example": "true"})
     assert at.button(key="program-start-button-left").disabled
+    assert any("read-only" in c.value for c in at.caption), "why, in words a phone shows (not only a tooltip)"
     assert LABEL in _downloads(at)
     at.switch_page("pages/history.py").run()
     at.toggle(key="example").set_value(True).run()
