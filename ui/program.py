@@ -50,39 +50,43 @@ def start_panel(store: Store, leg: LegResult, read_only: str | None = None) -> N
     if current is not None:
         st.markdown(f"**{today_plan(current, _today(store)).headline}.**")
         st.page_link("pages/session.py", label="See today's exercises on the Session page", icon=":material/timer:")
-    by_id = {c.muscle_group: c for c in choices}
-    default = next((i for i, c in enumerate(choices) if c.recommended), 0)
-    picked = st.selectbox(
-        "Muscle group", list(by_id), index=default, key=f"program-group-{side}",
-        format_func=lambda g: f"{by_id[g].label} ({_SHORT.get(by_id[g].verdict, by_id[g].verdict)})",
-        help="Ranked as above. The first likely group is chosen for you; you can pick another.",
-    )  # fmt: skip
-    offer = by_id[picked]
-    (st.caption if offer.recommended else st.warning)(offer.note)
-    start = st.date_input("Start date", value=_today(store), key=f"program-start-{side}", format="YYYY-MM-DD")
-    weeks = st.number_input("How many weeks", MIN_WEEKS, MAX_WEEKS, DEFAULT_WEEKS, step=1, key=f"program-weeks-{side}")
-    st.caption(WHY_DEFAULT_WEEKS)
-    confirm_key = _CONFIRM.format(side=side)
-    label = f"Start a program for your {offer.label.lower()}"
-    if st.button(label, key=f"program-start-button-{side}",
-                 type="primary" if current is None and offer.recommended else "secondary",
-                 disabled=read_only is not None, help=read_only, icon=":material/fitness_center:"):  # fmt: skip
-        if current is None:
-            _start(store, side, offer, start, int(weeks), end_current=False)
-        else:
-            st.session_state[confirm_key] = picked
-    if read_only:
-        st.caption(read_only)  # a phone shows no tooltip: why the button does nothing, said under it
-    if current is not None and st.session_state.get(confirm_key) == picked:
-        st.warning(f"Your {current.label.lower()} program still runs on this leg: one program per leg at a time. "
-                   f"End it and start the {offer.label.lower()} program?", icon=":material/warning:")  # fmt: skip
-        with st.container(horizontal=True):
-            if st.button("Yes, end it and start this one", type="primary", key=f"program-replace-{side}"):
-                st.session_state.pop(confirm_key, None)
-                _start(store, side, offer, start, int(weeks), end_current=True)
-            if st.button("Keep the current one", key=f"program-keep-{side}"):
-                st.session_state.pop(confirm_key, None)
-                st.rerun()
+    # A running program comes first; starting another is one tap away, not a second form under "Week 1 of 6".
+    other = st.expander("Start a different program instead", icon=":material/swap_horiz:",
+                        key=f"program-other-{side}") if current is not None else st.container()
+    with other:
+        by_id = {c.muscle_group: c for c in choices}
+        default = next((i for i, c in enumerate(choices) if c.recommended), 0)
+        picked = st.selectbox(
+            "Muscle group", list(by_id), index=default, key=f"program-group-{side}",
+            format_func=lambda g: f"{by_id[g].label} ({_SHORT.get(by_id[g].verdict, by_id[g].verdict)})",
+            help="Ranked as above. The first likely group is chosen for you; you can pick another.",
+        )  # fmt: skip
+        offer = by_id[picked]
+        (st.caption if offer.recommended else st.warning)(offer.note)
+        start = st.date_input("Start date", value=_today(store), key=f"program-start-{side}", format="YYYY-MM-DD")
+        weeks = st.number_input("How many weeks", MIN_WEEKS, MAX_WEEKS, DEFAULT_WEEKS, step=1, key=f"program-weeks-{side}")
+        st.caption(WHY_DEFAULT_WEEKS)
+        confirm_key = _CONFIRM.format(side=side)
+        label = f"Start a program for your {offer.label.lower()}"
+        if st.button(label, key=f"program-start-button-{side}",
+                     type="primary" if current is None and offer.recommended else "secondary",
+                     disabled=read_only is not None, help=read_only, icon=":material/fitness_center:"):  # fmt: skip
+            if current is None:
+                _start(store, side, offer, start, int(weeks), end_current=False)
+            else:
+                st.session_state[confirm_key] = picked
+        if read_only:
+            st.caption(read_only)  # a phone shows no tooltip: why the button does nothing, said under it
+        if current is not None and st.session_state.get(confirm_key) == picked:
+            st.warning(f"Your {current.label.lower()} program still runs on this leg: one program per leg at a time. "
+                       f"End it and start the {offer.label.lower()} program?", icon=":material/warning:")  # fmt: skip
+            with st.container(horizontal=True):
+                if st.button("Yes, end it and start this one", type="primary", key=f"program-replace-{side}"):
+                    st.session_state.pop(confirm_key, None)
+                    _start(store, side, offer, start, int(weeks), end_current=True)
+                if st.button("Keep the current one", key=f"program-keep-{side}"):
+                    st.session_state.pop(confirm_key, None)
+                    st.rerun()
 
 
 def _start(store: Store, side: str, offer, start: dt.date, weeks: int, end_current: bool) -> None:

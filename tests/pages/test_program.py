@@ -53,6 +53,10 @@ def test_a_second_program_on_the_same_leg_asks_to_end_the_first(app_test, store)
     store.start_program("left", "calves")
     at = app_test(page="results")
     assert "Week 1 of 6: your calves program" in _text(at)
+    # the running program first; the form for another one folded away under it, not a second form on show
+    assert [e.label for e in at.expander if "program" in e.label] == ["Start a different program instead"]
+    assert at.selectbox(key="program-group-left") in at.expander[[e.label for e in at.expander].index(
+        "Start a different program instead")].selectbox  # fmt: skip
     at.selectbox(key="program-group-left").set_value("hamstrings").run()
     at.button(key="program-start-button-left").click().run()
     assert store.active_program("left").muscle_group == "calves"  # nothing changed yet
