@@ -95,9 +95,9 @@ def _still(store: Store, session: Session, step: Step, *, same_condition: bool =
 def header(step: Step) -> None:
     """Progress, always visible: step k of n and what this step is."""
     if step.kind is StepKind.SAFETY:
-        st.title("Find what makes your knee click")
+        st.title("Quick check" if step.quick else "Find what makes your knee click")
     elif step.kind is StepKind.SUMMARY:
-        st.title("Session summary")
+        st.title("Quick check" if step.quick else "Session summary")
     st.progress(step.number / step.total, text=f"**{step.progress}** · {step.label}")
     # The phone must not sleep during a stretch; says once when it cannot (never above a tap counter).
     keep_screen_awake(say_why=step.kind not in (StepKind.BASELINE, StepKind.RETEST))

@@ -106,7 +106,9 @@ def _save(store: Store, session: Session, step: Step, tag: str, confirmed: bool 
     after = step.trial.position if step.kind is StepKind.RETEST else None
     store.record_test(fresh.id, int(reps), int(count), pain=int(pain), method=method, after_position=after)
     saved(_key(session, "test", tag))  # the browser no longer keeps its taps or recording
-    go_to(fresh.id, f"Saved: {words.count(int(count), 'click')} in {words.count(int(reps), 'rep')}, pain {pain}.")
+    # a quick check's summary says what was saved in its own box: no second line saying the same
+    go_to(fresh.id, None if step.quick else
+          f"Saved: {words.count(int(count), 'click')} in {words.count(int(reps), 'rep')}, pain {pain}.")  # fmt: skip
 
 
 def _order_list(session: Session) -> None:

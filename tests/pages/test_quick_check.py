@@ -47,6 +47,8 @@ def quick_check(at, clicks, pain=0):
     assert "Step 3 of 3" in step_text(at)
     said = f"{clicks} click" if clicks == 1 else f"{clicks} clicks"
     assert any(f"Quick check saved: {said} in 12 reps." in e.value for e in at.success)
+    assert [t.value for t in at.title] == ["Quick check"], "not 'Session summary'"
+    assert not [c for c in at.caption if "Saved:" in c.value], "said once, in the box"
     at.button(key="quick-done").click().run()
     return s
 
