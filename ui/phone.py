@@ -62,6 +62,8 @@ _MENU_CSS = """
   [data-testid="stMainBlockContainer"] { padding-top: 2.5rem; padding-bottom: 2rem; }
   .st-key-nav { flex-wrap: nowrap; gap: 0.1rem; }
   .st-key-nav [data-testid="stPageLink"] [data-testid="stIconMaterial"] { display: none; }
+  /* ... and the icon's wrapper, whose margin otherwise leaves the label off-centre in its pill */
+  .st-key-nav [data-testid="stPageLink"] a > span:has(> [data-testid="stIconMaterial"]) { display: none; }
   .st-key-nav [data-testid="stPageLink"] a { padding-left: 0.45rem; padding-right: 0.45rem; }
   /* A session's summary table (Session and History) fits the screen: tighter cells, a little smaller type,
      words wrap (no cut-off column). */

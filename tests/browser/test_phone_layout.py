@@ -52,6 +52,11 @@ def test_no_page_and_no_session_step_scrolls_sideways(server_factory, new_page, 
         page.goto(server.url + path)
         fits(page, name, w)
         menu_at[name] = round(page.locator(".st-key-nav").bounding_box()["y"])
+        if w == PHONE["width"]:  # the icons are hidden on a phone: each label sits in the middle of its link
+            for link in page.locator(".st-key-nav a:visible").all():
+                box, label = link.bounding_box(), link.locator("p").bounding_box()
+                left, right = label["x"] - box["x"], box["x"] + box["width"] - label["x"] - label["width"]
+                assert abs(left - right) <= 1.5, f"{name}: a menu label off-centre ({left:.0f} / {right:.0f} px)"
     assert len(set(menu_at.values())) == 1, f"the menu moves from page to page: {menu_at}"
     page.goto(server.url + "/history?example=true&open=example-07")  # one session opened, by its link
     expect(page.locator('[data-testid="stVegaLiteChart"]').first).to_be_visible()
