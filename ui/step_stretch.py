@@ -36,9 +36,12 @@ HALFWAY = {MuscleGroup.CALVES: "Halfway: now bend the {leg} knee a little, heel 
 # ----------------------------------------------------------------- stretches
 def _instructions(session: Session, step: Step, compact: bool = False) -> None:
     s = stretch_for(step.trial.muscle_group, session.side)
-    if not compact:
-        st.markdown(f"**{s.name}** · {format_seconds(step.trial.stretch_seconds)}")
-    st.markdown("\n".join(f"{i}. {line}" for i, line in enumerate(s.steps, 1)))
+    rest = step.trial.muscle_group is MuscleGroup.REST_CONTROL
+    if not compact:  # the rest's name is already the heading: its length alone
+        length = format_seconds(step.trial.stretch_seconds)
+        st.markdown(f"**{length}** of rest" if rest else f"**{s.name}** · {length}")
+    # one instruction is a sentence, not a numbered list of one
+    st.markdown(s.steps[0] if len(s.steps) == 1 else "\n".join(f"{i}. {line}" for i, line in enumerate(s.steps, 1)))
     st.markdown(f":material/check_circle: {s.cue}")
     st.markdown(f":material/warning: **Avoid:** {s.mistake}")
 

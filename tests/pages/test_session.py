@@ -535,3 +535,18 @@ def test_the_first_tap_does_not_move_the_counter(session_app, store):
     at.run()
     ok(at)
     assert _layout(at.main) == before
+
+
+def test_the_rest_step_names_itself_once_and_says_its_one_instruction_as_a_sentence(session_app, store, clock):
+    from core.session.protocol import STRETCHES
+
+    at = ok(session_app())
+    answer_safety(at, frequency="often")
+    plan(at, conditions=["rest_control", "calves"], randomized=False, seconds=70)
+    do_test(at, "b", clicks=5, pain=0)
+    text = [m.value for m in at.markdown]
+    rest = STRETCHES[MuscleGroup.REST_CONTROL]
+    assert [h.value for h in at.subheader] == [rest.name]
+    assert not [t for t in text if rest.name in t], "the heading names it; the lines below do not repeat it"
+    assert "**1:10** of rest" in text
+    assert rest.steps[0] in text and not any(t.startswith("1. ") for t in text), "one instruction: no list of one"
