@@ -93,7 +93,9 @@ def phone_table(table: pd.DataFrame) -> pd.DataFrame:
         "Condition": [f"{o}.\u00a0{c}" for o, c in zip(table["Order"], table["Condition"])],
         "Before": count("Before"),
         "After": count("After"),
-        "Change": [f"{int(v):+d}" if ok and pd.notna(v) else "" for v, ok in zip(table["Change"], done)],
+        # a true minus sign (a hyphen reads as a dash, and a screen reader says "minus" only for this one)
+        "Change": [f"{int(v):+d}".replace("-", "\u2212") if ok and pd.notna(v) else ""
+                   for v, ok in zip(table["Change"], done)],
         "Pain": [str(int(v)) if ok and pd.notna(v) else "" for v, ok in zip(table["Pain after"], done)],
     })  # fmt: skip
 

@@ -66,7 +66,7 @@ def test_opening_a_session_shows_its_before_and_after_and_a_resume_link(app_test
     at.selectbox(key="open").set_value(open_id).run()
     assert not at.exception
     rows = markdown_rows(at.container(key="before_after").markdown[0].value)
-    assert [(r["Before"], r["After"], r["Change"]) for r in rows][:2] == [("6", "3", "-3"), ("skipped", "skipped", "")]
+    assert [(r["Before"], r["After"], r["Change"]) for r in rows][:2] == [("6", "3", "\u22123"), ("skipped", "skipped", "")]
     assert [r["After"] for r in rows][2:] == ["planned", "planned"], "conditions still to come are not counted as zero"
     assert rows == markdown_rows(markdown_table(phone_table(summary_table(store.get_session(open_id))).set_index(
         "Condition"))), "the same summary as the Session page's"  # fmt: skip

@@ -291,7 +291,7 @@ def test_skip_records_skipped_not_zero(session_app, clock, store):
     shown = summary_table(at)  # the summary, one line per condition, narrow enough for a phone
     assert list(shown.columns) == ["Condition", "Before", "After", "Change", "Pain"]
     assert shown.iloc[0][["Before", "After"]].tolist() == ["skipped", "skipped"]
-    assert shown.iloc[1][["Before", "After", "Change"]].tolist() == ["6", "5", "-1"]
+    assert shown.iloc[1][["Before", "After", "Change"]].tolist() == ["6", "5", "\u22121"]  # a minus sign
     assert not shown.isna().any().any() and "None" not in shown.to_string()
 
 
