@@ -11,7 +11,7 @@ from ui.account import delete_all
 from ui.frame import store_or_example, through_app
 from ui.report import download
 from ui.text import alert, plain
-from ui.views import checked_upload, listing, opened, opened_summary
+from ui.views import checked_upload, listing, opened, opened_summary, sessions_list
 
 through_app()
 st.title("History")
@@ -25,7 +25,7 @@ if flash := st.session_state.pop("history_flash", None):  # (kneeclick's words, 
 if sessions.empty:
     st.info("No sessions yet. Start one on the Session page, import a CSV file below, or switch on the example data.")
 else:
-    st.dataframe(view.table, hide_index=True)
+    sessions_list(view)
     ids, linked = list(labels), st.query_params.get("open")  # ?open=<session id> opens one by link
     chosen = st.selectbox(
         "Open a session", ids, format_func=labels.get, index=ids.index(linked) if linked in ids else None,

@@ -143,6 +143,19 @@ def _opened(key: str, session_id: str, _store: Store) -> Opened:
     return Opened(session, table, detail_lines(session), spec, reps_differ(session))
 
 
+#: The list's columns on a phone: what tells the sessions apart and how far each got (the rest is in the opened
+#: session); a grid wider than the screen scrolled sideways inside its box.
+NARROW_COLUMNS = {"Date": "Date", "Status": "Status", "Leg": "Leg", "Conditions done": "Done"}
+
+
+def sessions_list(view: Listing) -> None:
+    """Every session: all the columns on a wide screen, the first four on a phone (app-wide CSS in
+    ``ui.phone.menu_style`` shows one of the two by the screen's width)."""
+    st.container(key="sessions-wide").dataframe(view.table, hide_index=True)
+    narrow = view.table.select(list(NARROW_COLUMNS)).rename_columns(list(NARROW_COLUMNS.values()))
+    st.container(key="sessions-narrow").dataframe(narrow, hide_index=True)
+
+
 def opened_summary(shown: Opened) -> None:
     """The opened session's chart, its table (narrow enough for a phone, as on the Session page), and below it
     the reps that differ and the notes as plain text (a note is a person's text: never Markdown)."""

@@ -19,6 +19,10 @@ from ui.warm import HIDDEN
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("patient_expect")]
 
 NO_SIDEWAYS = "() => [document.documentElement.scrollWidth, window.innerWidth]"
+#: Each data grid on show: its content's width and its box's (a grid wider than its box scrolls sideways inside it).
+GRID_WIDTHS = """() => [...document.querySelectorAll('[data-testid="stDataFrame"]')]
+  .filter((grid) => grid.offsetParent !== null)
+  .map((grid) => grid.querySelector(".dvn-scroller")).filter(Boolean).map((s) => [s.scrollWidth, s.clientWidth])"""
 #: Each chart's drawing and the width it has: a drawing wider than its box is cut off (titles, labels).
 CHART_WIDTHS = """() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')].map((box) => {
   const drawn = box.querySelector("canvas, svg");
@@ -39,6 +43,8 @@ def fits(page, name: str, width: int) -> None:
         assert drawn <= box + 1, f"{name} at {width} px: a chart {drawn:.0f} px wide is cut to {box:.0f} px"
     for right, edge in page.evaluate(TABLE_EDGES):
         assert right <= edge + 1, f"{name} at {width} px: a table runs {right - edge:.0f} px past its box"
+    for inner, box in page.evaluate(GRID_WIDTHS):
+        assert inner <= box + 1, f"{name} at {width} px: a data grid {inner} px wide scrolls sideways in its {box} px box"
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
