@@ -17,7 +17,7 @@ from ui.program import start_panel
 from ui.report import download
 from ui.text import plain
 from ui.trend_view import is_it_working, trend_views
-from ui.views import results
+from ui.views import results, the_numbers
 
 through_app()
 st.title("Results")
@@ -88,32 +88,7 @@ for tab, view in zip(tabs, legs):
                              on_change="rerun")  # fmt: skip
         if detail.open:
             with detail:
-                st.caption("Rate ratio = clicks after the stretch ÷ after resting, with its 95% CI; P(top) = chance of "
-                           "being the biggest contributor; P(culprit) = chance of being a culprit at all."
-                           + (f" Chance that no group beats resting (p_none): {leg.p_none:.0%}." if leg.p_none is not None else ""))
-                st.dataframe(view.numbers, hide_index=True, key=f"numbers-{leg.side}")
-                st.caption(
-                    "Rate ratio = clicks per rep after ÷ before. The interval and p-value come from the exact test for "
-                    "two counts; one session alone is weak evidence, because the clicking also drifts by itself."
-                )
-                st.dataframe(
-                    view.detail,
-                    hide_index=True,
-                    key=f"detail-{leg.side}",
-                    column_config={
-                        "session_date": "Date",
-                        "position": "Place",
-                        "muscle_group": "Condition",
-                        "clicks_before": "Clicks before",
-                        "clicks_after": "Clicks after",
-                        "change_pct": st.column_config.NumberColumn("Change %", format="%.0f"),
-                        "rate_ratio": st.column_config.NumberColumn("Rate ratio", format="%.2f"),
-                        "ci_low": st.column_config.NumberColumn("95% CI from", format="%.2f"),
-                        "ci_high": st.column_config.NumberColumn("95% CI to", format="%.2f"),
-                        "p_value": st.column_config.NumberColumn("p", format="%.3f"),
-                        "notes": "Note",
-                    },
-                )
+                the_numbers(view)
         with st.expander("How this is worked out"):
             st.markdown(
                 f"A count model of every test, with each session's own level, a drift along the test order "

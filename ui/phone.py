@@ -69,9 +69,10 @@ _MENU_CSS = """
      words wrap (no cut-off column). */
   [data-testid="stMarkdownContainer"] table { width: 100%; font-size: 0.875rem; }
   [data-testid="stMarkdownContainer"] th, [data-testid="stMarkdownContainer"] td { padding: 0.35rem 0.3rem; }
-  .st-key-sessions-wide { display: none; }  /* History's list: the four columns that fit (ui.views.sessions_list) */
+  /* A grid as wide and narrow versions (ui.views.wide_and_narrow): on a phone, the columns that fit */
+  [class*="st-key-wide-"] { display: none; }
 }
-@media (min-width: 641px) { .st-key-sessions-narrow { display: none; } }
+@media (min-width: 641px) { [class*="st-key-narrow-"] { display: none; } }
 </style>
 """
 

@@ -143,17 +143,56 @@ def _opened(key: str, session_id: str, _store: Store) -> Opened:
     return Opened(session, table, detail_lines(session), spec, reps_differ(session))
 
 
+#: The detail table's columns, as a person reads them.
+DETAIL_CONFIG = {
+    "session_date": "Date",
+    "position": "Place",
+    "muscle_group": "Condition",
+    "clicks_before": "Clicks before",
+    "clicks_after": "Clicks after",
+    "change_pct": st.column_config.NumberColumn("Change %", format="%.0f"),
+    "rate_ratio": st.column_config.NumberColumn("Rate ratio", format="%.2f"),
+    "ci_low": st.column_config.NumberColumn("95% CI from", format="%.2f"),
+    "ci_high": st.column_config.NumberColumn("95% CI to", format="%.2f"),
+    "p_value": st.column_config.NumberColumn("p", format="%.3f"),
+    "notes": "Note",
+}
+#: On a phone: the columns that fit its screen (a wide screen shows them all; see ``wide_and_narrow``).
+NARROW_NUMBERS = ["Group", "Rate ratio", "P(top) %"]
+NARROW_DETAIL = {"session_date": "Date", "muscle_group": "Condition", "clicks_before": "Before", "clicks_after": "After"}
+
+
+def wide_and_narrow(key: str, frame, narrow, config: dict | None = None, narrow_config: dict | None = None) -> None:
+    """One table as two grids: every column on a wide screen, ``narrow`` (the columns that fit) on a phone.
+    App-wide CSS (``ui.phone.menu_style``) shows one of the two by the screen's width: a grid wider than a
+    phone's screen scrolls sideways inside its box."""
+    st.container(key=f"wide-{key}").dataframe(frame, hide_index=True, key=key, column_config=config)
+    st.container(key=f"narrow-{key}").dataframe(narrow, hide_index=True, key=f"{key}-narrow",
+                                                column_config=narrow_config)  # fmt: skip
+
+
+def the_numbers(view: LegView) -> None:
+    """Results, one leg's "The numbers": the ranking as numbers and every condition of every session."""
+    leg = view.leg
+    st.caption("Rate ratio = clicks after the stretch ÷ after resting, with its 95% CI; P(top) = chance of "
+               "being the biggest contributor; P(culprit) = chance of being a culprit at all."
+               + (f" Chance that no group beats resting (p_none): {leg.p_none:.0%}." if leg.p_none is not None else "")
+               + " A phone held upright shows the first columns; turned sideways, or on a wider screen, all of them.")
+    wide_and_narrow(f"numbers-{leg.side}", view.numbers, view.numbers[NARROW_NUMBERS])
+    st.caption("Rate ratio = clicks per rep after ÷ before. The interval and p-value come from the exact test for "
+               "two counts; one session alone is weak evidence, because the clicking also drifts by itself.")
+    wide_and_narrow(f"detail-{leg.side}", view.detail, view.detail[list(NARROW_DETAIL)], DETAIL_CONFIG, NARROW_DETAIL)
+
+
 #: The list's columns on a phone: what tells the sessions apart and how far each got (the rest is in the opened
 #: session); a grid wider than the screen scrolled sideways inside its box.
 NARROW_COLUMNS = {"Date": "Date", "Status": "Status", "Leg": "Leg", "Conditions done": "Done"}
 
 
 def sessions_list(view: Listing) -> None:
-    """Every session: all the columns on a wide screen, the first four on a phone (app-wide CSS in
-    ``ui.phone.menu_style`` shows one of the two by the screen's width)."""
-    st.container(key="sessions-wide").dataframe(view.table, hide_index=True)
+    """Every session: all the columns on a wide screen, the first four on a phone."""
     narrow = view.table.select(list(NARROW_COLUMNS)).rename_columns(list(NARROW_COLUMNS.values()))
-    st.container(key="sessions-narrow").dataframe(narrow, hide_index=True)
+    wide_and_narrow("sessions", view.table, narrow)
 
 
 def opened_summary(shown: Opened) -> None:

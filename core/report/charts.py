@@ -94,7 +94,7 @@ def p_top_chart(leg: LegResult) -> alt.Chart:
     """Bars: the chance each group is the biggest contributor, plus the chance that none beats the control."""
     rows = [dict(group=r.label, p=r.p_top or 0.0) for r in leg.ranking if r.rate_ratio is not None]
     if leg.p_none is not None:
-        none = "no group beats resting" if leg.compared_with == CONTROL else "no group beats the drift"
+        none = "none beats resting" if leg.compared_with == CONTROL else "none beats the drift"  # fits a phone
         rows.append(dict(group=none, p=leg.p_none))
     data = pd.DataFrame(rows, columns=["group", "p"])
     return (

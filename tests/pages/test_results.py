@@ -255,12 +255,14 @@ def test_the_numbers_tables_name_each_condition_and_round_what_a_person_reads(ap
     at.run()
     assert not at.exception
     frames = [d.value for d in at.dataframe]
-    (numbers,) = [f for f in frames if "Group" in f.columns]
+    (numbers,) = [f for f in frames if "Verdict" in f.columns]  # the wide one (a phone gets its first columns)
+    (phone,) = [f for f in frames if "Group" in f.columns and "Verdict" not in f.columns]
+    assert list(phone.columns) == ["Group", "Rate ratio", "P(top) %"]
     assert list(numbers.columns[:2]) == ["Group", "Verdict"]
     assert "Quadriceps" in set(numbers["Group"])
     for col in ("Rate ratio", "95% CI from", "95% CI to"):
         assert all(v == round(v, 2) for v in numbers[col].dropna()), col
     assert all(0 <= v <= 100 and v == int(v) for v in numbers["P(top) %"].dropna())
-    (detail,) = [f for f in frames if "muscle_group" in f.columns]
+    (detail,) = [f for f in frames if "p_value" in f.columns]
     shown = set(detail["muscle_group"])
     assert "Rest (control)" in shown and not shown & {"rest_control", "hip_abductors"}, shown

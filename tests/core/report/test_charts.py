@@ -44,7 +44,7 @@ def test_p_top_chart_adds_the_chance_that_nothing_beats_resting(sample):
     _, leg = sample
     data = _datasets(charts.p_top_chart(leg).to_dict())[0]
     assert sum(r["p"] for r in data) == pytest.approx(1.0)
-    assert data[-1]["group"] == "no group beats resting"
+    assert data[-1]["group"] == "none beats resting"
 
 
 def test_before_after_chart_has_every_condition_twice(sample):
