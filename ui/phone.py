@@ -73,6 +73,9 @@ _MENU_CSS = """
   [class*="st-key-wide-"] { display: none; }
 }
 @media (min-width: 641px) { [class*="st-key-narrow-"] { display: none; } }
+/* A heading's link icon (shown on hover, and left on screen after a tap on a phone): kneeclick's headings are
+   not places to link to. */
+[data-testid="stHeaderActionElements"] { display: none; }
 </style>
 """
 

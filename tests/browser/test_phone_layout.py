@@ -65,6 +65,8 @@ def test_no_page_and_no_session_step_scrolls_sideways(server_factory, new_page, 
                 left, right = label["x"] - box["x"], box["x"] + box["width"] - label["x"] - label["width"]
                 assert abs(left - right) <= 1.5, f"{name}: a menu label off-centre ({left:.0f} / {right:.0f} px)"
     assert len(set(menu_at.values())) == 1, f"the menu moves from page to page: {menu_at}"
+    page.get_by_role("heading", name="Find what makes your knee click").click()  # a tap on a heading
+    expect(page.locator('[data-testid="stHeaderActionElements"]:visible')).to_have_count(0)  # no link icon
     page.goto(server.url + "/history?example=true&open=example-07")  # one session opened, by its link
     expect(page.locator('[data-testid="stVegaLiteChart"]').first).to_be_visible()
     fits(page, "history-example-opened", w)
