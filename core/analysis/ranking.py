@@ -861,6 +861,18 @@ def _more_sessions(n_now: int, se: float, est: float, t95: float) -> int | None:
 
 
 # ============================================================ data quality
+def _session_names(f: pd.DataFrame) -> dict[str, str]:
+    """How a note names each session: "The session of 2026-10-18" (its date, as stored); with the id too when
+    another session of the leg has the same date ("The session of 2026-10-18 (id 3f2a...)")."""
+    first = f.groupby("session_id", sort=False)["session_date"].first() if "session_date" in f.columns else None
+    if first is None:
+        return {str(sid): f"Session {sid}" for sid in f["session_id"].unique()}
+    dates = first.astype(str).str.replace("T", " ").str.slice(0, 16)  # a date, or a date and time to the minute
+    shared = dates.duplicated(keep=False)
+    return {str(sid): (f"The session of {d}" + (f" (id {sid})" if twice else "")) if d[:1].isdigit() else f"Session {sid}"
+            for sid, d, twice in zip(dates.index, dates, shared)}  # fmt: skip
+
+
 def quality_flags(rows: pd.DataFrame, stopped_sessions: Iterable[str] | None = None) -> list[Flag]:
     """Warnings about one leg's data: low baselines, early stops, pain, counts at the floor.
 
@@ -874,6 +886,7 @@ def quality_flags(rows: pd.DataFrame, stopped_sessions: Iterable[str] | None = N
     f = _sorted_rows(rows)
     sizes = f.groupby("_s")["position"].count().to_dict()
     full = max(sizes.values())
+    named = _session_names(f)
     pain_cols = [c for c in ("pain_before", "pain_after") if c in f.columns]
     pain = (
         pd.concat([pd.to_numeric(f[c], errors="coerce") for c in pain_cols], axis=1).max(axis=1).fillna(0).tolist()
@@ -888,17 +901,17 @@ def quality_flags(rows: pd.DataFrame, stopped_sessions: Iterable[str] | None = N
         if s != cur:
             cur, stretched = s, False
             if int(cb) <= FLOOR_CLICKS:
-                flags.append(Flag("baseline_low", sid, f"Session {sid}: only {count(int(cb), 'click')} at baseline, so a "
+                flags.append(Flag("baseline_low", sid, f"{named[sid]}: only {count(int(cb), 'click')} at baseline, so a "
                                   "stretch had little clicking to cut."))
             if sid in stopped:
-                flags.append(Flag("stopped_early", sid, f"Session {sid} stopped early, after "
+                flags.append(Flag("stopped_early", sid, f"{named[sid]} stopped early, after "
                                   f"{count(sizes[s], 'condition')}."))
             elif not known and sizes[s] < full:
-                flags.append(Flag("stopped_early", sid, f"Session {sid} has fewer conditions than the others ({sizes[s]} "
+                flags.append(Flag("stopped_early", sid, f"{named[sid]} has fewer conditions than the others ({sizes[s]} "
                                   f"of {full}): it may have stopped early."))
         elif stretched and int(cb) <= FLOOR_CLICKS:
             label = MuscleGroup(str(group)).label.lower()
-            flags.append(Flag("floor_after_stretch", sid, f"Session {sid}: just before {label}, the "
+            flags.append(Flag("floor_after_stretch", sid, f"{named[sid]}: just before {label}, the "
                               f"{ordinal(int(pos))} condition, the clicking was already at {int(cb)} after an earlier "
                               "stretch, so it could not show a drop.", int(pos)))
         if hurt > 0:
@@ -906,7 +919,7 @@ def quality_flags(rows: pd.DataFrame, stopped_sessions: Iterable[str] | None = N
         if str(group) != CONTROL:
             stretched = True
     for sid, hurt in session_pain.items():
-        flags.append(Flag("pain", sid, f"Session {sid}: pain was reported (up to {int(hurt)}/10). Clicking with pain "
+        flags.append(Flag("pain", sid, f"{named[sid]}: pain was reported (up to {int(hurt)}/10). Clicking with pain "
                           "is a reason to see a clinician, not to keep testing."))
     return flags
 

@@ -63,6 +63,8 @@ def test_hostile_text_is_plain_on_every_page_that_shows_it(app_test, store):
     assert at.warning and "ended early" in at.warning[0].value
     assert_plain(at, HOSTILE)
 
-    at = app_test(page="results")  # the data-quality notes quote the session's id
+    # the data-quality notes quote a session's id when another session has the same date
+    import_csv(store, hostile_csv().replace(HOSTILE_ID.encode(), b"same-day"))
+    at = app_test(page="results")
     assert any("data quality" in w.value for w in at.warning)
-    assert_plain(at, f"Session {HOSTILE_ID} stopped early")
+    assert_plain(at, f"The session of 2026-10-05 (id {HOSTILE_ID}) stopped early")

@@ -54,8 +54,9 @@ def test_results_on_the_example_data_show_ranking_charts_and_sentences(app_test)
     # each note in full as plain text (a grid made a phone scroll sideways to read them)
     notes = [e.value for e in at.text]
     assert [f"• {f.message}" for f in leg.flags] == [n for n in notes if n.startswith("• ")]
-    assert "• Session example-05 stopped early, after 3 conditions." in notes  # the file says it was stopped
-    assert ("• Session example-03: just before rest (control), the 3rd condition, the clicking was already at 1 "
+    # the file says it was stopped; a note names the session by its date (each of the example's is on its own day)
+    assert "• The session of 2026-10-18 stopped early, after 3 conditions." in notes
+    assert ("• The session of 2026-10-13: just before rest (control), the 3rd condition, the clicking was already at 1 "
             "after an earlier stretch, so it could not show a drop.") in notes, "no '(control) (position 3)'"
 
 

@@ -460,8 +460,9 @@ def test_data_quality_flags():
     assert ("stopped_early", "low") in kinds  # told by the store
     assert ("stopped_early", "short") not in kinds  # the store says it ran as planned: a shorter planned session
     unknown = quality_flags(frame)  # a file that does not say which sessions stopped
+    # a note names a session by its date, with its id when another session has the same date (all three here)
     assert [f.message for f in unknown if f.kind == "stopped_early"] == [
-        "Session short has fewer conditions than the others (1 of 3): it may have stopped early."]
+        "The session of 2026-01-01 (id short) has fewer conditions than the others (1 of 3): it may have stopped early."]
     assert ("pain", "floor") in kinds
     floor = [f for f in flags if f.kind == "floor_after_stretch" and f.session_id == "floor"]
     assert [f.position for f in floor] == [3]  # 1 click before the control, after the quadriceps stretch
