@@ -233,7 +233,9 @@ def rate_over_time_chart(rows: pd.DataFrame) -> alt.Chart:
         color=alt.Color("group:N", title="After"), tooltip=tooltip
     )
     title = "Click rate across sessions" if kept == total else f"Click rate across the latest {kept} of {total} sessions"
-    return (baseline + points).properties(title=f"{title} (gray: baseline)")
+    # a plot of its own height: left to fit its box, the two-line title and the legend below squeezed it to a
+    # strip about 45 px high on a phone, and cut the title's top
+    return (baseline + points).properties(title=f"{title} (gray: baseline)", height=400)
 
 
 def _present_groups(rows: pd.DataFrame) -> list[str]:

@@ -363,6 +363,11 @@ def test_the_numbers_on_results_fit_the_screen_when_opened(server, new_page, vie
     page = new_page(viewport=viewport)
     page.goto(server.url + "/results?example=true")
     settled(page)
+    # "Click rate across sessions": its two-line title and three-row legend share the chart's box with the plot;
+    # in the 300 px box it had, the plot was a strip about 45 px high on a phone
+    rate = page.locator('[data-testid="stVegaLiteChart"]').nth(3)
+    expect(rate).to_be_visible()
+    assert rate.bounding_box()["height"] >= 380, rate.bounding_box()
     page.get_by_text("The numbers: the ranking and every condition of every session").first.click()
     grids = page.locator('[data-testid="stDataFrame"]:visible')
     expect(grids).to_have_count(2)
