@@ -34,13 +34,13 @@ from scipy import optimize
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.bench_ranking import binned_calibration  # noqa: E402
 from benchmarks.pool import map_jobs  # noqa: E402
 from core.analysis import decision  # noqa: E402
 from core.analysis.ranking import analyze  # noqa: E402
 from core.analysis.simulate import make_person, simulate_sessions  # noqa: E402
 from core.session import flow  # noqa: E402
 
-BINS = (0.0, 0.1, 0.3, 0.5, 0.7, 0.9, 1.0001)
 HELD_OUT = 31200
 FAMILY_SEED = 9
 FAMILY_TUNE_SEED = 1
@@ -103,20 +103,12 @@ def brier(items, power) -> float:
 
 
 def binned(items, power, which: str) -> str:
-    said, hit = [], []
+    pairs = []
     for v, t, b, c in items:
         q = _at(v, power, b, c)
         idx = range(len(q) - 1) if which == "top" else [len(q) - 1]
-        for j in idx:
-            said.append(q[j])
-            hit.append(j == t)
-    p, h = np.array(said), np.array(hit, float)
-    cells = []
-    for lo, hi in zip(BINS[:-1], BINS[1:]):
-        sel = (p >= lo) & (p < hi)
-        if sel.sum():
-            cells.append(f"{lo:.1f}-{min(hi, 1):.1f}: said {p[sel].mean():.2f}, came true {h[sel].mean():.2f} (n={sel.sum()})")
-    return "\n        ".join(cells)
+        pairs += [(q[j], j == t) for j in idx]
+    return binned_calibration(pairs, indent=8)
 
 
 def fit_power(items) -> float:

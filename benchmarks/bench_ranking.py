@@ -91,7 +91,8 @@ def one_seed(seed: int) -> dict:
     return out
 
 
-def _binned(pairs: list[tuple[float, bool]]) -> str:
+def binned_calibration(pairs: list[tuple[float, bool]], indent: int = 6) -> str:
+    """(said, came true) pairs in ``BINS``: one line a bin that has any, "said 0.59, came true 0.69 (n=323)"."""
     p = np.array([a for a, _ in pairs])
     hit = np.array([b for _, b in pairs], dtype=float)
     cells = []
@@ -99,7 +100,7 @@ def _binned(pairs: list[tuple[float, bool]]) -> str:
         sel = (p >= lo) & (p < hi)
         if sel.sum():
             cells.append(f"{lo:.1f}-{min(hi, 1):.1f}: said {p[sel].mean():.2f}, came true {hit[sel].mean():.2f} (n={sel.sum()})")
-    return "\n      ".join(cells)
+    return ("\n" + " " * indent).join(cells)
 
 
 def _leg(sessions: int, seed: int):
@@ -143,8 +144,8 @@ def report(name: str, first: int, people: int, jobs: int) -> None:
     print(f"  main culprit `unlikely` (harmful miss)  {share('', ['unlikely1', 'unlikely2'])}")
     print(f"  false `likely`, looks after {','.join(map(str, LOOKS))}   {share('looks')}   (target <= 0.05)")
     print(f"  95% interval coverage                   {np.mean(cover):.3f} (n={len(cover)})   (target 0.93-0.97)")
-    print("  P(top) calibration (all groups):\n      " + _binned([p for r in res for p in r["ptop"]]))
-    print("  p_none calibration (came true = no culprit):\n      " + _binned([p for r in res for p in r["pnone"]]))
+    print("  P(top) calibration (all groups):\n      " + binned_calibration([p for r in res for p in r["ptop"]]))
+    print("  p_none calibration (came true = no culprit):\n      " + binned_calibration([p for r in res for p in r["pnone"]]))
 
 
 def main(argv=None) -> int:
