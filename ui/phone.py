@@ -81,7 +81,8 @@ _MENU_CSS = """
 
 
 def menu_style() -> None:
-    """Keep the menu on one line on a phone, and the summary tables within the screen (every page)."""
+    """kneeclick's CSS for every page: the menu on one line on a phone, the same top space on every page,
+    summary tables and grids within a phone's screen, no link icons beside headings."""
     st.html(_MENU_CSS)
 
 

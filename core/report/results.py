@@ -18,7 +18,6 @@ from core.data.store import Store
 from core.session.vocabulary import MuscleGroup
 
 #: The columns of the table of every condition, in the order shown.
-_GROUP_VALUES = {g.value for g in MuscleGroup}
 DETAIL_COLUMNS = [
     "session_date", "position", "muscle_group", "clicks_before", "clicks_after", "change_pct",
     "rate_ratio", "ci_low", "ci_high", "p_value", "notes",
@@ -66,7 +65,7 @@ def numbers_frame(leg: LegResult) -> pd.DataFrame:
 def detail_frame(rows: pd.DataFrame) -> pd.DataFrame:
     """Every condition of every session with its exact test, each condition by its name ("Rest (control)")."""
     detail = session_table(rows)[DETAIL_COLUMNS].copy()
-    detail["muscle_group"] = [MuscleGroup(g).label if g in _GROUP_VALUES else g for g in detail["muscle_group"]]
+    detail["muscle_group"] = detail["muscle_group"].astype(str).map(lambda g: MuscleGroup(g).label)  # as charts do
     return detail
 
 
