@@ -17,6 +17,7 @@ if step.kind is StepKind.ENDING:  # a stop rule was met, or every condition is d
     ui.end(store, session, step.ending)
     session = store.get_session(session.id)
     step = current_step(session, ui.now())
+step = ui.counted(store, session, step)  # Setup counts the steps of the session it suggests
 ui.page_style()
 ui.header(step)
 if session is None:

@@ -22,11 +22,11 @@ from ui.session_common import (
 )
 from ui.step_controls import end
 from ui.step_end import summary
-from ui.step_start import blocked, safety, setup
+from ui.step_start import blocked, counted, safety, setup
 from ui.step_stretch import stretch, timing
 from ui.step_test import test
 
-__all__ = ["RENDER", "end", "go_to", "header", "now", "page_style", "safety", "scroll_to_top_on_change", "session_from_url"]
+__all__ = ["RENDER", "counted", "end", "go_to", "header", "now", "page_style", "safety", "scroll_to_top_on_change", "session_from_url"]
 
 RENDER = {
     StepKind.BLOCKED: blocked,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 
 import numpy as np
@@ -11,7 +12,7 @@ from core.analysis.planner import Plan, plan_next
 from core.data.store import Store, new_session_id
 from ui.components import scroll_into_view
 from core.session import flow
-from core.session.flow import Setup, Step
+from core.session.flow import Setup, Step, StepKind
 from core.session.protocol import (
     CLICK_FREQUENCY_LABELS,
     RARE_CLICKS_NOTE,
@@ -189,6 +190,17 @@ def _suggested_plan(key: str, side: str, _store: Store) -> tuple[Plan | None, Mo
         return plan_next(rows, side, stopped_sessions=stopped), movement
     except (ValueError, np.linalg.LinAlgError):  # a plan that cannot be made must not stop the session: no suggestion
         return None, movement
+
+
+def counted(store: Store, session: Session, step: Step) -> Step:
+    """Setup's step counted for the session it suggests: "Step 2 of 10" for a planned three groups and the rest,
+    so the total does not change once that session is planned (the standard session's until then)."""
+    if step.kind is not StepKind.SETUP:
+        return step
+    plan, _ = _suggested(store, session.side)
+    if plan is None or plan.stop:
+        return step
+    return dataclasses.replace(step, total=flow.total_steps(len(plan.conditions)))
 
 
 def _listed(groups) -> str:

@@ -56,6 +56,11 @@ def summary(at) -> str:
     return next(m.value for m in at.markdown if m.value.startswith("**Today:**"))
 
 
+def progress(at) -> str:
+    """The step line above every step: "Step k of n · what it is"."""
+    return at.get("progress")[0].proto.text
+
+
 def open_form(at, sid):
     at.toggle(key=f"{sid}-setup-edit").set_value(True).run()
     return ok(at)
@@ -70,6 +75,8 @@ def test_setup_suggests_the_plan_and_a_planned_second_session_runs_as_suggested(
 
     said = " ".join(i.value for i in at.info)
     assert "Suggested from your last sessions:" in said and "because" in said
+    total = flow.total_steps(len(plan.conditions))
+    assert f"Step 2 of {total}" in progress(at), "setup counts the steps of the session it suggests"
     assert plan.reasons[1:40] in said, "the plan's reasons are shown"
     assert f"({plan.reps} reps per test)" in summary(at) and f"{plan.stretch_seconds}-second" in summary(at)
     assert not at.number_input, "the form stays closed until asked for"
@@ -80,6 +87,7 @@ def test_setup_suggests_the_plan_and_a_planned_second_session_runs_as_suggested(
     at.toggle(key=f"{sid}-setup-edit").set_value(False).run()
     at.button(key=f"{sid}-setup-go").click().run()  # one tap on the summary's button runs the suggestion
     ok(at)
+    assert f"Step 3 of {total}" in progress(at), "the total stays what setup said"
 
     session = store.get_session(sid)
     assert [t.muscle_group.value for t in session.trials] == list(plan.conditions), "run in the plan's order"
@@ -115,6 +123,7 @@ def test_a_settled_answer_is_said_instead_of_a_suggestion(app_test, store, tmp_p
                                                reps=15))
     at, sid = start(app_test)
     assert "already answer" in " ".join(s.value for s in at.success) and "calves" in at.success[0].value
+    assert f"Step 2 of {flow.total_steps(len(flow.DEFAULT_CONDITIONS))}" in progress(at), "the standard session's"
     assert not [i for i in at.info if "Suggested" in i.value]
     assert f"({flow.DEFAULT_REPS} reps per test)" in summary(at)
     open_form(at, sid)
