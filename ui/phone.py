@@ -76,6 +76,9 @@ _MENU_CSS = """
 /* A heading's link icon (shown on hover, and left on screen after a tap on a phone): kneeclick's headings are
    not places to link to. */
 [data-testid="stHeaderActionElements"] { display: none; }
+/* The first view after a load: Streamlit draws a 40 px grey placeholder for each widget whose code the tab has
+   not loaded yet, then the widget. Sized as the widget it stands for, nothing below moves when it arrives. */
+.st-key-nav [data-testid="stSkeleton"] { height: 2rem; }
 </style>
 """
 

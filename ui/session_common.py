@@ -98,7 +98,8 @@ def header(step: Step) -> None:
         st.title("Quick check" if step.quick else "Find what makes your knee click")
     elif step.kind is StepKind.SUMMARY:
         st.title("Quick check" if step.quick else "Session summary")
-    st.progress(step.number / step.total, text=f"**{step.progress}** · {step.label}")
+    with st.container(key="kc-progress"):  # its placeholder is sized in _CSS
+        st.progress(step.number / step.total, text=f"**{step.progress}** · {step.label}")
     # The phone must not sleep during a stretch; says once when it cannot (never above a tap counter).
     keep_screen_awake(say_why=step.kind not in (StepKind.BASELINE, StepKind.RETEST))
     flash = _flash(step)
@@ -132,6 +133,10 @@ _CSS = """
 [class*="-pain-"] [data-testid="stButtonGroup"] button { min-width: 0; padding-left: 0; padding-right: 0; flex: 1 1 0; }
 [class*="-pain-"] [data-testid="stButtonGroup"] > div { flex-wrap: nowrap; width: 100%; }
 .st-key-kc-widget-code { display: none; }  /* ui.warm.widget_code: loads widget code, never shown */
+/* A widget's placeholder before its code has loaded (40 px) sized as the widget, for the two above a tap counter
+   (the step's progress line, the Tap | Record switch): on a reload the counter appears where it stays. */
+.st-key-kc-progress [data-testid="stSkeleton"] { height: 35px; }
+[class*="-test-"][class*="-source"] > [data-testid="stSkeleton"] { height: 2rem; }
 </style>
 """
 

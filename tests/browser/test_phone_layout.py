@@ -113,13 +113,46 @@ def test_on_a_phone_the_menu_and_disclaimer_take_one_line_each_at_most(server, n
     assert lines <= 1.2, f"the disclaimer takes {lines:.1f} lines"
 
 
-def test_the_counter_stays_put_after_the_first_tap(server, new_page) -> None:
+#: From the page's load on, every place the tap counter was drawn at (its top and height, once per change; the
+#: counter lives in a component's shadow root). ``window.kcTapStop = true`` ends it (a tap's press shrinks it).
+TAP_FROM_LOAD = """() => {
+  window.kcTapAt = [];
+  const find = () => {
+    for (const host of document.querySelectorAll('[data-testid="stBidiComponentIsolated"], *')) {
+      const el = host.shadowRoot && host.shadowRoot.querySelector('.kc-tap');
+      if (el) return el;
+    }
+    return document.querySelector('.kc-tap');
+  };
+  let tap = null;
+  const each = () => {
+    if (window.kcTapStop) return;
+    if (!tap || !tap.isConnected) tap = find();
+    const box = tap && tap.getBoundingClientRect();
+    if (box && box.height > 0) {
+      const at = `${box.top.toFixed(1)}/${box.height.toFixed(1)}`;
+      if (window.kcTapAt[window.kcTapAt.length - 1] !== at) window.kcTapAt.push(at);
+    }
+    requestAnimationFrame(each);
+  };
+  requestAnimationFrame(each);
+}"""
+
+
+def test_the_counter_appears_where_it_stays_and_stays_put_after_the_first_tap(server, new_page) -> None:
+    """Opened straight at a test (a reload, a resumed session), the widgets above the counter first show
+    Streamlit's 40 px placeholders while their code loads: the counter must not appear and then jump."""
     store = Store.open(server.db_url)
     sid = planned_session(store)
     store.engine.dispose()
     page = new_page(viewport=PHONE)
+    page.add_init_script(f"({TAP_FROM_LOAD})()")
     page.goto(f"{server.url}/session?session={sid}")
     settled(page)
+    page.wait_for_timeout(500)
+    page.evaluate("window.kcTapStop = true")
+    drawn_at = page.evaluate("window.kcTapAt")
+    assert len(drawn_at) == 1, f"the counter moved after it appeared (top/height, px): {drawn_at}"
     before = page.locator(".kc-tap").bounding_box()
     tap(page, 1)
     expect(page.locator(f".st-key-{sid}-test-b-clicks input")).to_have_value("1")
