@@ -193,7 +193,7 @@ def _suggested_plan(key: str, side: str, _store: Store) -> tuple[Plan | None, Mo
 
 
 def counted(store: Store, session: Session, step: Step) -> Step:
-    """Setup's step counted for the session it suggests: "Step 2 of 10" for a planned three groups and the rest,
+    """Setup's step counted for the session it suggests: "Step 2 of 12" for a planned three groups and the rest,
     so the total does not change once that session is planned (the standard session's until then)."""
     if step.kind is not StepKind.SETUP:
         return step
