@@ -38,6 +38,7 @@ def test_a_planned_second_session_on_a_phone(server_factory, new_page, tmp_path)
     sid = sid_of(page)
     expect(page.get_by_text("because", exact=False).first).to_be_visible()
     expect(page.get_by_text(f"({plan.reps} reps per test)", exact=False)).to_be_visible()
+    expect(page.get_by_text(f"Step 2 of {4 + 2 * len(plan.conditions)}")).to_be_visible()  # the suggested session's
     shot(page, "session-plan-phone-00-summary")
     change_settings(page, sid)  # the form, filled in from the suggestion
     expect(page.locator(f".st-key-{sid}-setup-reps input")).to_have_value(str(plan.reps))
