@@ -78,7 +78,7 @@ _MENU_CSS = """
 [data-testid="stHeaderActionElements"] { display: none; }
 /* The first view after a load: Streamlit draws a 40 px grey placeholder for each widget whose code the tab has
    not loaded yet, then the widget. Sized as the widget it stands for, nothing below moves when it arrives. */
-.st-key-nav [data-testid="stSkeleton"] { height: 2rem; }
+.st-key-nav > [data-testid="stElementContainer"] > [data-testid="stSkeleton"] { height: 2rem; }  /* a page link */
 </style>
 """
 
