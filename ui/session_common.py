@@ -136,6 +136,8 @@ _CSS = """
 /* A widget's placeholder before its code has loaded (40 px) sized as the widget, for the two above a tap counter
    (the step's progress line, the Tap | Record switch): on a reload the counter appears where it stays. */
 .st-key-kc-progress [data-testid="stSkeleton"] { height: 35px; }
+/* the screen-awake check (ui.phone.keep_screen_awake) takes no room unless the browser cannot keep the screen on */
+.st-key-kneeclick-browser-caps > [data-testid="stSkeleton"] { height: 0; }
 [class*="-test-"][class*="-source"] > [data-testid="stSkeleton"] { height: 2rem; }
 </style>
 """

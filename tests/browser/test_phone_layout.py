@@ -113,30 +113,45 @@ def test_on_a_phone_the_menu_and_disclaimer_take_one_line_each_at_most(server, n
     assert lines <= 1.2, f"the disclaimer takes {lines:.1f} lines"
 
 
-#: From the page's load on, every place the tap counter was drawn at (its top and height, once per change; the
-#: counter lives in a component's shadow root). ``window.kcTapStop = true`` ends it (a tap's press shrinks it).
-TAP_FROM_LOAD = """() => {
-  window.kcTapAt = [];
+#: From the page's load on, every place the main action (``FIND`` returns it, or null) was drawn at: its top and
+#: height, once per change (in a component's shadow root too). ``window.kcAtStop = true`` ends it (a press shrinks it).
+PLACES_FROM_LOAD = """() => {
+  window.kcAt = [];
   const find = () => {
-    for (const host of document.querySelectorAll('[data-testid="stBidiComponentIsolated"], *')) {
-      const el = host.shadowRoot && host.shadowRoot.querySelector('.kc-tap');
-      if (el) return el;
+    const el = (FIND)(document);
+    if (el) return el;
+    for (const host of document.querySelectorAll('*')) {
+      const inner = host.shadowRoot && (FIND)(host.shadowRoot);
+      if (inner) return inner;
     }
-    return document.querySelector('.kc-tap');
+    return null;
   };
-  let tap = null;
+  let el = null;
   const each = () => {
-    if (window.kcTapStop) return;
-    if (!tap || !tap.isConnected) tap = find();
-    const box = tap && tap.getBoundingClientRect();
+    if (window.kcAtStop) return;
+    if (!el || !el.isConnected) el = find();
+    const box = el && el.getBoundingClientRect();
     if (box && box.height > 0) {
       const at = `${box.top.toFixed(1)}/${box.height.toFixed(1)}`;
-      if (window.kcTapAt[window.kcTapAt.length - 1] !== at) window.kcTapAt.push(at);
+      if (window.kcAt[window.kcAt.length - 1] !== at) window.kcAt.push(at);
     }
     requestAnimationFrame(each);
   };
   requestAnimationFrame(each);
 }"""
+TAP = "(root) => root.querySelector('.kc-tap')"
+START = "(root) => [...root.querySelectorAll('button')].find((b) => b.textContent.includes('Start the'))"
+
+
+def places_from_load(page, find: str) -> None:
+    page.add_init_script(f"({PLACES_FROM_LOAD.replace('FIND', find)})()")
+
+
+def drawn_at(page) -> list[str]:
+    """Where the main action was drawn since the load (see :data:`PLACES_FROM_LOAD`); stops the tracking."""
+    page.wait_for_timeout(500)
+    page.evaluate("window.kcAtStop = true")
+    return page.evaluate("window.kcAt")
 
 
 def test_the_counter_appears_where_it_stays_and_stays_put_after_the_first_tap(server, new_page) -> None:
@@ -146,13 +161,11 @@ def test_the_counter_appears_where_it_stays_and_stays_put_after_the_first_tap(se
     sid = planned_session(store)
     store.engine.dispose()
     page = new_page(viewport=PHONE)
-    page.add_init_script(f"({TAP_FROM_LOAD})()")
+    places_from_load(page, TAP)
     page.goto(f"{server.url}/session?session={sid}")
     settled(page)
-    page.wait_for_timeout(500)
-    page.evaluate("window.kcTapStop = true")
-    drawn_at = page.evaluate("window.kcTapAt")
-    assert len(drawn_at) == 1, f"the counter moved after it appeared (top/height, px): {drawn_at}"
+    places = drawn_at(page)
+    assert len(places) == 1, f"the counter moved after it appeared (top/height, px): {places}"
     before = page.locator(".kc-tap").bounding_box()
     tap(page, 1)
     expect(page.locator(f".st-key-{sid}-test-b-clicks input")).to_have_value("1")
@@ -184,6 +197,22 @@ def save_never_moved(page, what: str) -> None:
     tops = [t for t in page.evaluate("window.kcSaveTops") if t is not None]
     assert tops, f"{what}: Save never shown"
     assert set(tops) == {tops[0]}, f"{what}: Save moved as the step was drawn (its top, frame by frame: {tops[:12]})"
+
+
+def test_opened_at_a_stretch_its_start_button_appears_where_it_stays(server, new_page) -> None:
+    """The same at a stretch: the screen-awake check above Start takes no room while it loads (nor after, in a
+    browser that can keep the screen on)."""
+    store = Store.open(server.db_url)
+    sid = planned_session(store)
+    store.record_test(sid, 10, 7, pain=0)
+    store.engine.dispose()
+    page = new_page(viewport=PHONE)
+    places_from_load(page, START)
+    page.goto(f"{server.url}/session?session={sid}")
+    settled(page)
+    expect(page.get_by_role("button", name="Start the")).to_be_visible()
+    places = drawn_at(page)
+    assert len(places) == 1, f"Start moved after it appeared (top/height, px): {places}"
 
 
 def test_a_test_step_appears_whole_and_save_does_not_move_under_the_finger(server_factory, new_page) -> None:
