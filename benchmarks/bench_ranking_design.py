@@ -4,7 +4,7 @@ Run from the project folder:  python benchmarks/bench_ranking_design.py  [--peop
                                   [--designs 10/90,12/80,13/75,14/70,16/60] [--paired] [--schedule 0.99,0.8,0.87,0.88]
                                   [--length-exponent 0.5] [--family N] [--jobs J]
 
-(about 1.5-4 minutes a design on 2 shared cores.)  The README's table ("The default session") is the default run
+(about 1.5-4 minutes a design on 2 shared cores.)  The table in docs/ranking.md ("The default session") is the default run
 with ``--paired``; its check that does not rest on each design's own calibration is ``--designs 10/90,14/70
 --paired --schedule 0.99,0.8,0.87,0.88``.
 

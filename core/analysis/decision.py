@@ -128,7 +128,7 @@ LIKELY_P = LIKELY_P_SCHEDULE[1]
 #: The edges are the terciles (rounded) of the statistic over those tuning people's looks.  The twelfth round tried
 #: the posterior chance of a shape below ``HEAVY_SHAPE`` (:attr:`core.analysis.posterior.Exact.p_heavy`) instead:
 #: it separates a little better (AUC 0.91 after 3 sessions) but with its terciles as bands and the shifts reset
-#: the main culprit was ``likely`` at 3 sessions less often (0.317 against 0.325, tuning; README), so the mean
+#: the main culprit was ``likely`` at 3 sessions less often (0.317 against 0.325, tuning; docs/ranking.md), so the mean
 #: log shape stays.
 SHAPE_EDGES = (2.4, 3.15)
 #: Added to ``LIKELY_P_SCHEDULE`` in the heavy, middle and light band, as ``python -m core.analysis.calibrate
@@ -204,7 +204,7 @@ COV_SCALE = 0.65
 #: (seed 1) together: 1.257 (one per over-dispersion band: 1.27, 1.25, 1.25, so one for all).  Held out it lowers
 #: the log loss and the Brier score on the simulator and the family; it costs on the over-dispersed and
 #: weak-effect generators, where the posterior's own chances were already about right (``benchmarks/
-#: bench_calibration.py``; README, "Calibrating the chances").  1.0 shows the posterior's own.
+#: bench_calibration.py``; docs/ranking.md, "Calibrating the chances").  1.0 shows the posterior's own.
 P_TOP_POWER = 1.25
 #: Draws for P(top); fixed seed so one dataset always gives one answer.
 SEED = 20261123

@@ -67,7 +67,7 @@ MAX_PLAN_REPS = 20
 #: `likely` <= 0.05, then planned top-1 >= fixed + 0.03, falling back to no worse than fixed when no value reaches
 #: it, then the most culprits `likely`).  With the default session of 14 reps and 70 s stretches (issue 9, seventh
 #: round): 0.1 (top-1 0.885 against fixed 0.870, culprit `likely` 0.362, false 0.050; 0.05, the earlier choice,
-#: 0.870 / 0.357 / 0.040, within noise of it).  The held-out figures (seed 202) are for this value, in the README.
+#: 0.870 / 0.357 / 0.040, within noise of it).  The held-out figures (seed 202) are for this value, in docs/ranking.md.
 P_KEEP = 0.1
 #: A second rest control in planned sessions (issue 9, twelfth round): every contrast is a stretch's retest against
 #: resting's, so a second rest (in its own random position) steadies all of them at once.  Which plans get it:

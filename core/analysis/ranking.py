@@ -161,8 +161,8 @@ NB2_VARIANCE = True
 LAPLACE_MAX_GROUPS = 5
 #: ``p_culprit``, ``p_top`` and ``p_none`` from the counts' own likelihood (:mod:`core.analysis.posterior`) for
 #: legs with a rest control and at most ``posterior.MAX_SESSIONS`` sessions with clicks; the normal
-#: approximation of the contrasts otherwise (and when False).  Issue 9, eighth round: see the README's "How the
-#: ranking works" for the figures behind it.
+#: approximation of the contrasts otherwise (and when False).  Issue 9, eighth round: the figures behind it are in
+#: docs/ranking.md.
 USE_EXACT = True
 LAPLACE_MAX_SESSIONS = 40
 #: Draws for P(top); fixed seed so one dataset always gives one answer.
