@@ -35,9 +35,10 @@ __all__ = ["FieldRecording", "field_recording", "TUNING_SEEDS", "HELD_OUT_SEEDS"
 #: fitted and every choice made on 1000-1199; round 9 measured the detector on 1200-1399 (no fit, no choice).
 #: Widened from 1000-1999 to 1000-2999 in round 12 (issue 13): by round 11, 1000-1699 had been used (fits on
 #: 1000-1299, choices on 1300-1499, a confirmation on 1500-1699), so round 12 confirms its choice on tuning seeds
-#: no one had run, 2000-2199. Nothing depends on its end (its users take its first seeds or check membership),
-#: and it stays clear of HELD_OUT_SEEDS.
-TUNING_SEEDS = range(1000, 3000)
+#: no one had run, 2000-2199. Widened again to 1000-3999 in round 16: by round 15, 2000-2999 had been used (its
+#: confirmation on 2800-2999 made that a choice range too), so round 16 confirms on 3000-3199. Nothing depends on
+#: its end (its users take its first seeds or check membership), and it stays clear of HELD_OUT_SEEDS (9000-9999).
+TUNING_SEEDS = range(1000, 4000)
 #: 9000-9039 and 9100-9139 were reported on by rounds 3-6 (more than once: spent), 9140-9239 by round 7;
 #: round 8 reports 9240-9339; 9340-9439 are fresh (round 9 ran no held-out seeds).
 HELD_OUT_SEEDS = range(9000, 10000)
