@@ -13,8 +13,8 @@ Those recordings come from the generator the detector was shaped on. The second 
 ``core.audio.fieldsynth``, an independent generator used for evaluation only (other click physics,
 reverberation, a phone's band limits and gain control, steps, clothing, a television, a door, talking),
 on the seeds the detector may be tuned on (TUNING_SEEDS: the click model was fitted and chosen on them)
-beside held-out seeds (HELD_OUT_SEEDS) it was never tuned on, each with round 7's detector (the same
-click model without the word model, ``Settings(word_threshold=None)``) below it. The held-out range is
+beside held-out seeds (HELD_OUT_SEEDS) it was never tuned on, each with the detector without round 16's
+judge below it (``Settings(self_threshold=None)``: round 14's detector). The held-out range is
 chosen with ``--held-out`` (default 9240-9339: first run in round 8, after its choices were made; 9000-9039,
 9100-9139 and 9140-9239 were run by earlier rounds, so they are spent). Three conditions more have a
 single click (a knee that clicks once after a good stretch): what the lone-click bar costs.
@@ -48,8 +48,8 @@ from core.audio.synth import synth_recording  # noqa: E402
 from benchmarks.pool import map_jobs  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-#: The detector without the word model: the detector of round 7 (the same click model).
-ROUND_7 = Settings(word_threshold=None)
+#: The detector without the judge of an unsure sound against its own recording (rounds 15-16): round 14's.
+NO_SELF = Settings(self_threshold=None)
 #: One click in the recording (a knee that clicks once after a good stretch): what the lone-click bar costs.
 ONE_CLICK = {
     "one click -30 dBFS, quiet room": dict(click_dbfs=-30.0, n_clicks=1),
@@ -246,13 +246,14 @@ def field_part(n: int, held_out: range, jobs: int = 1) -> None:
     print("numbers, size and threshold on 1100-1199, then it was refitted on 1000-1199; the second look under")
     print("words, the lone-click bar and the word model's bar were chosen on 1100-1199, the word model refitted")
     print(f"on 1000-1199 too), held-out seeds {ranges[1]} ({len(fresh)} a condition, never used for any choice).")
-    print("Click levels are at the knee, before the room and the phone. 'model': the detector; 'round 7':")
-    print("without the word model (Settings(word_threshold=None), the same click model). 'unflagged': miscounts")
-    print("with the verdict ok.")
+    print("Click levels are at the knee, before the room and the phone. 'model': the detector; 'no self':")
+    print("without the judge of unsure sounds against their own recording where talking is heard (fitted on")
+    print("2200-2399, its bar chosen on 2600-2799, confirmed on 3000-3199; Settings(self_threshold=None)).")
+    print("'unflagged': miscounts with the verdict ok.")
     print(f"  {'condition':<33} {'':<7} {'tuning ' + ranges[0]:<45} held out {ranges[1]}")
     for name, kw in {**CONDITIONS, **ONE_CLICK}.items():
-        scores = [field_scores(r, kw, (None, ROUND_7), jobs) for r in (tuning, fresh)]
-        for i, label in enumerate(("model", "round 7")):
+        scores = [field_scores(r, kw, (None, NO_SELF), jobs) for r in (tuning, fresh)]
+        for i, label in enumerate(("model", "no self")):
             a, b = (field_cell(name, s[i]) for s in scores)
             print(f"  {name if label == 'model' else '':<33} {label:<7} {a:<45} {b}", flush=True)
     print("targets on held-out recordings: click-free counted 0 in >= 95%; clicks at -30 dBFS precision and recall")
