@@ -64,7 +64,11 @@ def self_features(
     cov = share * own + (1 - share) * m["Sg"] + 1e-3 * np.eye(x.shape[1])
     w = np.linalg.solve(cov, m1 - m0)
     lda = (xs - (m1 + m0) / 2) @ w / np.sqrt(w @ cov @ w)
-    below = (p[None, :] < px[:, None]).sum(axis=1) + 0.5 * ((p[None, :] == px[:, None]).sum(axis=1) - 1)
+    # where each p ranks among the recording's (ties count half; by sorting, so a long recording with many
+    # sounds costs n log n, not an unsure-by-all matrix)
+    ordered = np.sort(p)
+    lower, upper = np.searchsorted(ordered, px, "left"), np.searchsorted(ordered, px, "right")
+    below = lower + 0.5 * (upper - lower - 1)
     rank = below / max(p.size - 1, 1)
     return np.column_stack((_logit(px), z1, z2, lda, rank))
 
