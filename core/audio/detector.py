@@ -647,12 +647,16 @@ def _detect(
     speech_s = _voiced_seconds(hop_energy, hop / sr, hop, env_db)
     if table:
         # The raw samples around every candidate (the hidden ones too: one pass and one batch is faster than
-        # two, and they are few) are read in one more pass over the recording.
+        # two) are read in one more pass over the recording, or, where they would not fit in WINDOW_SAMPLES
+        # (a long recording full of talk has thousands), in a pass for each share of them that does.
         entries = sorted(table + hidden_table)
-        windows = _windows(padded_blocks, [k * hop + hop for k, _, _ in entries], sr)
-        judged = np.column_stack(
-            (np.array([f for _, _, f in entries]), raw_features(windows, int(WINDOW_BEFORE_S * sr), sr))
-        )
+        centers = [k * hop + hop for k, _, _ in entries]
+        share = max(16, WINDOW_SAMPLES // (channels * int((WINDOW_BEFORE_S + WINDOW_AFTER_S) * sr)))
+        raw = [
+            raw_features(_windows(padded_blocks, centers[i : i + share], sr), int(WINDOW_BEFORE_S * sr), sr)
+            for i in range(0, len(centers), share)
+        ]
+        judged = np.column_stack((np.array([f for _, _, f in entries]), np.vstack(raw)))
         hidden_mask = np.isin([k for k, _, _ in entries], [k for k, _, _ in hidden_table])
         rows, more_rows = judged[~hidden_mask], judged[hidden_mask]
         if _TABLE_HOOK is not None:
@@ -1066,6 +1070,10 @@ def _lowest_rise(s: Settings) -> float:
         return s.percussive_db
     return min(s.percussive_db, s.second_percussive_db)
 
+
+#: At most this many samples of candidates' windows are held at once (64 MB as float32): a recording with
+#: more candidates is read in more passes, so memory stays bounded however many sounds it holds.
+WINDOW_SAMPLES = 16_000_000
 
 #: Called with (times, feature rows) of every candidate the model judges: for core/audio/train_click_model.py.
 _TABLE_HOOK: Callable[[list[float], np.ndarray], None] | None = None
