@@ -688,13 +688,16 @@ def _detect(
                 def away(at: np.ndarray) -> np.ndarray:
                     return np.abs(at[:, None] - first[None, :]).min(axis=1) >= s.refractory_s
 
-                if s.self_threshold is not None and _talking(speech_s, duration):
-                    click |= _judged_by_recording(rows, probability, more_rows, s) & away(times)
+                judge = s.self_threshold is not None and _talking(speech_s, duration)
+                # the word model's p of the sounds under a word: its own bar reads them, and so does the judge
+                word_p = (click_probability(more_rows, load_word_model()) if hidden_table and (words or judge)
+                          else np.zeros(0))  # fmt: skip
+                if judge:
+                    click |= _judged_by_recording(rows, probability, more_rows, word_p, s) & away(times)
                 else:
                     click |= _under_a_word(rows, probability, s) & away(times)
                 if hidden_table:
                     if words:
-                        word_p = click_probability(more_rows, load_word_model())
                         voice = np.maximum(more_rows[:, _PRE_VOICE], more_rows[:, _POST_VOICE])
                         more = (word_p >= s.word_threshold) & (voice > s.second_voice_db)
                     else:
@@ -1043,16 +1046,18 @@ def _under_a_word(rows: np.ndarray, probability: np.ndarray, s: Settings) -> np.
     return (probability >= s.second_threshold) & (voice > s.second_voice_db)
 
 
-def _judged_by_recording(rows: np.ndarray, probability: np.ndarray, hidden: np.ndarray, s: Settings) -> np.ndarray:
+def _judged_by_recording(
+    rows: np.ndarray, probability: np.ndarray, hidden: np.ndarray, hidden_p: np.ndarray, s: Settings
+) -> np.ndarray:
     """The second look's clicks among the click model's candidates, each unsure one (p from SURE_NOT to under
     SURE_CLICK, a voice over it as in :func:`_under_a_word`) judged against this recording's sure clicks and
-    sure non-clicks (:mod:`core.audio.selfjudge`), a click from ``self_threshold``. With no sure non-click in
+    sure non-clicks (:mod:`core.audio.selfjudge`; ``hidden_p``: the word model's p of the sounds under a word,
+    ``hidden``), a click from ``self_threshold``. With no sure non-click in
     the recording (a quiet room can have none) it adds nothing. Called only where talking is heard
     (:func:`_talking`)."""
     voice = np.maximum(rows[:, _PRE_VOICE], rows[:, _POST_VOICE])
     unsure = (probability >= SURE_NOT) & (probability < SURE_CLICK) & (voice > s.second_voice_db)
     out = np.zeros(probability.shape, dtype=bool)
-    hidden_p = click_probability(hidden, load_word_model()) if hidden.shape[0] else np.zeros(0)
     if not unsure.any() or not (probability >= SURE_CLICK).any():
         return out
     if not ((probability < SURE_NOT).any() or (hidden_p < SURE_NOT).any()):
