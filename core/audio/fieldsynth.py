@@ -39,8 +39,8 @@ __all__ = ["FieldRecording", "field_recording", "TUNING_SEEDS", "HELD_OUT_SEEDS"
 #: confirmation on 2800-2999 made that a choice range too), so round 16 confirms on 3000-3199. Nothing depends on
 #: its end (its users take its first seeds or check membership), and it stays clear of HELD_OUT_SEEDS (9000-9999).
 TUNING_SEEDS = range(1000, 4000)
-#: 9000-9039 and 9100-9139 were reported on by rounds 3-6 (more than once: spent), 9140-9239 by round 7;
-#: round 8 reports 9240-9339; 9340-9439 are fresh (round 9 ran no held-out seeds).
+#: 9000-9039 and 9100-9139 were reported on by rounds 3-6 (more than once: spent), 9140-9239 by round 7, 9240-9339
+#: by round 8, 9340-9539 by round 16, 9540-9939 by round 17 (the same detector as round 16); 9940-9999 are fresh.
 HELD_OUT_SEEDS = range(9000, 10000)
 
 #: Benchmark conditions: name -> keyword arguments of :func:`field_recording`.
@@ -60,6 +60,10 @@ class FieldRecording:
     sample_rate: int
     click_times_s: tuple[float, ...]
     params: dict
+    #: With ``field_recording(..., split=True)``: the clicks alone as the phone recorded them (after the room, the
+    #: microphone's band and the gain control the whole recording set), before clipping; ``samples`` less this is
+    #: everything else. For measuring how far under the rest a click lies (benchmarks/bench_masking.py).
+    click_part: np.ndarray | None = None
 
     @property
     def n_clicks(self) -> int:
@@ -223,11 +227,15 @@ def door_sound(rate: int, rng: np.random.Generator, peak_dbfs: float) -> np.ndar
     return _peak_norm(creak + thud + 0.25 * latch, peak_dbfs)
 
 
-def _phone(x: np.ndarray, rate: int, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
+def _phone(
+    x: np.ndarray, rate: int, rng: np.random.Generator, part: np.ndarray | None = None
+) -> tuple[np.ndarray, dict, np.ndarray | None]:
+    """What the phone makes of ``x``; and of ``part`` (a share of ``x``) inside it: the same filters and the
+    gain that the whole of ``x`` set (the filters are linear, the gain is not, so it is taken from ``x``)."""
     hp = rng.uniform(80, 250)
     lp = min(rng.uniform(4500, 11000), 0.45 * rate)
-    y = signal.sosfilt(signal.butter(2, hp, "highpass", fs=rate, output="sos"), x)
-    y = signal.sosfilt(signal.butter(4, lp, "lowpass", fs=rate, output="sos"), y)
+    band = (signal.butter(2, hp, "highpass", fs=rate, output="sos"), signal.butter(4, lp, "lowpass", fs=rate, output="sos"))
+    y = signal.sosfilt(band[1], signal.sosfilt(band[0], x))
     # Automatic gain control: follow the level, pull it toward a target, limited to +-18 dB.
     attack, release = rng.uniform(0.003, 0.03), rng.uniform(0.15, 1.0)
     strength = rng.uniform(0.3, 0.8)
@@ -236,7 +244,9 @@ def _phone(x: np.ndarray, rate: int, rng: np.random.Generator) -> tuple[np.ndarr
     env = np.maximum(env, signal.lfilter([1 - np.exp(-1 / (attack * rate))], [1, -np.exp(-1 / (attack * rate))], np.abs(y)))
     target = _db(-30)
     gain = np.clip((target / np.maximum(env, 1e-6)) ** strength, _db(-18), _db(18))
-    return y * gain, {"mic_band_hz": (round(hp), round(lp)), "agc_release_s": round(release, 2), "agc_strength": round(strength, 2)}
+    if part is not None:
+        part = signal.sosfilt(band[1], signal.sosfilt(band[0], part)) * gain
+    return y * gain, {"mic_band_hz": (round(hp), round(lp)), "agc_release_s": round(release, 2), "agc_strength": round(strength, 2)}, part
 
 
 def _times(rng: np.random.Generator, count: int, duration_s: float, gap: float, taken: list[float]) -> list[float]:
@@ -261,8 +271,12 @@ def field_recording(
     tv: bool = False,
     door: bool = False,
     talking: bool = False,
+    split: bool = False,
 ) -> FieldRecording:
-    """One recording with randomized room, phone and sounds; ``click_times_s`` is the truth (onsets)."""
+    """One recording with randomized room, phone and sounds; ``click_times_s`` is the truth (onsets).
+
+    ``split``: also keep the clicks alone as the phone recorded them (:attr:`FieldRecording.click_part`); the
+    recording itself is the same to the last bit either way."""
     rng = np.random.default_rng(seed)
     rate = int(rng.choice([16000, 44100, 48000]))
     n = int(duration_s * rate)
@@ -274,6 +288,7 @@ def field_recording(
         c = knee_click(rate, rng, float(rng.uniform(lo, hi)))
         i = int(t * rate)
         dry[i : i + c.size] += c[: n - i]
+    dry_clicks = dry.copy() if split else None
     taken = list(clicks)
     if steps:
         for t in _times(rng, int(rng.integers(4, 12)), duration_s, 0.25, taken):
@@ -294,12 +309,16 @@ def field_recording(
     h, room = room_response(rate, rng)
     params.update(room)
     wet = signal.oaconvolve(dry, h)[:n]
+    wet_clicks = signal.oaconvolve(dry_clicks, h)[:n] if dry_clicks is not None else None
     if tv:
         wet += tv_next_room(duration_s, rate, rng, float(rng.uniform(-48, -38)))
     noise = rng.normal(0, 1, n)
     noise = signal.lfilter([1], [1, -rng.uniform(0.8, 0.99)], noise)  # a tilted hiss, not pink
     wet += _rms_norm(noise, float(rng.uniform(-68, -56)))
-    y, phone = _phone(wet, rate, rng)
+    y, phone, click_part = _phone(wet, rate, rng, wet_clicks)
     params.update(phone)
     # The direct path's delay is zero, so the truth is the click onsets.
-    return FieldRecording(np.clip(y, -1.0, 1.0).astype(np.float32), rate, tuple(clicks), params)
+    return FieldRecording(
+        np.clip(y, -1.0, 1.0).astype(np.float32), rate, tuple(clicks), params,
+        None if click_part is None else click_part.astype(np.float32),
+    )

@@ -31,3 +31,23 @@ def test_every_true_click_stands_out_where_the_truth_says_and_click_free_conditi
     for name, kw in CONDITIONS.items():
         if name.startswith("no clicks"):
             assert field_recording(1002, duration_s=4.0, **kw).n_clicks == 0
+
+
+def test_split_keeps_the_recording_and_holds_the_clicks_alone_as_the_phone_recorded_them():
+    """`split=True` (for bench_masking.py) must not change the recording the benchmarks count, and its click
+    part must be the clicks: all of the sound at a click in a quiet room, nothing between clicks but their
+    rooms' reverberation dying away, and none at all in a click-free recording."""
+    kw = dict(click_dbfs=-20.0, n_clicks=4, duration_s=6.0)
+    plain, split = field_recording(1003, **kw), field_recording(1003, split=True, **kw)
+    assert plain.click_part is None
+    assert np.array_equal(plain.samples, split.samples) and plain.params == split.params
+    x, part, sr = split.samples.astype(np.float64), split.click_part.astype(np.float64), split.sample_rate
+    assert part.shape == x.shape
+    for t in split.click_times_s:
+        i = int(t * sr)
+        w = slice(i, i + int(0.003 * sr))
+        rest = x[w] - part[w]
+        assert np.sum(part[w] ** 2) > 100 * np.sum(rest**2), t  # the click is 20 dB over the quiet room
+        assert np.abs(part[i - int(0.05 * sr) : i - int(0.01 * sr)]).max() < 0.05 * np.abs(part[w]).max()
+    talk = field_recording(1004, split=True, **CONDITIONS["no clicks, talking"], duration_s=3.0)
+    assert talk.click_part is not None and not talk.click_part.any() and talk.samples.any()
