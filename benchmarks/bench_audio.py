@@ -1,6 +1,6 @@
 """Click detector: precision and recall on synthetic recordings, and its speed.
 
-    python benchmarks/bench_audio.py --jobs 2   # the full set (about 20 minutes on a shared 2-core machine)
+    python benchmarks/bench_audio.py --jobs 2   # the full set (about 25 minutes on a shared 2-core machine)
     python benchmarks/bench_audio.py --seeds 2  # fewer recordings per cell, faster
 
 Every recording (core.audio.synth) is 20 s with 10 clicks, 5 foot thumps, pink room noise at -55 dBFS RMS
@@ -15,13 +15,14 @@ reverberation, a phone's band limits and gain control, steps, clothing, a televi
 on the seeds the detector may be tuned on (TUNING_SEEDS: the click model was fitted and chosen on them)
 beside held-out seeds (HELD_OUT_SEEDS) it was never tuned on, each with the detector without round 16's
 judge below it (``Settings(self_threshold=None)``: round 14's detector). The held-out range is
-chosen with ``--held-out`` (default 9240-9339: first run in round 8, after its choices were made; 9000-9039,
-9100-9139 and 9140-9239 were run by earlier rounds, so they are spent). Three conditions more have a
+chosen with ``--held-out`` (default 9540-9939, 400 a condition: the larger held-out run of round 17, the one
+the README shows; 9000-9039, 9100-9139, 9140-9239, 9240-9339 and 9340-9539 were run by earlier rounds, so they are
+spent, and 9940-9999 are the last fresh ones). Three conditions more have a
 single click (a knee that clicks once after a good stretch): what the lone-click bar costs.
 Last: ``kneeclick count-clicks`` as a process (time for 60 s of 48 kHz audio; time and peak
 memory for the largest WAV it accepts: 10 minutes of 48 kHz stereo 32-bit float, 230 MB).
 
-    python benchmarks/bench_audio.py --field 40 --held-out 9240-9339   # tuning recordings per condition, held-out range
+    python benchmarks/bench_audio.py --field 40 --held-out 9340-9539   # tuning recordings per condition, held-out range
     python benchmarks/bench_audio.py --only field --jobs 2              # the field part on two worker processes
     python benchmarks/bench_audio.py --only field,process
     python benchmarks/bench_audio.py --only speed       # the timings alone (run them on an idle machine)
@@ -98,8 +99,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", type=int, default=4, help="recordings per cell (default 4)")
     parser.add_argument("--field", type=int, default=40, help="tuning field recordings per condition (from 1000)")
-    parser.add_argument("--held-out", default="9240-9339",
-                        help="held-out seeds FIRST-LAST (default 9240-9339, 100 a condition; must be in HELD_OUT_SEEDS)")
+    parser.add_argument("--held-out", default="9540-9939",
+                        help="held-out seeds FIRST-LAST (default 9540-9939, 400 a condition; must be in HELD_OUT_SEEDS)")
     parser.add_argument("--jobs", type=int, default=1, help="worker processes for the field recordings (default 1)")
     parser.add_argument("--only", default="synth,speed,field,process",
                         help="parts to run: synth, speed, field, process (time the speed and the process alone)")
