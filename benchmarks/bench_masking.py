@@ -6,8 +6,9 @@ A click's level against the rest is measured in the detector's 1-8 kHz band over
 shipped detector counts each recording once; a true click is found when a counted click lies within 10 ms.
 
 Prints: clicks and the share found by their level against the rest; where the missed and found clicks lie; what
-an imagined detector would count within one that found every click from a level on and nothing else; and what
-the missed clicks were to the detector (the models' candidates and their p, through the detector's table hooks).
+an imagined detector would count within one that found every click from a level on and nothing else; what the
+missed clicks were to the detector (the models' candidates and their p, through the detector's table hooks); and
+the click model's numbers that tell the clicks it found from those it missed though they were loud enough.
 
     python benchmarks/bench_masking.py                         # tuning seeds 3200-3399, 200 recordings
     python benchmarks/bench_masking.py --seeds 3200-3299 --jobs 2
@@ -24,18 +25,19 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from scipy import signal
+from scipy import signal, stats
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.pool import map_jobs  # noqa: E402
 from core.audio import detector  # noqa: E402
-from core.audio.clickmodel import click_probability, load_word_model  # noqa: E402
+from core.audio.clickmodel import FEATURES, click_probability, load_word_model  # noqa: E402
 from core.audio.fieldsynth import CONDITIONS, field_recording  # noqa: E402
 
 TALKING = "clicks -30..-20 dBFS, talking"
 BINS = ((-np.inf, -6.0), (-6.0, 0.0), (0.0, 6.0), (6.0, 10.0), (10.0, np.inf))
 MATCH_S = 0.010
+LOUD_DB = 3.0  # a missed click this far above the rest was loud enough to be heard
 
 
 def _energy(x: np.ndarray) -> float:
@@ -64,7 +66,7 @@ def one(seed: int) -> dict:
         hp = click_probability(got["hrows"], load_word_model())
     found = np.asarray(d.times_s, float)
     w = int(0.005 * rate)
-    out = []
+    out, shapes = [], []
     for at in r.click_times_s:
         i = int(at * rate)
         level = 10 * np.log10(_energy(clicks[i : i + w]) / _energy(rest[i : i + w]))
@@ -82,7 +84,10 @@ def one(seed: int) -> dict:
         else:
             what = "no candidate"
         out.append((level, hit, what))
-    return dict(truth=r.n_clicks, count=d.count, clicks=out)
+        near = np.abs(t - at) <= MATCH_S if t.size else np.zeros(0, bool)
+        if near.any() and (hit or level >= LOUD_DB):  # the click model's numbers of the click: found, or missed loud
+            shapes.append((hit, got["rows"][np.flatnonzero(near)[np.argmax(p[near])]]))
+    return dict(truth=r.n_clicks, count=d.count, clicks=out, shapes=shapes)
 
 
 def main() -> None:
@@ -107,7 +112,8 @@ def main() -> None:
         if m.any():
             q = np.percentile(level[m], [25, 50, 75])
             print(f"  {name} clicks: median {q[1]:.1f} dB (quartiles {q[0]:.1f} and {q[2]:.1f})")
-    print(f"  missed clicks 3 dB or more above the rest: {int(np.sum(~hit & (level >= 3)))} of {int(np.sum(~hit))}")
+    print(f"  missed clicks {LOUD_DB:g} dB or more above the rest: {int(np.sum(~hit & (level >= LOUD_DB)))} of "
+          f"{int(np.sum(~hit))}")
     print("an imagined detector finding every click from a level on, and nothing else: within one")
     for floor in (-6.0, -3.0, 0.0, 3.0):
         w = sum(abs(sum(c[0] >= floor for c in r["clicks"]) - r["truth"]) <= 1 for r in recs)
@@ -115,6 +121,27 @@ def main() -> None:
     print("what the missed clicks were to the detector:")
     for what, n in collections.Counter(c[2] for r in recs for c in r["clicks"] if not c[1]).most_common():
         print(f"  {n:>5}  {what}")
+    shapes(recs)
+
+
+def _auc(a: np.ndarray, b: np.ndarray) -> float:
+    """P(a value of ``a`` > one of ``b``), ties half."""
+    ranks = stats.rankdata(np.concatenate([a, b]))  # ties get their mean rank
+    return float((ranks[: a.size].sum() - a.size * (a.size + 1) / 2) / (a.size * b.size))
+
+
+def shapes(recs: list[dict]) -> None:
+    """The click model's numbers of the clicks it found against those it missed though loud enough: the six
+    that tell them apart best (AUC away from 0.5), medians."""
+    found = np.array([x for r in recs for hit, x in r["shapes"] if hit])
+    loud = np.array([x for r in recs for hit, x in r["shapes"] if not hit])
+    if not (found.size and loud.size):
+        return
+    aucs = [_auc(found[:, i], loud[:, i]) for i in range(len(FEATURES))]
+    print(f"the click model's numbers: clicks found ({len(found)}) against those missed {LOUD_DB:g} dB or more above "
+          f"the rest ({len(loud)}), medians; AUC found over missed")
+    for i in sorted(range(len(FEATURES)), key=lambda i: -abs(aucs[i] - 0.5))[:6]:
+        print(f"  {FEATURES[i]:<18} {np.median(found[:, i]):8.2f} {np.median(loud[:, i]):8.2f}   AUC {aucs[i]:.2f}")
 
 
 if __name__ == "__main__":
