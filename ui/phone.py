@@ -79,6 +79,8 @@ _MENU_CSS = """
 /* The first view after a load: Streamlit draws a 40 px grey placeholder for each widget whose code the tab has
    not loaded yet, then the widget. Sized as the widget it stands for, nothing below moves when it arrives. */
 .st-key-nav > [data-testid="stElementContainer"] > [data-testid="stSkeleton"] { height: 2rem; }  /* a page link */
+/* ... in a box with a page link's own negative margins (the menu is 20 px high, its 32 px links overhang it) */
+.st-key-nav > [data-testid="stElementContainer"]:has(> [data-testid="stSkeleton"]) { margin: -0.375rem 0; }
 </style>
 """
 

@@ -166,7 +166,8 @@ def test_the_counter_appears_where_it_stays_and_stays_put_after_the_first_tap(se
     sid = planned_session(store)
     store.engine.dispose()
     page = new_page(viewport=PHONE)
-    places_from_load(page, TAP, late=("Progress", "ButtonGroup"))  # the step's progress line, Tap | Record
+    # the menu's page links, the step's progress line, Tap | Record
+    places_from_load(page, TAP, late=("PageLink", "Progress", "ButtonGroup"))
     page.goto(f"{server.url}/session?session={sid}")
     settled(page)
     places = drawn_at(page)
@@ -212,7 +213,7 @@ def test_opened_at_a_stretch_its_start_button_appears_where_it_stays(server, new
     store.record_test(sid, 10, 7, pain=0)
     store.engine.dispose()
     page = new_page(viewport=PHONE)
-    places_from_load(page, START, late=("BidiComponent",))  # the screen-awake check is a component
+    places_from_load(page, START, late=("PageLink", "BidiComponent"))  # the menu; the screen-awake check is a component
     page.goto(f"{server.url}/session?session={sid}")
     settled(page)
     expect(page.get_by_role("button", name="Start the")).to_be_visible()
