@@ -27,7 +27,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core.audio import detector  # noqa: E402
-from core.audio.clickmodel import FEATURES, click_probability, load_word_model  # noqa: E402
+from core.audio.clickmodel import click_probability, load_word_model  # noqa: E402
 from core.audio.fieldsynth import CONDITIONS, TUNING_SEEDS, field_recording  # noqa: E402
 from core.audio.selfjudge import SELF_MODEL_PATH, SURE_CLICK, SURE_NOT, self_features  # noqa: E402
 
@@ -47,7 +47,6 @@ def capture() -> list[dict]:
     """Per counted recording: its candidates' numbers and probabilities, and the unsure sounds' labels."""
     assert set(SEEDS) <= set(TUNING_SEEDS)
     s = detector.Settings()
-    pre, post = FEATURES.index("pre_voice_db"), FEATURES.index("post_voice_db")
     word = load_word_model()
     got: dict = {}
     detector._TABLE_HOOK = lambda t, rows: got.update(t=np.asarray(t, float), rows=np.asarray(rows, float))
@@ -75,8 +74,7 @@ def capture() -> list[dict]:
                     return np.abs(at[:, None] - t[sure][None, :]).min(axis=1) >= s.refractory_s
 
                 def tested(x: np.ndarray, at: np.ndarray) -> np.ndarray:
-                    voice = np.maximum(x[:, pre], x[:, post]) > s.second_voice_db
-                    return voice & away(at) & (at >= s.edge_s) & (at <= d.duration_s - s.edge_s)
+                    return detector._voice_over(x, s) & away(at) & (at >= s.edge_s) & (at <= d.duration_s - s.edge_s)
 
                 unsure = ~sure & (p >= SURE_NOT) & tested(rows, t)
                 under_word = (hp >= SURE_NOT) & (hp <= 0.7) & tested(hrows, ht) if ht.size else np.zeros(0, bool)

@@ -698,8 +698,7 @@ def _detect(
                     click |= _under_a_word(rows, probability, s) & away(times)
                 if hidden_table:
                     if words:
-                        voice = np.maximum(more_rows[:, _PRE_VOICE], more_rows[:, _POST_VOICE])
-                        more = (word_p >= s.word_threshold) & (voice > s.second_voice_db)
+                        more = (word_p >= s.word_threshold) & _voice_over(more_rows, s)
                     else:
                         more = _under_a_word(more_rows, click_probability(more_rows), s)
                     more &= away(np.array([k * frame_s for k, _, _ in hidden_table]))
@@ -736,8 +735,7 @@ def _detect(
     clicks = tuple(Click(time_s=k * frame_s, level_dbfs=float(p), snr_db=float(snr)) for k, p, snr in inside)
 
     quality = _quality(
-        peak, clip.samples / padded, clip_hops is not None, sr, env_db, hop_energy, hop, clicks, rejected, duration,
-        lone, speech_s,
+        peak, clip.samples / padded, clip_hops is not None, env_db, clicks, rejected, duration, lone, speech_s,
     )
     return Detection(
         count=len(clicks),
@@ -1041,22 +1039,26 @@ _PRE_VOICE, _POST_VOICE = FEATURES.index("pre_voice_db"), FEATURES.index("post_v
 
 def _under_a_word(rows: np.ndarray, probability: np.ndarray, s: Settings) -> np.ndarray:
     """The second look's clicks: candidates the model gives ``second_threshold`` or more that have a voice
-    over them (80-1000 Hz before or after louder than their own 1-8 kHz energy by ``second_voice_db``)."""
-    voice = np.maximum(rows[:, _PRE_VOICE], rows[:, _POST_VOICE])
-    return (probability >= s.second_threshold) & (voice > s.second_voice_db)
+    over them (:func:`_voice_over`)."""
+    return (probability >= s.second_threshold) & _voice_over(rows, s)
+
+
+def _voice_over(rows: np.ndarray, s: Settings) -> np.ndarray:
+    """Which candidates have a voice over them: the 80-1000 Hz sound before or after louder than their own
+    1-8 kHz energy by ``second_voice_db`` (the second look judges only those)."""
+    return np.maximum(rows[:, _PRE_VOICE], rows[:, _POST_VOICE]) > s.second_voice_db
 
 
 def _judged_by_recording(
     rows: np.ndarray, probability: np.ndarray, hidden: np.ndarray, hidden_p: np.ndarray, s: Settings
 ) -> np.ndarray:
     """The second look's clicks among the click model's candidates, each unsure one (p from SURE_NOT to under
-    SURE_CLICK, a voice over it as in :func:`_under_a_word`) judged against this recording's sure clicks and
+    SURE_CLICK, a voice over it: :func:`_voice_over`) judged against this recording's sure clicks and
     sure non-clicks (:mod:`core.audio.selfjudge`; ``hidden_p``: the word model's p of the sounds under a word,
     ``hidden``), a click from ``self_threshold``. With no sure non-click in
     the recording (a quiet room can have none) it adds nothing. Called only where talking is heard
     (:func:`_talking`)."""
-    voice = np.maximum(rows[:, _PRE_VOICE], rows[:, _POST_VOICE])
-    unsure = (probability >= SURE_NOT) & (probability < SURE_CLICK) & (voice > s.second_voice_db)
+    unsure = (probability >= SURE_NOT) & (probability < SURE_CLICK) & _voice_over(rows, s)
     out = np.zeros(probability.shape, dtype=bool)
     if not unsure.any() or not (probability >= SURE_CLICK).any():
         return out
@@ -1154,15 +1156,12 @@ def _quality(
     peak: float,
     clipped_fraction: float,
     clipped: bool,
-    sr: float,
     env_db: np.ndarray,
-    hop_energy: np.ndarray,
-    hop: int,
     clicks: Sequence[Click],
     rejected: int,
     duration: float,
-    lone: Sequence[float] = (),
-    speech_s: float | None = None,
+    lone: Sequence[float],
+    speech_s: float,
 ) -> Quality:
     peak_dbfs = 20 * math.log10(peak) if peak > 0 else -math.inf
     noise_dbfs = float(np.median(env_db)) if env_db.size else -math.inf
@@ -1175,8 +1174,6 @@ def _quality(
     if peak_dbfs < -80:
         add("silent", "error")
         return Quality("unusable", tuple(issues), peak_dbfs, noise_dbfs, 0.0, 0.0)
-    if speech_s is None:
-        speech_s = _voiced_seconds(hop_energy, hop / sr, hop, env_db)
     if duration < 1.0:
         add("too_short")
     if peak_dbfs < -40:
